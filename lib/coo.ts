@@ -1,0 +1,51 @@
+import { CSRMatrix, FromCOOOptions } from './csr';
+import { DenseMatrix } from './dense';
+import * as v from './validate';
+
+/** Coordinate (triplet) matrix: entries in any order, duplicates allowed until converted (then summed). */
+export class COOMatrix {
+  readonly format = 'coo' as const;
+
+  private constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly rowIndices: Int32Array,
+    readonly colIndices: Int32Array,
+    readonly values: Float32Array,
+  ) {}
+
+  get nnz(): number {
+    return this.values.length;
+  }
+
+  get density(): number {
+    const size = this.rows * this.cols;
+    return size === 0 ? 0 : this.nnz / size;
+  }
+
+  /** Wraps existing arrays after checking lengths and index ranges; nothing is copied. */
+  static fromArrays(rows: number, cols: number, rowIndices: Int32Array, colIndices: Int32Array, values: Float32Array): COOMatrix {
+    v.coo('coo', rows, cols, rowIndices, colIndices, values);
+    return new COOMatrix(rows, cols, rowIndices, colIndices, values);
+  }
+
+  /** @internal Arrays already known to be valid. */
+  static trusted(rows: number, cols: number, rowIndices: Int32Array, colIndices: Int32Array, values: Float32Array): COOMatrix {
+    return new COOMatrix(rows, cols, rowIndices, colIndices, values);
+  }
+
+  toCSR(opts?: FromCOOOptions): CSRMatrix {
+    return CSRMatrix.fromCOO(this, opts);
+  }
+
+  /** A new dense copy; duplicates are summed. */
+  toDense(): DenseMatrix {
+    const data = new Float32Array(v.denseSize('toDense()', this.rows, this.cols));
+    for (let k = 0; k < this.values.length; k++) data[this.rowIndices[k] * this.cols + this.colIndices[k]] += this.values[k];
+    return { data, rows: this.rows, cols: this.cols };
+  }
+
+  clone(): COOMatrix {
+    return new COOMatrix(this.rows, this.cols, this.rowIndices.slice(), this.colIndices.slice(), this.values.slice());
+  }
+}

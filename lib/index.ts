@@ -1,0 +1,16 @@
+/**
+ * sparsekit: sparse formats, kernels, pruning and sparse training for Node.js.
+ * See README.md for a tour; every function validates its arguments and throws SparseError with a stable code.
+ */
+export { SparseError, ERROR_CODES } from './errors';
+export type { SparseErrorCode } from './errors';
+export { denseMatrix } from './dense';
+export type { DenseMatrix } from './dense';
+export { CSRMatrix } from './csr';
+export type { FromDenseOptions, FromCOOOptions, RandomOptions } from './csr';
+export { COOMatrix } from './coo';
+export { Rng } from './random';
+export { spmv, spmvAsync, spmm, spmmAsync } from './ops';
+export type { KernelOptions } from './ops';
+export { info, setThreads, setIsa } from './runtime';
+export type { Info, IsaName } from './runtime';

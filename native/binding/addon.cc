@@ -1,0 +1,16 @@
+// The export table. Each op group registers its functions from its own file.
+#include "common.h"
+
+namespace skb {
+void register_runtime(Napi::Env env, Napi::Object exports);
+void register_kernels(Napi::Env env, Napi::Object exports);
+}  // namespace skb
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new skb::AddonData());  // freed by node-addon-api when this environment exits
+  skb::register_runtime(env, exports);
+  skb::register_kernels(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(sparsekit, Init)

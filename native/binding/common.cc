@@ -1,0 +1,69 @@
+#include "common.h"
+
+namespace skb {
+
+Napi::Error make_error(Napi::Env env, sk::Code code, const std::string& message) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data && !data->error_class.IsEmpty()) {
+    Napi::Object err = data->error_class.New({Napi::String::New(env, sk::code_name(code)), Napi::String::New(env, message)});
+    return Napi::Error(env, err);
+  }
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", Napi::String::New(env, sk::code_name(code)));
+  return err;
+}
+
+void fail(Napi::Env env, sk::Code code, const std::string& message) { throw make_error(env, code, message); }
+
+void throw_if_error(Napi::Env env, const sk::Status& status) {
+  if (!status.is_ok()) fail(env, status.code, status.message);
+}
+
+namespace {
+
+Napi::TypedArray typed_array(const Napi::CallbackInfo& info, size_t i, const char* name, napi_typedarray_type type,
+                             const char* type_name) {
+  Napi::Value v = info[i];
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
+    fail(info.Env(), sk::Code::kDtype, std::string("Expected ") + type_name + " for " + name);
+  }
+  return v.As<Napi::TypedArray>();
+}
+
+}  // namespace
+
+View<float> float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::TypedArray a = typed_array(info, i, name, napi_float32_array, "Float32Array");
+  // Data() of a typed array view already points at byteOffset within its ArrayBuffer.
+  return View<float>{static_cast<float*>(a.As<Napi::Float32Array>().Data()), a.ElementLength()};
+}
+
+View<int32_t> int32_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::TypedArray a = typed_array(info, i, name, napi_int32_array, "Int32Array");
+  return View<int32_t>{static_cast<int32_t*>(a.As<Napi::Int32Array>().Data()), a.ElementLength()};
+}
+
+int32_t dim_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) fail(info.Env(), sk::Code::kArgument, std::string("Expected a number for ") + name);
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 2147483647.0) || d != static_cast<double>(static_cast<int64_t>(d))) {
+    fail(info.Env(), sk::Code::kRange, std::string("Expected an integer in [0, 2^31-1] for ") + name);
+  }
+  return static_cast<int32_t>(d);
+}
+
+float float_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) fail(info.Env(), sk::Code::kArgument, std::string("Expected a number for ") + name);
+  return v.As<Napi::Number>().FloatValue();
+}
+
+void expect_length(Napi::Env env, size_t got, int64_t want, const char* name) {
+  if (static_cast<int64_t>(got) != want) {
+    fail(env, sk::Code::kShape,
+         std::string("Expected length ") + std::to_string(want) + " for " + name + " but received " + std::to_string(got));
+  }
+}
+
+}  // namespace skb

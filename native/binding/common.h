@@ -1,0 +1,49 @@
+// Helpers shared by the binding files: per-environment addon data, SparseError construction, and TypedArray
+// conversion that checks the kind, honours byteOffset and never copies.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+#include "../core/status.h"
+
+namespace skb {
+
+// Per-environment state (one per main thread or worker_thread), so the addon is context-aware.
+struct AddonData {
+  Napi::FunctionReference error_class;  // lib/errors.ts SparseError, handed over by init()
+};
+
+// Builds the SparseError the JS side catches (a plain Error until init() has run).
+Napi::Error make_error(Napi::Env env, sk::Code code, const std::string& message);
+[[noreturn]] void fail(Napi::Env env, sk::Code code, const std::string& message);
+
+template <typename T>
+struct View {
+  T* data = nullptr;
+  size_t length = 0;
+  const uint8_t* begin() const { return reinterpret_cast<const uint8_t*>(data); }
+  const uint8_t* end() const { return reinterpret_cast<const uint8_t*>(data + length); }
+};
+
+// The i-th argument as a TypedArray of the given kind; `name` goes into the error message.
+View<float> float32_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+View<int32_t> int32_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+// A non-negative integer that fits int32.
+int32_t dim_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+float float_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+
+void expect_length(Napi::Env env, size_t got, int64_t want, const char* name);
+
+// Throws ERR_ARGUMENT when the output's bytes overlap an input's.
+template <typename A, typename B>
+void expect_disjoint(Napi::Env env, const View<A>& out, const char* out_name, const View<B>& in, const char* in_name) {
+  if (out.length && in.length && out.begin() < in.end() && in.begin() < out.end()) {
+    fail(env, sk::Code::kArgument, std::string(out_name) + " must not share memory with " + in_name);
+  }
+}
+
+void throw_if_error(Napi::Env env, const sk::Status& status);
+
+}  // namespace skb

@@ -1,0 +1,71 @@
+// init, info, setThreads, setIsa.
+#include <string>
+
+#include "../core/cpu.h"
+#include "../core/dispatch.h"
+#include "../core/thread_pool.h"
+#include "common.h"
+
+namespace skb {
+namespace {
+
+// init(SparseError): the class native errors are built from, kept per environment.
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) fail(info.Env(), sk::Code::kArgument, "init expects the SparseError class");
+  info.Env().GetInstanceData<AddonData>()->error_class = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("isa", sk::isa_name(sk::active_isa()));
+  Napi::Array isas = Napi::Array::New(env);
+  const uint32_t mask = sk::supported_isas();
+  for (int i = 0, k = 0; i < sk::kIsaCount; ++i)
+    if (mask & (1u << i)) isas.Set(k++, sk::isa_name(i));
+  r.Set("isas", isas);
+  r.Set("bestIsa", sk::isa_name(sk::best_isa()));
+  r.Set("threads", sk::pool_threads());
+  sk::Chosen chosen[16];
+  const int count = sk::chosen_kernels(chosen, 16);
+  Napi::Object kernels = Napi::Object::New(env);
+  for (int i = 0; i < count && i < 16; ++i) {
+    Napi::Object k = Napi::Object::New(env);
+    k.Set("kernel", chosen[i].kernel);
+    k.Set("isa", chosen[i].isa);
+    kernels.Set(chosen[i].family, k);
+  }
+  r.Set("kernels", kernels);
+  return r;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  const int32_t n = dim_arg(info, 0, "threads");
+  if (n < 1 || n > sk::kMaxThreads) {
+    fail(info.Env(), sk::Code::kRange, "Expected threads in [1, " + std::to_string(sk::kMaxThreads) + "]");
+  }
+  sk::set_pool_threads(n);
+  return info.Env().Undefined();
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) fail(info.Env(), sk::Code::kArgument, "Expected a string for isa");
+  const std::string name = info[0].As<Napi::String>().Utf8Value();
+  const int isa = name == "auto" ? sk::best_isa() : sk::isa_from_name(name.c_str());
+  if (isa < 0 || !sk::set_active_isa(isa)) {
+    fail(info.Env(), sk::Code::kUnsupported, "ISA '" + name + "' is not available on this CPU");
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void register_runtime(Napi::Env env, Napi::Object exports) {
+  exports.Set("init", Napi::Function::New(env, Init, "init"));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+}
+
+}  // namespace skb

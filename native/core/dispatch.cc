@@ -1,0 +1,56 @@
+#include "dispatch.h"
+
+#include <cstddef>
+
+#include "../kernels/kernels.h"
+#include "cpu.h"
+
+namespace sk {
+namespace {
+
+template <typename Fn>
+struct Entry {
+  int isa;
+  Fn fn;
+  const char* name;
+};
+
+#define SK_KERNEL(isa, fn) {isa, fn, #fn},
+const Entry<SpmvCsrF32Fn> kSpmvCsrF32[] = {
+#include "../kernels/f32-spmv-csr/f32-spmv-csr.inc"
+};
+const Entry<SpmmCsrF32Fn> kSpmmCsrF32[] = {
+#include "../kernels/f32-spmm-csr/f32-spmm-csr.inc"
+};
+#undef SK_KERNEL
+
+// The entry with the highest ISA not above the active one that this CPU supports. Every list starts with a scalar
+// kernel, so there is always one.
+template <typename Fn, size_t N>
+const Entry<Fn>& pick(const Entry<Fn> (&table)[N]) {
+  const int active = active_isa();
+  const uint32_t supported = supported_isas();
+  const Entry<Fn>* best = &table[0];
+  for (size_t i = 0; i < N; ++i) {
+    const int isa = table[i].isa;
+    if (isa <= active && (supported & (1u << isa)) && isa >= best->isa) best = &table[i];
+  }
+  return *best;
+}
+
+}  // namespace
+
+SpmvCsrF32Fn spmv_csr_f32_kernel() { return pick(kSpmvCsrF32).fn; }
+SpmmCsrF32Fn spmm_csr_f32_kernel() { return pick(kSpmmCsrF32).fn; }
+
+int chosen_kernels(Chosen* out, int max) {
+  const Chosen all[] = {
+      {"f32-spmv-csr", pick(kSpmvCsrF32).name, isa_name(pick(kSpmvCsrF32).isa)},
+      {"f32-spmm-csr", pick(kSpmmCsrF32).name, isa_name(pick(kSpmmCsrF32).isa)},
+  };
+  const int count = static_cast<int>(sizeof(all) / sizeof(all[0]));
+  for (int i = 0; i < count && i < max; ++i) out[i] = all[i];
+  return count;
+}
+
+}  // namespace sk

@@ -1,0 +1,124 @@
+#include "thread_pool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
+namespace sk {
+namespace {
+
+int default_threads() {
+#if defined(__linux__)
+  // Honour CPU affinity (taskset, containers with cpusets) rather than the machine's core count.
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+#endif
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? static_cast<int>(n) : 1;
+}
+
+struct Job {
+  const std::function<void(int)>* fn;
+  int ntasks;
+  std::atomic<int> next{0};
+  std::atomic<int> done{0};
+  std::mutex mu;
+  std::condition_variable finished;
+};
+
+class Pool {
+ public:
+  Pool() : threads_(default_threads()) {}
+
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
+
+  void set_threads(int n) {
+    if (n < 1) n = 1;
+    if (n > kMaxThreads) n = kMaxThreads;
+    threads_.store(n);
+  }
+
+  void run(int ntasks, const std::function<void(int)>& fn) {
+    if (ntasks <= 0) return;
+    if (ntasks == 1) {
+      fn(0);
+      return;
+    }
+    auto job = std::make_shared<Job>();
+    job->fn = &fn;
+    job->ntasks = ntasks;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      // Workers are created lazily and never shrink: an idle worker costs nothing but a sleeping thread.
+      const int wanted = std::min(threads(), ntasks) - 1;
+      while (static_cast<int>(workers_) < wanted) {
+        std::thread(&Pool::worker_loop, this).detach();
+        ++workers_;
+      }
+      queue_.push_back(job);
+    }
+    wake_.notify_all();
+    // The caller works on its own job until no task is left to start.
+    work_on(*job);
+    std::unique_lock<std::mutex> lock(job->mu);
+    job->finished.wait(lock, [&] { return job->done.load() == job->ntasks; });
+  }
+
+ private:
+  static void work_on(Job& job) {
+    for (;;) {
+      int task = job.next.fetch_add(1);
+      if (task >= job.ntasks) return;
+      (*job.fn)(task);
+      if (job.done.fetch_add(1) + 1 == job.ntasks) {
+        std::lock_guard<std::mutex> lock(job.mu);
+        job.finished.notify_all();
+      }
+    }
+  }
+
+  void worker_loop() {
+    for (;;) {
+      std::shared_ptr<Job> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        wake_.wait(lock, [&] {
+          while (!queue_.empty() && queue_.front()->next.load() >= queue_.front()->ntasks) queue_.pop_front();
+          return !queue_.empty();
+        });
+        job = queue_.front();
+      }
+      work_on(*job);
+    }
+  }
+
+  std::atomic<int> threads_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  size_t workers_ = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // intentionally leaked, see the header
+  return *p;
+}
+
+}  // namespace
+
+int pool_threads() { return pool().threads(); }
+void set_pool_threads(int n) { pool().set_threads(n); }
+void parallel_for(int ntasks, const std::function<void(int)>& fn) { pool().run(ntasks, fn); }
+
+}  // namespace sk

@@ -1,0 +1,23 @@
+// A persistent, process-wide thread pool shared by every kernel family.
+//
+// parallel_for() may be called from several threads at once (the JS main thread for sync calls, libuv workers for
+// async calls): each call is a job in a queue, workers take tasks from the oldest job with tasks left, and the
+// calling thread runs tasks of its own job too, so a caller never waits on a pool that is busy elsewhere with
+// nothing to do itself. The pool is never destroyed (threads are detached) because an addon's static destructors
+// can run after Node has torn the environment down.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+namespace sk {
+
+// Number of threads work is split over (the caller counts as one). Defaults to the cores this process may use.
+int pool_threads();
+// Sets it (clamped to [1, kMaxThreads]). Safe while work is in flight: running jobs keep the split they started with.
+void set_pool_threads(int n);
+constexpr int kMaxThreads = 256;
+
+// Runs fn(task) for every task in [0, ntasks) and returns when all have finished. fn must not throw.
+void parallel_for(int ntasks, const std::function<void(int)>& fn);
+
+}  // namespace sk

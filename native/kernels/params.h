@@ -1,0 +1,59 @@
+// Parameter blocks shared by the kernels and the operators that call them. Plain data, no ownership.
+//
+// Safety contract (a deliberate departure from "kernels trust their inputs", see README "Architecture"): CSR
+// kernels never read outside the arrays described here even when indptr/indices are corrupt, because JS can mutate
+// a TypedArray at any time, including while an async call runs. A row whose bounds are not
+// 0 <= indptr[i] <= indptr[i+1] <= nnz is skipped (its output is set as if the row were empty) and a column index
+// outside [0, cols) is skipped; each kernel returns how many such anomalies it met, and the operator turns a
+// non-zero count into ERR_FORMAT. The checks are one compare per row and one per stored entry (a vector compare in
+// the SIMD paths), which costs nothing measurable next to the loads they guard.
+#pragma once
+#include <cstdint>
+
+namespace sk {
+
+struct CsrF32 {
+  int32_t rows;
+  int32_t cols;
+  int64_t nnz;  // entries readable in indices and values
+  const int32_t* indptr;  // rows + 1 entries
+  const int32_t* indices;
+  const float* values;
+};
+
+// y[i] = alpha * (A x)[i] + beta * y[i]; with beta == 0, y is write-only (NaN in y does not propagate).
+struct SpmvParams {
+  CsrF32 a;
+  const float* x;  // a.cols entries
+  float* y;        // a.rows entries
+  float alpha;
+  float beta;
+};
+
+// C = alpha * A B + beta * C; B is a.cols x n, C is a.rows x n, both row-major with leading dimensions ldb, ldc.
+// With beta == 0, C is write-only.
+struct SpmmParams {
+  CsrF32 a;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  int32_t n;
+  float alpha;
+  float beta;
+};
+
+// A kernel computes rows [row_begin, row_end) and returns the number of anomalies it skipped (see above).
+using SpmvCsrF32Fn = int64_t (*)(const SpmvParams& p, int32_t row_begin, int32_t row_end);
+using SpmmCsrF32Fn = int64_t (*)(const SpmmParams& p, int32_t row_begin, int32_t row_end);
+
+// True when row i's bounds can be used; written once so every kernel checks the same way.
+inline bool csr_row_ok(const CsrF32& a, int32_t i, int64_t* begin, int64_t* end) {
+  const int64_t b = a.indptr[i];
+  const int64_t e = a.indptr[i + 1];
+  *begin = b;
+  *end = e;
+  return b >= 0 && b <= e && e <= a.nnz;
+}
+
+}  // namespace sk

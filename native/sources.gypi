@@ -1,0 +1,34 @@
+# The one list of native sources, grouped by the compiler flags each group gets. binding.gyp includes this file;
+# CMakeLists.txt parses it (one quoted path per line), so keep that shape.
+{
+  'variables': {
+    # Built with no ISA flags: runtime detection and everything that runs before it.
+    'sk_core_sources': [
+      'native/core/status.cc',
+      'native/core/cpu.cc',
+      'native/core/thread_pool.cc',
+      'native/core/dispatch.cc',
+      'native/core/ops.cc',
+    ],
+    'sk_binding_sources': [
+      'native/binding/addon.cc',
+      'native/binding/common.cc',
+      'native/binding/runtime.cc',
+      'native/binding/kernels.cc',
+    ],
+    'sk_scalar_sources': [
+      'native/kernels/f32-spmv-csr/f32-spmv-csr-scalar.cc',
+      'native/kernels/f32-spmm-csr/f32-spmm-csr-scalar.cc',
+    ],
+    # x86-64 only; only these files get -mavx2 -mfma.
+    'sk_avx2_sources': [
+      'native/kernels/f32-spmv-csr/f32-spmv-csr-avx2.cc',
+      'native/kernels/f32-spmm-csr/f32-spmm-csr-avx2.cc',
+    ],
+    # x86-64 only; only these files get the AVX-512 flags.
+    'sk_avx512_sources': [
+      'native/kernels/f32-spmv-csr/f32-spmv-csr-avx512.cc',
+      'native/kernels/f32-spmm-csr/f32-spmm-csr-avx512.cc',
+    ],
+  },
+}
