@@ -152,13 +152,19 @@ export function csr(name: string, rows: number, cols: number, indptr: unknown, i
   }
   if (ip[0] !== 0) fail('ERR_FORMAT', `Expected ${name}.indptr[0] to be 0 but received ${ip[0]}`);
   for (let i = 0; i < rows; i++) {
-    const begin = ip[i], end = ip[i + 1];
-    if (end < begin) fail('ERR_FORMAT', `${name}.indptr decreases at row ${i}: indptr[${i}] = ${begin}, indptr[${i + 1}] = ${end}`);
-    if (end > ix.length) {
-      fail('ERR_FORMAT', `${name}.indptr[${i + 1}] = ${end} points past the end of ${name}.indices (length ${ix.length})`);
+    if (ip[i + 1] < ip[i]) {
+      fail('ERR_FORMAT', `${name}.indptr decreases at row ${i}: indptr[${i}] = ${ip[i]}, indptr[${i + 1}] = ${ip[i + 1]}`);
     }
+    if (ip[i + 1] > ix.length) {
+      fail('ERR_FORMAT', `${name}.indptr[${i + 1}] = ${ip[i + 1]} points past the end of ${name}.indices (length ${ix.length})`);
+    }
+  }
+  if (ip[rows] !== ix.length) {
+    fail('ERR_FORMAT', `Expected ${name}.indptr[${rows}] (nnz) to equal the length of ${name}.indices (${ix.length}) but received ${ip[rows]}`);
+  }
+  for (let i = 0; i < rows; i++) {
     let prev = -1;
-    for (let k = begin; k < end; k++) {
+    for (let k = ip[i]; k < ip[i + 1]; k++) {
       const c = ix[k];
       if (c < 0 || c >= cols) fail('ERR_RANGE', `${name}.indices[${k}] = ${c} is out of range for ${cols} columns (row ${i})`);
       if (c <= prev) {
@@ -167,9 +173,6 @@ export function csr(name: string, rows: number, cols: number, indptr: unknown, i
       }
       prev = c;
     }
-  }
-  if (ip[rows] !== ix.length) {
-    fail('ERR_FORMAT', `Expected ${name}.indptr[${rows}] (nnz) to equal the length of ${name}.indices (${ix.length}) but received ${ip[rows]}`);
   }
 }
 

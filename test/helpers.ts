@@ -1,0 +1,94 @@
+// Independent references and generators for the tests. Nothing here calls the native addon.
+import { expect } from 'vitest';
+import { CSRMatrix, DenseMatrix, Rng, SparseError, SparseErrorCode } from '../lib/index';
+
+/** A dense matrix with values in [-1, 1), `density` of them non-zero, and every row i % emptyEvery === 1 empty. */
+export function randomDense(rows: number, cols: number, density: number, seed: number, emptyEvery = 0): DenseMatrix {
+  const rng = new Rng(seed);
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    if (emptyEvery && i % emptyEvery === 1) continue;
+    for (let j = 0; j < cols; j++) if (rng.next() < density) data[i * cols + j] = rng.next() * 2 - 1 || 0.5;
+  }
+  return { data, rows, cols };
+}
+
+export function randomVector(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+}
+
+/**
+ * Reference C = alpha*A*B + beta*C0 in float64 straight from the dense form of A, plus a per-entry error bound
+ * (the float32 rounding of a sum is at most ~n*eps times the sum of the magnitudes of its terms).
+ */
+export function referenceSpmm(A: DenseMatrix, B: DenseMatrix, alpha: number, beta: number, C0?: Float32Array) {
+  const { rows, cols: k } = A;
+  const n = B.cols;
+  const value = new Float64Array(rows * n);
+  const bound = new Float64Array(rows * n);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0, m = 0;
+      for (let t = 0; t < k; t++) {
+        const p = A.data[i * k + t] * B.data[t * n + j];
+        s += p;
+        m += Math.abs(p);
+      }
+      const c0 = beta !== 0 && C0 ? C0[i * n + j] : 0;
+      value[i * n + j] = alpha * s + beta * c0;
+      bound[i * n + j] = (k + 4) * 1.2e-7 * (Math.abs(alpha) * m + Math.abs(beta * c0)) + 1e-30;
+    }
+  }
+  return { value, bound };
+}
+
+export function expectClose(got: Float32Array, ref: { value: Float64Array; bound: Float64Array }, what: string): void {
+  expect(got.length, `${what}: length`).toBe(ref.value.length);
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i] - ref.value[i]);
+    if (!(err <= ref.bound[i])) {
+      throw new Error(`${what}: entry ${i} is ${got[i]}, expected ${ref.value[i]} (error ${err} > bound ${ref.bound[i]})`);
+    }
+  }
+}
+
+/** Copies `a` into a fresh view that starts `offset` elements into a larger buffer (byteOffset != 0). */
+export function offsetView<T extends Float32Array | Int32Array>(a: T, offset = 3): T {
+  const Ctor = a.constructor as { new (buffer: ArrayBuffer, byteOffset: number, length: number): T };
+  const buf = new ArrayBuffer((a.length + offset + 5) * 4);
+  const view = new Ctor(buf, offset * 4, a.length);
+  view.set(a);
+  // Poison the bytes around the view so a read outside it shows up as a wrong result.
+  new Float32Array(buf, 0, offset).fill(NaN);
+  new Float32Array(buf, (offset + a.length) * 4, 5).fill(NaN);
+  return view;
+}
+
+export function csrWithOffsets(A: CSRMatrix): CSRMatrix {
+  return CSRMatrix.fromArrays(A.rows, A.cols, offsetView(A.indptr), offsetView(A.indices), offsetView(A.values));
+}
+
+/** Asserts fn throws a SparseError with this code and a message matching `message`. */
+export function expectSparseError(fn: () => unknown, code: SparseErrorCode, message: RegExp): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown, `expected ${code}`).toBeInstanceOf(SparseError);
+  expect((thrown as SparseError).code).toBe(code);
+  expect((thrown as SparseError).message).toMatch(message);
+}
+
+/** Bitwise equality of two float arrays (vitest's toEqual is far too slow on millions of elements). */
+export function expectSameBits(got: Float32Array, want: Float32Array, what = 'arrays'): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  const a = Buffer.from(got.buffer, got.byteOffset, got.byteLength);
+  const b = Buffer.from(want.buffer, want.byteOffset, want.byteLength);
+  if (!a.equals(b)) {
+    const i = got.findIndex((x, k) => !Object.is(x, want[k]));
+    throw new Error(`${what}: differ first at ${i}: ${got[i]} vs ${want[i]}`);
+  }
+}
