@@ -21,6 +21,8 @@ export interface RawAddon {
   };
   setThreads(n: number): void;
   setIsa(name: string): void;
+  /** Bytes from the buffer's start to the next 64-byte boundary. */
+  alignmentOffset(buffer: ArrayBuffer): number;
   spmv(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
     x: Float32Array, y: Float32Array, alpha: number, beta: number): void;
   spmvAsync(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,

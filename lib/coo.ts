@@ -1,5 +1,5 @@
 import { CSRMatrix, FromCOOOptions } from './csr';
-import { DenseMatrix } from './dense';
+import { alignedFloat32Array, DenseMatrix } from './dense';
 import * as v from './validate';
 
 /** Coordinate (triplet) matrix: entries in any order, duplicates allowed until converted (then summed). */
@@ -40,7 +40,7 @@ export class COOMatrix {
 
   /** A new dense copy; duplicates are summed. */
   toDense(): DenseMatrix {
-    const data = new Float32Array(v.denseSize('toDense()', this.rows, this.cols));
+    const data = alignedFloat32Array(v.denseSize('toDense()', this.rows, this.cols));
     for (let k = 0; k < this.values.length; k++) data[this.rowIndices[k] * this.cols + this.colIndices[k]] += this.values[k];
     return { data, rows: this.rows, cols: this.cols };
   }

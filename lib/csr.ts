@@ -1,5 +1,5 @@
 import { COOMatrix } from './coo';
-import { DenseMatrix } from './dense';
+import { alignedFloat32Array, DenseMatrix } from './dense';
 import { Rng } from './random';
 import * as v from './validate';
 
@@ -176,7 +176,7 @@ export class CSRMatrix {
   /** A new dense row-major copy. Refused with ERR_RANGE beyond int32 indexing. */
   toDense(): DenseMatrix {
     const { rows, cols, indptr, indices, values } = this;
-    const data = new Float32Array(v.denseSize('toDense()', rows, cols));
+    const data = alignedFloat32Array(v.denseSize('toDense()', rows, cols));
     for (let i = 0; i < rows; i++) {
       const base = i * cols;
       for (let k = indptr[i]; k < indptr[i + 1]; k++) data[base + indices[k]] = values[k];

@@ -1,3 +1,4 @@
+import { addon } from './binding';
 import * as v from './validate';
 
 /** A dense row-major float32 matrix. `data.length === rows * cols`; a view with a byteOffset is fine. */
@@ -15,6 +16,18 @@ export function denseMatrix(rows: number, cols: number, data?: Float32Array): De
   v.dimension('rows', rows);
   v.dimension('cols', cols);
   const size = v.denseSize('denseMatrix', rows, cols);
-  if (data === undefined) return { data: new Float32Array(size), rows, cols };
+  if (data === undefined) return { data: alignedFloat32Array(size), rows, cols };
   return { data: v.float32Array('data', data, size), rows, cols };
+}
+
+/**
+ * A zero-filled Float32Array whose first element sits on a 64-byte (cache-line) boundary. V8 places new buffers 16
+ * bytes past a line, which makes every vector load of a row straddle two lines: SpMM with a 64-byte-aligned B
+ * measured about 1.4x faster (README, Performance). The library allocates its dense outputs this way; use it for
+ * your own operands too. Costs 64 spare bytes.
+ */
+export function alignedFloat32Array(length: number): Float32Array {
+  v.integer('length', length, 0, v.INT32_MAX);
+  const buffer = new ArrayBuffer(length * 4 + 64);
+  return new Float32Array(buffer, addon.alignmentOffset(buffer), length);
 }

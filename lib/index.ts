@@ -4,7 +4,7 @@
  */
 export { SparseError, ERROR_CODES } from './errors';
 export type { SparseErrorCode } from './errors';
-export { denseMatrix } from './dense';
+export { alignedFloat32Array, denseMatrix } from './dense';
 export type { DenseMatrix } from './dense';
 export { CSRMatrix } from './csr';
 export type { FromDenseOptions, FromCOOOptions, RandomOptions } from './csr';

@@ -5,7 +5,7 @@
  */
 import { addon } from './binding';
 import { CSRMatrix } from './csr';
-import { DenseMatrix } from './dense';
+import { alignedFloat32Array, DenseMatrix } from './dense';
 import * as v from './validate';
 
 export interface KernelOptions<Out> {
@@ -34,7 +34,7 @@ function spmvArgs(A: CSRMatrix, x: Float32Array, opts?: KernelOptions<Float32Arr
   v.float32Array('x', x, A.cols);
   const o = v.options<KernelOptions<Float32Array>>('options', opts, KERNEL_OPTIONS);
   const [alpha, beta] = scalars(o);
-  const out = o.out === undefined ? new Float32Array(A.rows) : v.float32Array('options.out', o.out, A.rows);
+  const out = o.out === undefined ? alignedFloat32Array(A.rows) : v.float32Array('options.out', o.out, A.rows);
   v.disjoint('options.out', out, 'x', x);
   v.disjoint('options.out', out, 'A.values', A.values);
   v.disjoint('options.out', out, 'A.indices', A.indices);
@@ -50,7 +50,7 @@ function spmmArgs(A: CSRMatrix, B: DenseMatrix, opts?: KernelOptions<DenseMatrix
   const [alpha, beta] = scalars(o);
   let out: DenseMatrix;
   if (o.out === undefined) {
-    out = { data: new Float32Array(v.denseSize('spmm output', A.rows, B.cols)), rows: A.rows, cols: B.cols };
+    out = { data: alignedFloat32Array(v.denseSize('spmm output', A.rows, B.cols)), rows: A.rows, cols: B.cols };
   } else {
     out = v.dense('options.out', o.out, A.rows, B.cols);
   }

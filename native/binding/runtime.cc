@@ -1,4 +1,4 @@
-// init, info, setThreads, setIsa.
+// init, info, setThreads, setIsa, alignmentOffset.
 #include <string>
 
 #include "../core/cpu.h"
@@ -59,6 +59,14 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// alignmentOffset(buffer): bytes from the start of an ArrayBuffer to the next 64-byte boundary, so JS can place a
+// view on a cache line (kernels load B a whole line at a time; see f32-spmm-csr-avx512.cc).
+Napi::Value AlignmentOffset(const Napi::CallbackInfo& info) {
+  if (!info[0].IsArrayBuffer()) fail(info.Env(), sk::Code::kArgument, "Expected an ArrayBuffer for buffer");
+  const auto addr = reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data());
+  return Napi::Number::New(info.Env(), static_cast<double>((64 - (addr & 63)) & 63));
+}
+
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
@@ -66,6 +74,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  exports.Set("alignmentOffset", Napi::Function::New(env, AlignmentOffset, "alignmentOffset"));
 }
 
 }  // namespace skb
