@@ -31,7 +31,9 @@ export function referenceSpmm(A: DenseMatrix, B: DenseMatrix, alpha: number, bet
     for (let j = 0; j < n; j++) {
       let s = 0, m = 0;
       for (let t = 0; t < k; t++) {
-        const p = A.data[i * k + t] * B.data[t * n + j];
+        const a = A.data[i * k + t];
+        if (a === 0) continue;
+        const p = a * B.data[t * n + j];
         s += p;
         m += Math.abs(p);
       }

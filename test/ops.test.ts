@@ -72,11 +72,12 @@ describe.each(ISAS)('isa %s', (isa) => {
     test('spmm splits uneven rows over threads correctly (long rows, runs of empty rows)', () => {
       setIsa(isa);
       setThreads(threads);
-      const rows = 500, cols = 300;
+      // Large enough (~140K stored entries) that both SpMV and SpMM split into several tasks.
+      const rows = 4000, cols = 500;
       const d = randomDense(rows, cols, 0.05, 77);
       for (let i = 0; i < rows; i++) {
         if (i % 50 === 0) for (let j = 0; j < cols; j++) d.data[i * cols + j] = ((i + j) % 7) - 3; // long rows
-        if (i > 200 && i < 320) d.data.fill(0, i * cols, (i + 1) * cols); // a run of empty rows
+        if (i > 2000 && i < 2600) d.data.fill(0, i * cols, (i + 1) * cols); // a run of empty rows
       }
       const A = CSRMatrix.fromDense(d);
       for (const n of [1, 40, 130]) {

@@ -1,0 +1,213 @@
+// Shared benchmark machinery: benchmark.js timing, the baselines (a plain-JS CSR loop and onnxruntime's dense
+// MatMul, both measured in the same run), and the table/JSON output. Used by bench/run.js and bench/start.js.
+'use strict';
+const Benchmark = require('benchmark');
+const sk = require('..');
+
+/**
+ * Times a sync function, or an async one with {defer: true}; returns mean ms and relative margin of error (%).
+ * A few untimed calls first: onnxruntime allocates its arenas on the first runs, and caches and thread pools warm up.
+ */
+async function measure(name, fn, { defer = false, maxTime = 0.4, minSamples = 5, warmup = 3 } = {}) {
+  for (let i = 0; i < warmup; i++) await fn();
+  return new Promise((resolve, reject) => {
+    const options = {
+      defer,
+      maxTime,
+      minSamples,
+      initCount: 1,
+      onComplete() {
+        if (this.error) reject(this.error);
+        else resolve({ ms: this.stats.mean * 1e3, rme: this.stats.rme });
+      },
+      onError(e) {
+        reject(e.target?.error ?? e);
+      },
+    };
+    const bench = defer
+      ? new Benchmark(name, { ...options, fn: (d) => fn().then(() => d.resolve(), (e) => { d.resolve(); reject(e); }) })
+      : new Benchmark(name, { ...options, fn });
+    bench.run({ async: false });
+  });
+}
+
+// ---- baselines ------------------------------------------------------------------------------------------------
+
+/** The straightforward CSR SpMM loop a JS user would write over TypedArrays. */
+function jsSpmm(A, B, C) {
+  const { rows, indptr, indices, values } = A;
+  const n = B.cols, b = B.data, c = C.data;
+  c.fill(0);
+  for (let i = 0; i < rows; i++) {
+    const co = i * n;
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
+      const v = values[k], bo = indices[k] * n;
+      for (let j = 0; j < n; j++) c[co + j] += v * b[bo + j];
+    }
+  }
+}
+
+function jsSpmv(A, x, y) {
+  const { rows, indptr, indices, values } = A;
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) s += values[k] * x[indices[k]];
+    y[i] = s;
+  }
+}
+
+/** onnxruntime-node's MatMul (MLAS GEMM) as the dense baseline; null when the package is not installed. */
+async function denseBaseline(threads) {
+  let ort;
+  try {
+    ort = require('onnxruntime-node');
+  } catch {
+    return null;
+  }
+  const { makeMatMulModel } = require('./onnx-matmul');
+  const session = await ort.InferenceSession.create(makeMatMulModel(), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  return {
+    name: `onnxruntime MatMul (${threads}t)`,
+    prepare(Adense, B) {
+      const feeds = {
+        A: new ort.Tensor('float32', Adense.data, [Adense.rows, Adense.cols]),
+        B: new ort.Tensor('float32', B.data, [B.rows, B.cols]),
+      };
+      return () => session.run(feeds);
+    },
+    release: () => session.release(),
+  };
+}
+
+// ---- the sweep -------------------------------------------------------------------------------------------------
+
+function randomDense(rows, cols, seed) {
+  const rng = new sk.Rng(seed);
+  const m = sk.denseMatrix(rows, cols);
+  for (let i = 0; i < m.data.length; i++) m.data[i] = rng.next() * 2 - 1;
+  return m;
+}
+
+/**
+ * For each shape and width: the dense baseline once (it does not depend on sparsity), then for each sparsity our
+ * kernel on every ISA and thread count, and the plain-JS loop where it finishes in reasonable time.
+ * Returns rows {shape, M, K, N, sparsity, impl, isa, threads, ms, rme, gflops, denseEquivalentGflops}.
+ */
+async function sweep({ shapes, widths, sparsities, threads, isas, jsBudgetFlops = 3e8, maxTime = 0.4, log = () => {} }) {
+  const rows = [];
+  const dense = {};
+  for (const t of threads) dense[t] = await denseBaseline(t);
+  for (const [M, K] of shapes) {
+    for (const N of widths) {
+      const B = randomDense(K, N, 1);
+      const shape = `${M}x${K}`;
+      const base = { shape, M, K, N };
+      const denseFlops = 2 * M * K * N;
+      // Dense baseline on a fully dense A (its time does not depend on the values).
+      const Adense = randomDense(M, K, 2);
+      for (const t of threads) {
+        if (!dense[t]) continue;
+        const run = dense[t].prepare(Adense, B);
+        const r = await measure(`dense ${shape} N=${N} t${t}`, run, { defer: true, maxTime });
+        rows.push({ ...base, sparsity: 0, impl: 'dense-onnxruntime', isa: 'mlas', threads: t, ...r, gflops: denseFlops / r.ms / 1e6 });
+        log(`dense ${shape} N=${N} ${t}t: ${r.ms.toFixed(3)} ms`);
+      }
+      for (const s of sparsities) {
+        const A = sk.CSRMatrix.random(M, K, { density: 1 - s, seed: 3 });
+        const flops = 2 * A.nnz * N;
+        const out = sk.denseMatrix(M, N);
+        const y = sk.alignedFloat32Array(M);
+        const x = B.data.subarray(0, K);
+        for (const isa of isas) {
+          sk.setIsa(isa);
+          for (const t of threads) {
+            sk.setThreads(t);
+            const fn = N === 1 ? () => sk.spmv(A, x, { out: y }) : () => sk.spmm(A, B, { out });
+            const r = await measure(`sparsekit ${isa} ${t}t`, fn, { maxTime });
+            rows.push({ ...base, sparsity: s, nnz: A.nnz, impl: 'sparsekit', isa, threads: t, ...r, gflops: flops / r.ms / 1e6, denseEquivalentGflops: denseFlops / r.ms / 1e6 });
+          }
+        }
+        sk.setIsa('auto');
+        sk.setThreads(Math.max(...threads));
+        if (flops <= jsBudgetFlops) {
+          const fn = N === 1 ? () => jsSpmv(A, x, y) : () => jsSpmm(A, B, out);
+          const r = await measure('plain JS', fn, { maxTime, minSamples: 3 });
+          rows.push({ ...base, sparsity: s, nnz: A.nnz, impl: 'plain-js', isa: 'js', threads: 1, ...r, gflops: flops / r.ms / 1e6, denseEquivalentGflops: denseFlops / r.ms / 1e6 });
+        }
+        log(`sparse ${shape} N=${N} sparsity ${s}`);
+      }
+    }
+  }
+  for (const t of threads) dense[t]?.release();
+  return rows;
+}
+
+// ---- reporting -------------------------------------------------------------------------------------------------
+
+const pct = (s) => `${Math.round(s * 100)}%`;
+
+/** Lowest sparsity at which `time(s)` beats `denseMs`, interpolated between sweep points; null if never. */
+function crossover(points, denseMs) {
+  const sorted = [...points].sort((a, b) => a.s - b.s);
+  for (let i = 0; i < sorted.length; i++) {
+    if (sorted[i].ms < denseMs) {
+      if (i === 0) return sorted[0].s;
+      const a = sorted[i - 1], b = sorted[i];
+      return a.s + ((a.ms - denseMs) / (a.ms - b.ms)) * (b.s - a.s);
+    }
+  }
+  return null;
+}
+
+/** One table per (shape, width): GFLOP/s per column, then speed-ups against the dense baseline and the JS loop. */
+function formatTables(rows, { threads }) {
+  const out = [];
+  const maxT = Math.max(...threads);
+  const groups = new Map();
+  for (const r of rows) {
+    const key = `${r.shape} N=${r.N}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  for (const [key, g] of groups) {
+    const dense = g.find((r) => r.impl === 'dense-onnxruntime' && r.threads === maxT);
+    const sparse = g.filter((r) => r.impl === 'sparsekit');
+    const cols = [...new Set(sparse.map((r) => `${r.isa}/${r.threads}t`))];
+    const header = ['sparsity', ...cols, 'plain-js', 'best ms', `dense ${maxT}t ms`, 'vs dense', 'vs js'];
+    const lines = [];
+    const points = [];
+    for (const s of [...new Set(sparse.map((r) => r.sparsity))]) {
+      const at = g.filter((r) => r.sparsity === s);
+      const best = at.filter((r) => r.impl === 'sparsekit').reduce((a, b) => (b.ms < a.ms ? b : a));
+      const js = at.find((r) => r.impl === 'plain-js');
+      points.push({ s, ms: best.ms });
+      lines.push([
+        pct(s),
+        ...cols.map((c) => at.find((r) => r.impl === 'sparsekit' && `${r.isa}/${r.threads}t` === c)?.gflops.toFixed(1) ?? '-'),
+        js ? js.gflops.toFixed(2) : 'skipped',
+        best.ms.toFixed(3),
+        dense ? dense.ms.toFixed(3) : 'n/a',
+        dense ? `${(dense.ms / best.ms).toFixed(2)}x` : 'n/a',
+        js ? `${(js.ms / best.ms).toFixed(1)}x` : '-',
+      ]);
+    }
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+    const fmt = (cells) => '| ' + cells.map((c, i) => String(c).padStart(widths[i])).join(' | ') + ' |';
+    out.push(`\n${key}  (GFLOP/s = 2*nnz*N / time; 'vs dense' = dense time / best sparsekit time)`);
+    out.push(fmt(header));
+    out.push('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+    for (const l of lines) out.push(fmt(l));
+    if (dense) {
+      const c = crossover(points, dense.ms);
+      out.push(`dense ${maxT}t: ${dense.gflops.toFixed(1)} GFLOP/s; crossover (sparsekit faster than dense) at ${c === null ? 'no swept sparsity' : `~${(c * 100).toFixed(0)}% sparsity`}`);
+    }
+  }
+  return out.join('\n');
+}
+
+module.exports = { measure, sweep, formatTables, crossover, jsSpmm, jsSpmv, randomDense };
