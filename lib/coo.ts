@@ -34,6 +34,19 @@ export class COOMatrix {
     return new COOMatrix(rows, cols, rowIndices, colIndices, values);
   }
 
+  static fromCSR(A: CSRMatrix): COOMatrix {
+    return v.instanceOf('A', A, CSRMatrix).toCOO();
+  }
+
+  static fromDense(m: DenseMatrix): COOMatrix {
+    return CSRMatrix.fromDense(m).toCOO();
+  }
+
+  /** A new COO matrix sorted by (row, column) with entries at the same position summed. */
+  sumDuplicates(): COOMatrix {
+    return CSRMatrix.fromCOO(this).toCOO();
+  }
+
   toCSR(opts?: FromCOOOptions): CSRMatrix {
     return CSRMatrix.fromCOO(this, opts);
   }

@@ -212,6 +212,11 @@ export class CSRMatrix {
     return COOMatrix.trusted(this.rows, this.cols, rowIndices, this.indices.slice(), this.values.slice());
   }
 
+  /** This matrix itself (formats share toCSR(); nothing is copied). */
+  toCSR(): CSRMatrix {
+    return this;
+  }
+
   /** A deep copy. */
   clone(): CSRMatrix {
     return new CSRMatrix(this.rows, this.cols, this.indptr.slice(), this.indices.slice(), this.values.slice());

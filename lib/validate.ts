@@ -150,30 +150,7 @@ export function csr(name: string, rows: number, cols: number, indptr: unknown, i
   if (vs.length !== ix.length) {
     fail('ERR_SHAPE', `Expected ${name}.values to have the length of ${name}.indices (${ix.length}) but received ${describe(vs)}`);
   }
-  if (ip[0] !== 0) fail('ERR_FORMAT', `Expected ${name}.indptr[0] to be 0 but received ${ip[0]}`);
-  for (let i = 0; i < rows; i++) {
-    if (ip[i + 1] < ip[i]) {
-      fail('ERR_FORMAT', `${name}.indptr decreases at row ${i}: indptr[${i}] = ${ip[i]}, indptr[${i + 1}] = ${ip[i + 1]}`);
-    }
-    if (ip[i + 1] > ix.length) {
-      fail('ERR_FORMAT', `${name}.indptr[${i + 1}] = ${ip[i + 1]} points past the end of ${name}.indices (length ${ix.length})`);
-    }
-  }
-  if (ip[rows] !== ix.length) {
-    fail('ERR_FORMAT', `Expected ${name}.indptr[${rows}] (nnz) to equal the length of ${name}.indices (${ix.length}) but received ${ip[rows]}`);
-  }
-  for (let i = 0; i < rows; i++) {
-    let prev = -1;
-    for (let k = ip[i]; k < ip[i + 1]; k++) {
-      const c = ix[k];
-      if (c < 0 || c >= cols) fail('ERR_RANGE', `${name}.indices[${k}] = ${c} is out of range for ${cols} columns (row ${i})`);
-      if (c <= prev) {
-        fail('ERR_FORMAT', `${name}.indices in row ${i} must be strictly increasing (sorted, no duplicates): ` +
-          `indices[${k - 1}] = ${prev}, indices[${k}] = ${c}`);
-      }
-      prev = c;
-    }
-  }
+  csrStructure(name, rows, cols, ip, ix);
 }
 
 /** COO triplets: equal lengths and every index in range (order and duplicates are allowed). */
@@ -194,4 +171,104 @@ export function fraction(name: string, value: unknown): number {
   const v = finite(name, value);
   if (v < 0 || v > 1) expected('ERR_RANGE', 'a number in [0, 1]', name, value);
   return v;
+}
+
+/** A block shape [r, c] of positive integers (at most 64 each). */
+export function blockShape(name: string, value: unknown): [number, number] {
+  if (!Array.isArray(value) || value.length !== 2) expected('ERR_ARGUMENT', 'a block shape [rows, cols]', name, value);
+  return [integer(`${name}[0]`, value[0], 1, 64), integer(`${name}[1]`, value[1], 1, 64)];
+}
+
+/** N:M parameters: 1 <= n <= m <= 255 (positions are stored as uint8). */
+export function nmShape(name: string, n: unknown, m: unknown): [number, number] {
+  const mm = integer(`${name}.m`, m, 1, 255);
+  const nn = integer(`${name}.n`, n, 1, mm);
+  return [nn, mm];
+}
+
+export function uint8Array(name: string, value: unknown, length?: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) expected('ERR_DTYPE', 'a Uint8Array', name, value);
+  if (length !== undefined && value.length !== length) expected('ERR_SHAPE', `length ${length}`, name, value);
+  return value;
+}
+
+/**
+ * Block-CSR structure: indptr over block rows, block column indices in range and strictly increasing per block row,
+ * values of nblocks * r * c, and zeros in the padding of edge blocks (entries past rows or cols).
+ */
+export function bsr(name: string, rows: number, cols: number, block: [number, number], indptr: unknown, indices: unknown, values: unknown): void {
+  dimension(`${name}.rows`, rows);
+  dimension(`${name}.cols`, cols);
+  const [r, c] = blockShape(`${name}.block`, block);
+  const br = Math.ceil(rows / r), bc = Math.ceil(cols / c);
+  csrStructure(name, br, bc, indptr, indices, 'block column');
+  const ix = indices as Int32Array, ip = indptr as Int32Array;
+  const vs = float32Array(`${name}.values`, values, ix.length * r * c);
+  if (rows % r === 0 && cols % c === 0) return;
+  for (let i = 0; i < br; i++) {
+    for (let k = ip[i]; k < ip[i + 1]; k++) {
+      for (let a = 0; a < r; a++) {
+        for (let b = 0; b < c; b++) {
+          if ((i * r + a >= rows || ix[k] * c + b >= cols) && vs[(k * r + a) * c + b] !== 0) {
+            fail('ERR_FORMAT', `${name}.values: block ${k} has a non-zero at padding position (${a}, ${b}) outside the ${rows}x${cols} matrix`);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The indptr/indices part of a CSR-like structure over `rows` x `cols` (used by csr and bsr). */
+function csrStructure(name: string, rows: number, cols: number, indptr: unknown, indices: unknown, what = 'column'): void {
+  const ip = int32Array(`${name}.indptr`, indptr, rows + 1);
+  const ix = int32Array(`${name}.indices`, indices);
+  if (ip[0] !== 0) fail('ERR_FORMAT', `Expected ${name}.indptr[0] to be 0 but received ${ip[0]}`);
+  for (let i = 0; i < rows; i++) {
+    if (ip[i + 1] < ip[i]) fail('ERR_FORMAT', `${name}.indptr decreases at row ${i}: indptr[${i}] = ${ip[i]}, indptr[${i + 1}] = ${ip[i + 1]}`);
+    if (ip[i + 1] > ix.length) fail('ERR_FORMAT', `${name}.indptr[${i + 1}] = ${ip[i + 1]} points past the end of ${name}.indices (length ${ix.length})`);
+  }
+  if (ip[rows] !== ix.length) {
+    fail('ERR_FORMAT', `Expected ${name}.indptr[${rows}] (nnz) to equal the length of ${name}.indices (${ix.length}) but received ${ip[rows]}`);
+  }
+  for (let i = 0; i < rows; i++) {
+    let prev = -1;
+    for (let k = ip[i]; k < ip[i + 1]; k++) {
+      const j = ix[k];
+      if (j < 0 || j >= cols) fail('ERR_RANGE', `${name}.indices[${k}] = ${j} is out of range for ${cols} ${what}s (row ${i})`);
+      if (j <= prev) {
+        fail('ERR_FORMAT', `${name}.indices in row ${i} must be strictly increasing (sorted, no duplicates): indices[${k - 1}] = ${prev}, indices[${k}] = ${j}`);
+      }
+      prev = j;
+    }
+  }
+}
+
+/**
+ * N:M structure: for every row and group of m columns, n slots whose positions are strictly increasing in [0, m);
+ * a slot whose column falls past `cols` (the last, partial group) must hold 0.
+ */
+export function nm(name: string, rows: number, cols: number, n: number, m: number, values: unknown, positions: unknown): void {
+  dimension(`${name}.rows`, rows);
+  dimension(`${name}.cols`, cols);
+  nmShape(name, n, m);
+  const groups = Math.ceil(cols / m);
+  const size = rows * groups * n;
+  if (size > INT32_MAX) fail('ERR_RANGE', `${name} would store ${size} values, more than int32 indexing allows`);
+  const vs = float32Array(`${name}.values`, values, size);
+  const ps = uint8Array(`${name}.positions`, positions, size);
+  for (let i = 0; i < rows; i++) {
+    for (let g = 0; g < groups; g++) {
+      const base = (i * groups + g) * n;
+      for (let s = 0; s < n; s++) {
+        const p = ps[base + s];
+        if (p >= m) fail('ERR_RANGE', `${name}.positions[${base + s}] = ${p} must be below m = ${m} (row ${i}, group ${g})`);
+        if (s > 0 && p <= ps[base + s - 1]) {
+          fail('ERR_FORMAT', `${name}.positions in row ${i}, group ${g} must be strictly increasing: ${ps[base + s - 1]}, ${p}`);
+        }
+        if (g * m + p >= cols && vs[base + s] !== 0) {
+          fail('ERR_FORMAT', `${name}.values[${base + s}] is a non-zero at column ${g * m + p}, past the ${cols} columns (padding must be 0)`);
+        }
+      }
+    }
+  }
 }
