@@ -16,6 +16,8 @@ export type { NMOptions } from './nm';
 export { Mask } from './mask';
 export type { ApplyOptions } from './mask';
 export { Rng } from './random';
+export { save, load, loadMetadata } from './io/safetensors';
+export type { Savable, JsonValue } from './io/safetensors';
 export { spmv, spmvAsync, spmm, spmmAsync } from './ops';
 export type { KernelOptions } from './ops';
 export { info, setThreads, setIsa } from './runtime';

@@ -1,0 +1,292 @@
+/**
+ * save() / load(): a versioned container in the safetensors layout (little-endian u64 header length, a JSON header
+ * of {name: {dtype, shape, data_offsets}} plus a `__metadata__` map of strings, then the raw little-endian buffers,
+ * contiguous, with no holes). Sparse tensors are stored as their component arrays (`name.indptr`, `name.indices`,
+ * `name.values`, ...) and `__metadata__.sparsekit` records each tensor's format as JSON, so Python rebuilds them
+ * with safetensors and scipy in a few lines (README, "Files").
+ */
+import { BSRMatrix } from '../bsr';
+import { COOMatrix } from '../coo';
+import { CSRMatrix } from '../csr';
+import { DenseMatrix } from '../dense';
+import { SparseError } from '../errors';
+import { Mask } from '../mask';
+import { NMMatrix } from '../nm';
+import * as v from '../validate';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** What save() stores and load() gives back, kind for kind. Plain JSON values hold small state (step, seed). */
+export type Savable = DenseMatrix | CSRMatrix | COOMatrix | BSRMatrix | NMMatrix | Mask | Float32Array | Int32Array | Uint8Array | JsonValue;
+
+const FORMAT_VERSION = 1;
+const MAX_HEADER = 100 * 1024 * 1024; // the safetensors reference implementation's limit
+const DTYPES = { F32: { size: 4, array: Float32Array }, I32: { size: 4, array: Int32Array }, U8: { size: 1, array: Uint8Array } } as const;
+type DType = keyof typeof DTYPES;
+// Valid safetensors dtypes this library does not read: refused as unsupported rather than as corrupt.
+const OTHER_DTYPES = new Set(['BOOL', 'I8', 'I16', 'U16', 'F16', 'BF16', 'U32', 'I64', 'U64', 'F64', 'F8_E4M3', 'F8_E5M2']);
+
+type Entry = { name: string; dtype: DType; shape: number[]; data: Float32Array | Int32Array | Uint8Array };
+type Described = { format: string; shape?: number[]; block?: number[]; n?: number; m?: number; value?: JsonValue };
+
+function isDense(x: unknown): x is DenseMatrix {
+  return typeof x === 'object' && x !== null && (x as DenseMatrix).data instanceof Float32Array && 'rows' in x && 'cols' in x;
+}
+
+function littleEndian(): void {
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) v.fail('ERR_UNSUPPORTED', 'save/load need a little-endian platform');
+}
+
+/** Serialises named tensors (and optional string metadata) into one Uint8Array. Inputs are not changed. */
+export function save(tensors: Record<string, Savable>, metadata?: Record<string, string>): Uint8Array {
+  littleEndian();
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
+    v.fail('ERR_ARGUMENT', `Expected an object of named tensors for tensors but received ${v.describe(tensors)}`);
+  }
+  const user = metadata === undefined ? {} : metadata;
+  if (user === null || typeof user !== 'object') v.fail('ERR_ARGUMENT', `Expected an object of strings for metadata but received ${v.describe(user)}`);
+  for (const [k, x] of Object.entries(user)) {
+    if (typeof x !== 'string') v.fail('ERR_ARGUMENT', `Expected a string for metadata.${k} but received ${v.describe(x)}`);
+    if (k === 'sparsekit') v.fail('ERR_ARGUMENT', "metadata key 'sparsekit' is reserved for the container's own description");
+  }
+  const entries: Entry[] = [];
+  const described: Record<string, Described> = {};
+  const add = (name: string, dtype: DType, shape: number[], data: Entry['data']) => entries.push({ name, dtype, shape, data });
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name === '' || name === '__metadata__' || name.includes('.')) {
+      v.fail('ERR_ARGUMENT', `Tensor names must be non-empty, without '.', and not '__metadata__'; received '${name}'`);
+    }
+    if (t instanceof CSRMatrix) {
+      add(`${name}.indptr`, 'I32', [t.rows + 1], t.indptr);
+      add(`${name}.indices`, 'I32', [t.nnz], t.indices);
+      add(`${name}.values`, 'F32', [t.nnz], t.values);
+      described[name] = { format: 'csr', shape: [t.rows, t.cols] };
+    } else if (t instanceof COOMatrix) {
+      add(`${name}.row`, 'I32', [t.nnz], t.rowIndices);
+      add(`${name}.col`, 'I32', [t.nnz], t.colIndices);
+      add(`${name}.values`, 'F32', [t.nnz], t.values);
+      described[name] = { format: 'coo', shape: [t.rows, t.cols] };
+    } else if (t instanceof BSRMatrix) {
+      const [r, c] = t.block;
+      add(`${name}.indptr`, 'I32', [t.indptr.length], t.indptr);
+      add(`${name}.indices`, 'I32', [t.blocks], t.indices);
+      add(`${name}.values`, 'F32', [t.blocks, r, c], t.values); // scipy's bsr_matrix data layout
+      described[name] = { format: 'bsr', shape: [t.rows, t.cols], block: [r, c] };
+    } else if (t instanceof NMMatrix) {
+      add(`${name}.values`, 'F32', [t.rows, t.groups, t.n], t.values);
+      add(`${name}.positions`, 'U8', [t.rows, t.groups, t.n], t.positions);
+      described[name] = { format: 'nm', shape: [t.rows, t.cols], n: t.n, m: t.m };
+    } else if (t instanceof Mask) {
+      add(`${name}.bits`, 'U8', [t.bits.byteLength], new Uint8Array(t.bits.buffer, t.bits.byteOffset, t.bits.byteLength));
+      described[name] = { format: 'mask', shape: [t.rows, t.cols] };
+    } else if (isDense(t)) {
+      v.dense(name, t);
+      add(name, 'F32', [t.rows, t.cols], t.data);
+      described[name] = { format: 'dense' };
+    } else if (t instanceof Float32Array || t instanceof Int32Array || t instanceof Uint8Array) {
+      add(name, t instanceof Float32Array ? 'F32' : t instanceof Int32Array ? 'I32' : 'U8', [t.length], t);
+      described[name] = { format: 'array' };
+    } else if (ArrayBuffer.isView(t)) {
+      v.fail('ERR_DTYPE', `Expected a Float32Array, Int32Array or Uint8Array for ${name} but received ${v.describe(t)}`);
+    } else {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(t);
+      } catch (e) {
+        v.fail('ERR_ARGUMENT', `${name} is neither a tensor nor JSON-serialisable state: ${(e as Error).message}`);
+      }
+      if (json === undefined) v.fail('ERR_ARGUMENT', `${name} is neither a tensor nor JSON-serialisable state: received ${v.describe(t)}`);
+      described[name] = { format: 'json', value: JSON.parse(json) as JsonValue };
+    }
+  }
+  // 4-byte dtypes first, so every F32/I32 buffer starts 4-byte aligned and load() can return views on it.
+  entries.sort((a, b) => DTYPES[b.dtype].size - DTYPES[a.dtype].size);
+  const header: Record<string, unknown> = {
+    __metadata__: { ...user, sparsekit: JSON.stringify({ version: FORMAT_VERSION, tensors: described }) },
+  };
+  let offset = 0;
+  for (const e of entries) {
+    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + e.data.byteLength] };
+    offset += e.data.byteLength;
+  }
+  let json = new TextEncoder().encode(JSON.stringify(header));
+  const padded = Math.ceil((8 + json.length) / 8) * 8 - 8; // data starts 8-byte aligned, padded with spaces
+  const out = new Uint8Array(8 + padded + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.fill(0x20, 8, 8 + padded);
+  out.set(json, 8);
+  json = new Uint8Array(0);
+  let at = 8 + padded;
+  for (const e of entries) {
+    out.set(new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength), at);
+    at += e.data.byteLength;
+  }
+  return out;
+}
+
+interface Parsed {
+  tensors: Map<string, { dtype: DType; shape: number[]; begin: number; end: number }>;
+  metadata: Record<string, string>;
+  dataStart: number;
+}
+
+function io(message: string): never {
+  v.fail('ERR_IO', `load: ${message}`);
+}
+
+/** Checks the whole header against the buffer before anything is allocated. */
+function parse(bytes: Uint8Array): Parsed {
+  littleEndian();
+  if (!(bytes instanceof Uint8Array)) v.fail('ERR_ARGUMENT', `Expected a Uint8Array for bytes but received ${v.describe(bytes)}`);
+  if (bytes.length < 8) io(`truncated: ${bytes.length} bytes, fewer than the 8-byte header length`);
+  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(bytes.length - 8)) io(`header length ${n} exceeds the ${bytes.length - 8} bytes after it (truncated or corrupt)`);
+  if (n > BigInt(MAX_HEADER)) io(`header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
+  const headerLength = Number(n);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+  } catch (e) {
+    io(`the header is not valid UTF-8 JSON (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) io('the header is not a JSON object');
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const metadata: Record<string, string> = {};
+  const tensors: Parsed['tensors'] = new Map();
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) io('__metadata__ is not an object');
+      for (const [k, x] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof x !== 'string') io(`__metadata__.${k} is not a string`);
+        metadata[k] = x;
+      }
+      continue;
+    }
+    const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    if (t === null || typeof t !== 'object') io(`entry '${name}' is not an object`);
+    if (typeof t.dtype !== 'string') io(`entry '${name}' has no dtype`);
+    if (!(t.dtype in DTYPES)) {
+      if (OTHER_DTYPES.has(t.dtype)) v.fail('ERR_UNSUPPORTED', `load: tensor '${name}' has dtype ${t.dtype}; sparsekit reads F32, I32 and U8`);
+      io(`tensor '${name}' has unknown dtype '${t.dtype}'`);
+    }
+    const dtype = t.dtype as DType;
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) io(`tensor '${name}' has an invalid shape`);
+    const shape = t.shape as number[];
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count > v.INT32_MAX) v.fail('ERR_RANGE', `load: tensor '${name}' claims ${count} elements, beyond int32 indexing`);
+    const off = t.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) io(`tensor '${name}' has invalid data_offsets`);
+    const [begin, end] = off as [number, number];
+    if (begin > end || end > dataLength) io(`tensor '${name}' data_offsets [${begin}, ${end}] fall outside the ${dataLength}-byte data section`);
+    if (end - begin !== count * DTYPES[dtype].size) {
+      io(`tensor '${name}': shape [${shape.join(', ')}] of ${dtype} needs ${count * DTYPES[dtype].size} bytes but data_offsets span ${end - begin}`);
+    }
+    tensors.set(name, { dtype, shape, begin, end });
+  }
+  // The buffers must tile the data section exactly: no overlap, no holes.
+  const spans = [...tensors.entries()].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
+  let expected = 0;
+  for (const [name, s] of spans) {
+    if (s.begin < expected) io(`tensor '${name}' overlaps the tensor before it`);
+    if (s.begin > expected) io(`a hole of ${s.begin - expected} bytes before tensor '${name}'`);
+    expected = s.end;
+  }
+  if (expected !== dataLength) io(`${dataLength - expected} bytes after the last tensor are not described by the header`);
+  return { tensors, metadata, dataStart };
+}
+
+/**
+ * Reads what save() wrote (or any safetensors file with F32/I32/U8 tensors) back into the same kinds. Buffers are
+ * views on `bytes` where alignment allows (no copy); keep `bytes` unchanged while you use them, or clone().
+ * Corrupt or hostile input is refused with ERR_IO (or ERR_UNSUPPORTED / ERR_RANGE / ERR_FORMAT) before any large
+ * allocation.
+ */
+export function load(bytes: Uint8Array): Record<string, Savable> {
+  const { tensors, metadata, dataStart } = parse(bytes);
+  const array = (name: string, want?: DType): Entry['data'] => {
+    const t = tensors.get(name);
+    if (!t) io(`tensor '${name}' is missing`);
+    if (want && t.dtype !== want) io(`tensor '${name}' has dtype ${t.dtype}, expected ${want}`);
+    const { array: Ctor, size } = DTYPES[t.dtype];
+    const at = bytes.byteOffset + dataStart + t.begin;
+    const count = (t.end - t.begin) / size;
+    // A view when aligned (zero copy); otherwise a copy of exactly the declared bytes.
+    const buffer = (at % size === 0 ? bytes.buffer : bytes.slice(at - bytes.byteOffset, at - bytes.byteOffset + t.end - t.begin).buffer) as ArrayBuffer;
+    return new Ctor(buffer, at % size === 0 ? at : 0, count);
+  };
+  let described: Record<string, Described> = {};
+  if (metadata.sparsekit !== undefined) {
+    let meta: { version?: unknown; tensors?: unknown };
+    try {
+      meta = JSON.parse(metadata.sparsekit);
+    } catch {
+      io('__metadata__.sparsekit is not valid JSON');
+    }
+    if (meta === null || typeof meta !== 'object' || typeof meta.tensors !== 'object' || meta.tensors === null) io('__metadata__.sparsekit has no tensors map');
+    if (meta.version !== FORMAT_VERSION) v.fail('ERR_UNSUPPORTED', `load: container version ${String(meta.version)}; this sparsekit reads version ${FORMAT_VERSION}`);
+    described = meta.tensors as Record<string, Described>;
+  }
+  const out: Record<string, Savable> = {};
+  const used = new Set<string>();
+  const take = (name: string, dtype: DType) => { used.add(name); return array(name, dtype); };
+  for (const [name, d] of Object.entries(described)) {
+    const shape = (d.shape ?? []) as [number, number];
+    try {
+      switch (d.format) {
+        case 'csr':
+          out[name] = CSRMatrix.fromArrays(shape[0], shape[1], take(`${name}.indptr`, 'I32') as Int32Array, take(`${name}.indices`, 'I32') as Int32Array, take(`${name}.values`, 'F32') as Float32Array);
+          break;
+        case 'coo':
+          out[name] = COOMatrix.fromArrays(shape[0], shape[1], take(`${name}.row`, 'I32') as Int32Array, take(`${name}.col`, 'I32') as Int32Array, take(`${name}.values`, 'F32') as Float32Array);
+          break;
+        case 'bsr':
+          out[name] = BSRMatrix.fromArrays(shape[0], shape[1], d.block as [number, number], take(`${name}.indptr`, 'I32') as Int32Array, take(`${name}.indices`, 'I32') as Int32Array, take(`${name}.values`, 'F32') as Float32Array);
+          break;
+        case 'nm':
+          out[name] = NMMatrix.fromArrays(shape[0], shape[1], { n: d.n as number, m: d.m as number }, take(`${name}.values`, 'F32') as Float32Array, take(`${name}.positions`, 'U8') as Uint8Array);
+          break;
+        case 'mask': {
+          const b = take(`${name}.bits`, 'U8');
+          if (b.byteLength % 4) io(`tensor '${name}.bits' is not a whole number of 32-bit words`);
+          const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4) : new Uint32Array(b.slice().buffer);
+          out[name] = Mask.fromBits(shape[0], shape[1], words);
+          break;
+        }
+        case 'dense': {
+          const t = tensors.get(name);
+          if (!t || t.shape.length !== 2) io(`dense tensor '${name}' is missing or not 2-D`);
+          out[name] = { data: take(name, 'F32') as Float32Array, rows: t.shape[0], cols: t.shape[1] };
+          break;
+        }
+        case 'array':
+          used.add(name);
+          out[name] = array(name);
+          break;
+        case 'json':
+          out[name] = d.value as JsonValue;
+          break;
+        default:
+          v.fail('ERR_UNSUPPORTED', `load: tensor '${name}' has unknown format '${String(d.format)}'`);
+      }
+    } catch (e) {
+      if (e instanceof SparseError && !e.message.startsWith('load:')) throw new SparseError(e.code, `load: tensor '${name}': ${e.message}`);
+      throw e;
+    }
+  }
+  // Tensors the sparsekit description does not mention (a file written by another tool): 2-D F32 as DenseMatrix,
+  // anything else as a flat array.
+  for (const [name, t] of tensors) {
+    if (used.has(name)) continue;
+    if (name.includes('.') && described[name.slice(0, name.lastIndexOf('.'))]) continue;
+    out[name] = t.dtype === 'F32' && t.shape.length === 2 ? { data: array(name) as Float32Array, rows: t.shape[0], cols: t.shape[1] } : array(name);
+  }
+  return out;
+}
+
+/** The string metadata passed to save() (without the container's own 'sparsekit' entry). */
+export function loadMetadata(bytes: Uint8Array): Record<string, string> {
+  const { metadata } = parse(bytes);
+  const { sparsekit: _own, ...user } = metadata;
+  void _own;
+  return user;
+}
