@@ -18,6 +18,8 @@ export type { ApplyOptions } from './mask';
 export { Rng } from './random';
 export { save, load, loadMetadata } from './io/safetensors';
 export type { Savable, JsonValue } from './io/safetensors';
+export { readMatrixMarket, writeMatrixMarket } from './io/matrix-market';
+export type { WriteMatrixMarketOptions } from './io/matrix-market';
 export { spmv, spmvAsync, spmm, spmmAsync } from './ops';
 export type { KernelOptions } from './ops';
 export { info, setThreads, setIsa } from './runtime';
