@@ -149,26 +149,31 @@ class NMBuilder {
   }
 
   finish(): NMMatrix {
-    const { n, m, positions, used } = this;
+    const { n, positions, values, used } = this;
+    const filledPos = new Uint8Array(n), filledVal = new Float32Array(n);
     for (let cell = 0; cell < used.length; cell++) {
       const filled = used[cell];
       if (filled === n) continue;
-      // Spare slots take the smallest unused positions; then the slots are re-sorted by position.
+      // Spare slots take the smallest unused positions, merged with the filled ones (already in column order)
+      // so positions stay strictly increasing; no allocation per group.
       const base = cell * n;
-      let next = 0;
-      for (let s = filled; s < n; s++) {
-        for (;;) {
-          let taken = false;
-          for (let t = 0; t < filled; t++) if (positions[base + t] === next) { taken = true; break; }
-          if (!taken) break;
-          next++;
+      for (let t = 0; t < filled; t++) { filledPos[t] = positions[base + t]; filledVal[t] = values[base + t]; }
+      // Walk positions 0, 1, 2, ...: a filled position takes its value, an unused one a spare zero slot while
+      // spares are still needed; otherwise jump to the next filled position.
+      let f = 0, spares = n - filled;
+      for (let s = 0, p = 0; s < n; ) {
+        if (f < filled && filledPos[f] === p) {
+          positions[base + s] = p++;
+          values[base + s++] = filledVal[f++];
+        } else if (spares > 0) {
+          positions[base + s] = p++;
+          values[base + s++] = 0;
+          spares--;
+        } else {
+          p = filledPos[f];
         }
-        positions[base + s] = next++;
       }
-      const order = Array.from({ length: n }, (_, t) => t).sort((a, b) => positions[base + a] - positions[base + b]);
-      const p = order.map((t) => positions[base + t]), x = order.map((t) => this.values[base + t]);
-      for (let t = 0; t < n; t++) { positions[base + t] = p[t]; this.values[base + t] = x[t]; }
     }
-    return NMMatrix.trusted(this.rows, this.cols, n, m, this.values, positions);
+    return NMMatrix.trusted(this.rows, this.cols, n, this.m, values, positions);
   }
 }
