@@ -27,6 +27,28 @@ export interface RawAddon {
     x: Float32Array, y: Float32Array, alpha: number, beta: number): void;
   spmvAsync(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
     x: Float32Array, y: Float32Array, alpha: number, beta: number): Promise<void>;
+  // Conversions: outputs allocated by the caller; *Count fills an indptr the caller sizes the rest from.
+  denseToCsrCount(data: Float32Array, rows: number, cols: number, threshold: number, indptr: Int32Array): void;
+  denseToCsrFill(data: Float32Array, rows: number, cols: number, threshold: number, indptr: Int32Array,
+    indices: Int32Array, values: Float32Array): void;
+  csrTranspose(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
+    tIndptr: Int32Array, tIndices: Int32Array, tValues: Float32Array): void;
+  cooToCsr(rows: number, cols: number, rowIndices: Int32Array, colIndices: Int32Array, values: Float32Array,
+    sumDuplicates: boolean, indptr: Int32Array, indices: Int32Array, outValues: Float32Array): number;
+  csrToBsrCount(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
+    r: number, c: number, bsrIndptr: Int32Array): void;
+  csrToBsrFill(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
+    r: number, c: number, bsrIndptr: Int32Array, bsrIndices: Int32Array, bsrValues: Float32Array): void;
+  bsrToCsrCount(rows: number, cols: number, r: number, c: number, indptr: Int32Array, indices: Int32Array,
+    values: Float32Array, outIndptr: Int32Array): void;
+  bsrToCsrFill(rows: number, cols: number, r: number, c: number, indptr: Int32Array, indices: Int32Array,
+    values: Float32Array, outIndptr: Int32Array, outIndices: Int32Array, outValues: Float32Array): void;
+  csrToNm(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, n: number,
+    m: number, outValues: Float32Array, outPositions: Uint8Array): void;
+  nmToCsrCount(rows: number, cols: number, n: number, m: number, values: Float32Array, positions: Uint8Array,
+    outIndptr: Int32Array): void;
+  nmToCsrFill(rows: number, cols: number, n: number, m: number, values: Float32Array, positions: Uint8Array,
+    outIndptr: Int32Array, outIndices: Int32Array, outValues: Float32Array): void;
   spmm(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
     b: Float32Array, n: number, c: Float32Array, alpha: number, beta: number): void;
   spmmAsync(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,

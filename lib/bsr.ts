@@ -1,3 +1,4 @@
+import { addon } from './binding';
 import { CSRMatrix } from './csr';
 import { alignedFloat32Array, DenseMatrix } from './dense';
 import * as v from './validate';
@@ -45,72 +46,22 @@ export class BSRMatrix {
     return new BSRMatrix(rows, cols, [block[0], block[1]], indptr, indices, values);
   }
 
-  /** Stores every block that holds a non-zero. */
+  /** Stores every block that holds a non-zero (through CSR: no temporary larger than the non-zeros). */
   static fromDense(m: DenseMatrix, opts: BlockOptions): BSRMatrix {
-    const { data, rows, cols } = v.dense('m', m);
-    const [r, c] = v.blockShape('options.block', v.options<BlockOptions>('options', opts, ['block']).block);
-    const br = Math.ceil(rows / r), bc = Math.ceil(cols / c);
-    const indptr = new Int32Array(br + 1);
-    const keep: number[] = [];
-    for (let i = 0; i < br; i++) {
-      for (let j = 0; j < bc; j++) {
-        let any = false;
-        for (let a = 0; a < r && !any && i * r + a < rows; a++) {
-          const base = (i * r + a) * cols;
-          for (let b = 0; b < c && j * c + b < cols; b++) if (data[base + j * c + b] !== 0) { any = true; break; }
-        }
-        if (any) keep.push(j);
-      }
-      indptr[i + 1] = keep.length;
-    }
-    const indices = Int32Array.from(keep);
-    const values = new Float32Array(v.integer('stored values', keep.length * r * c));
-    for (let i = 0; i < br; i++) {
-      for (let k = indptr[i]; k < indptr[i + 1]; k++) {
-        const j = indices[k];
-        for (let a = 0; a < r && i * r + a < rows; a++) {
-          for (let b = 0; b < c && j * c + b < cols; b++) values[(k * r + a) * c + b] = data[(i * r + a) * cols + j * c + b];
-        }
-      }
-    }
-    return new BSRMatrix(rows, cols, [r, c], indptr, indices, values);
+    v.dense('m', m);
+    return BSRMatrix.fromCSR(CSRMatrix.fromDense(m), opts);
   }
 
-  /** Groups a CSR matrix into blocks in O(nnz + blocks * log(blocks per block row)); no dense temporary. */
+  /** Groups a CSR matrix into blocks in O(nnz + blocks * log(blocks per block row)), native; no dense temporary. */
   static fromCSR(A: CSRMatrix, opts: BlockOptions): BSRMatrix {
     v.instanceOf('A', A, CSRMatrix);
     const [r, c] = v.blockShape('options.block', v.options<BlockOptions>('options', opts, ['block']).block);
     const { rows, cols, indptr: ip, indices: ix, values: vs } = A;
-    const br = Math.ceil(rows / r), bc = Math.ceil(cols / c);
-    const slot = new Int32Array(bc).fill(-1); // block column -> its index in this block row, or -1
-    const indptr = new Int32Array(br + 1);
-    // Pass 1: the block columns of each block row.
-    const cols_: number[] = [];
-    for (let i = 0; i < br; i++) {
-      const start = cols_.length;
-      for (let row = i * r; row < Math.min(rows, i * r + r); row++) {
-        for (let k = ip[row]; k < ip[row + 1]; k++) {
-          const j = (ix[k] / c) | 0;
-          if (slot[j] < 0) { slot[j] = 0; cols_.push(j); }
-        }
-      }
-      const mine = cols_.slice(start).sort((a, b) => a - b);
-      for (let t = 0; t < mine.length; t++) { cols_[start + t] = mine[t]; slot[mine[t]] = -1; }
-      indptr[i + 1] = cols_.length;
-    }
-    const indices = Int32Array.from(cols_);
-    const values = new Float32Array(v.integer('stored values', indices.length * r * c));
-    // Pass 2: scatter the values into their blocks.
-    for (let i = 0; i < br; i++) {
-      for (let k = indptr[i]; k < indptr[i + 1]; k++) slot[indices[k]] = k;
-      for (let row = i * r; row < Math.min(rows, i * r + r); row++) {
-        for (let k = ip[row]; k < ip[row + 1]; k++) {
-          const j = ix[k];
-          values[(slot[(j / c) | 0] * r + (row - i * r)) * c + (j % c)] = vs[k];
-        }
-      }
-      for (let k = indptr[i]; k < indptr[i + 1]; k++) slot[indices[k]] = -1;
-    }
+    const indptr = new Int32Array(Math.ceil(rows / r) + 1);
+    addon.csrToBsrCount(rows, cols, ip, ix, vs, r, c, indptr);
+    const blocks = indptr[indptr.length - 1];
+    const indices = new Int32Array(blocks), values = new Float32Array(blocks * r * c);
+    addon.csrToBsrFill(rows, cols, ip, ix, vs, r, c, indptr, indices, values);
     return new BSRMatrix(rows, cols, [r, c], indptr, indices, values);
   }
 
@@ -129,31 +80,15 @@ export class BSRMatrix {
     return { data, rows, cols };
   }
 
-  /** The non-zero entries as CSR (zeros inside blocks are dropped), in O(stored values). */
+  /** The non-zero entries as CSR (zeros inside blocks are dropped), in O(stored values), native. */
   toCSR(): CSRMatrix {
     const { rows, cols, indptr, indices, values } = this;
     const [r, c] = this.block;
-    const rowPtr = new Int32Array(rows + 1);
-    for (let row = 0; row < rows; row++) {
-      const i = (row / r) | 0, a = row - i * r;
-      let count = 0;
-      for (let k = indptr[i]; k < indptr[i + 1]; k++) {
-        for (let b = 0; b < c && indices[k] * c + b < cols; b++) if (values[(k * r + a) * c + b] !== 0) count++;
-      }
-      rowPtr[row + 1] = rowPtr[row] + count;
-    }
-    const nnz = rowPtr[rows];
-    const outIdx = new Int32Array(nnz), outVal = new Float32Array(nnz);
-    for (let row = 0, w = 0; row < rows; row++) {
-      const i = (row / r) | 0, a = row - i * r;
-      for (let k = indptr[i]; k < indptr[i + 1]; k++) {
-        for (let b = 0; b < c && indices[k] * c + b < cols; b++) {
-          const x = values[(k * r + a) * c + b];
-          if (x !== 0) { outIdx[w] = indices[k] * c + b; outVal[w++] = x; }
-        }
-      }
-    }
-    return CSRMatrix.trusted(rows, cols, rowPtr, outIdx, outVal);
+    const outPtr = new Int32Array(rows + 1);
+    addon.bsrToCsrCount(rows, cols, r, c, indptr, indices, values, outPtr);
+    const outIdx = new Int32Array(outPtr[rows]), outVal = new Float32Array(outPtr[rows]);
+    addon.bsrToCsrFill(rows, cols, r, c, indptr, indices, values, outPtr, outIdx, outVal);
+    return CSRMatrix.trusted(rows, cols, outPtr, outIdx, outVal);
   }
 
   clone(): BSRMatrix {

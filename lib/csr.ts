@@ -1,3 +1,4 @@
+import { addon } from './binding';
 import { COOMatrix } from './coo';
 import { alignedFloat32Array, DenseMatrix } from './dense';
 import { Rng } from './random';
@@ -65,77 +66,27 @@ export class CSRMatrix {
     const o = v.options<FromDenseOptions>('options', opts, ['threshold']);
     const threshold = o.threshold === undefined ? 0 : v.finite('options.threshold', o.threshold);
     if (threshold < 0) v.fail('ERR_RANGE', `Expected a non-negative number for options.threshold but received ${threshold}`);
-    const keep = (x: number) => x !== 0 && !(Math.abs(x) <= threshold);
     const indptr = new Int32Array(rows + 1);
-    let nnz = 0;
-    for (let i = 0; i < rows; i++) {
-      const base = i * cols;
-      for (let j = 0; j < cols; j++) if (keep(data[base + j])) nnz++;
-      indptr[i + 1] = nnz;
-    }
-    v.integer('nnz', nnz);
-    const indices = new Int32Array(nnz);
-    const values = new Float32Array(nnz);
-    let k = 0;
-    for (let i = 0; i < rows; i++) {
-      const base = i * cols;
-      for (let j = 0; j < cols; j++) {
-        const x = data[base + j];
-        if (keep(x)) {
-          indices[k] = j;
-          values[k++] = x;
-        }
-      }
-    }
+    addon.denseToCsrCount(data, rows, cols, threshold, indptr);
+    const indices = new Int32Array(indptr[rows]);
+    const values = new Float32Array(indptr[rows]);
+    addon.denseToCsrFill(data, rows, cols, threshold, indptr, indices, values);
     return new CSRMatrix(rows, cols, indptr, indices, values);
   }
 
   /**
-   * Builds CSR from COO triplets in any order, in O(nnz + rows + cols) (two stable counting sorts). Duplicates
-   * are summed unless sumDuplicates is false. The COO matrix is not changed.
+   * Builds CSR from COO triplets in any order, in O(nnz + rows + cols) (two stable counting sorts, native).
+   * Duplicates are summed unless sumDuplicates is false. The COO matrix is not changed.
    */
   static fromCOO(coo: COOMatrix, opts?: FromCOOOptions): CSRMatrix {
     v.instanceOf('coo', coo, COOMatrix);
     const o = v.options<FromCOOOptions>('options', opts, ['sumDuplicates']);
     const sum = o.sumDuplicates === undefined ? true : v.boolean('options.sumDuplicates', o.sumDuplicates);
-    const { rows, cols, rowIndices: ri, colIndices: ci, values: vs } = coo;
-    const n = vs.length;
-    // Pass 1: stable sort by column.
-    const colStart = new Int32Array(cols + 1);
-    for (let k = 0; k < n; k++) colStart[ci[k] + 1]++;
-    for (let j = 0; j < cols; j++) colStart[j + 1] += colStart[j];
-    const byCol = new Int32Array(n);
-    for (let k = 0; k < n; k++) byCol[colStart[ci[k]]++] = k;
-    // Pass 2: stable sort by row; entries end up ordered by (row, col).
-    const indptr = new Int32Array(rows + 1);
-    for (let k = 0; k < n; k++) indptr[ri[k] + 1]++;
-    for (let i = 0; i < rows; i++) indptr[i + 1] += indptr[i];
-    const next = indptr.slice(0, rows);
-    const order = new Int32Array(n);
-    for (let t = 0; t < n; t++) {
-      const k = byCol[t];
-      order[next[ri[k]]++] = k;
-    }
-    // Merge duplicates while copying out.
-    const indices = new Int32Array(n);
-    const values = new Float32Array(n);
-    const outPtr = new Int32Array(rows + 1);
-    let w = 0;
-    for (let i = 0; i < rows; i++) {
-      const rowStart = w;
-      for (let t = indptr[i]; t < indptr[i + 1]; t++) {
-        const k = order[t];
-        if (w > rowStart && indices[w - 1] === ci[k]) {
-          if (!sum) v.fail('ERR_FORMAT', `coo has more than one entry at (${i}, ${ci[k]}) and sumDuplicates is false`);
-          values[w - 1] += vs[k];
-        } else {
-          indices[w] = ci[k];
-          values[w++] = vs[k];
-        }
-      }
-      outPtr[i + 1] = w;
-    }
-    return new CSRMatrix(rows, cols, outPtr, w === n ? indices : indices.slice(0, w), w === n ? values : values.slice(0, w));
+    const { rows, cols } = coo;
+    const n = coo.values.length;
+    const indptr = new Int32Array(rows + 1), indices = new Int32Array(n), values = new Float32Array(n);
+    const nnz = addon.cooToCsr(rows, cols, coo.rowIndices, coo.colIndices, coo.values, sum, indptr, indices, values);
+    return new CSRMatrix(rows, cols, indptr, nnz === n ? indices : indices.slice(0, nnz), nnz === n ? values : values.slice(0, nnz));
   }
 
   /**
@@ -187,20 +138,8 @@ export class CSRMatrix {
   /** Aᵀ as a new CSR matrix (equivalently, A in CSC), in O(nnz + rows + cols); indices come out sorted. */
   transpose(): CSRMatrix {
     const { rows, cols, indptr, indices, values } = this;
-    const nnz = indices.length;
-    const tptr = new Int32Array(cols + 1);
-    for (let k = 0; k < nnz; k++) tptr[indices[k] + 1]++;
-    for (let j = 0; j < cols; j++) tptr[j + 1] += tptr[j];
-    const next = tptr.slice(0, cols);
-    const tind = new Int32Array(nnz);
-    const tval = new Float32Array(nnz);
-    for (let i = 0; i < rows; i++) {
-      for (let k = indptr[i]; k < indptr[i + 1]; k++) {
-        const dst = next[indices[k]]++;
-        tind[dst] = i;
-        tval[dst] = values[k];
-      }
-    }
+    const tptr = new Int32Array(cols + 1), tind = new Int32Array(this.nnz), tval = new Float32Array(this.nnz);
+    addon.csrTranspose(rows, cols, indptr, indices, values, tptr, tind, tval);
     return new CSRMatrix(cols, rows, tptr, tind, tval);
   }
 

@@ -9,12 +9,14 @@
       'native/core/thread_pool.cc',
       'native/core/dispatch.cc',
       'native/core/ops.cc',
+      'native/core/convert.cc',
     ],
     'sk_binding_sources': [
       'native/binding/addon.cc',
       'native/binding/common.cc',
       'native/binding/runtime.cc',
       'native/binding/kernels.cc',
+      'native/binding/convert.cc',
     ],
     'sk_scalar_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-scalar.cc',

@@ -4,12 +4,14 @@
 namespace skb {
 void register_runtime(Napi::Env env, Napi::Object exports);
 void register_kernels(Napi::Env env, Napi::Object exports);
+void register_convert(Napi::Env env, Napi::Object exports);
 }  // namespace skb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new skb::AddonData());  // freed by node-addon-api when this environment exits
   skb::register_runtime(env, exports);
   skb::register_kernels(env, exports);
+  skb::register_convert(env, exports);
   return exports;
 }
 

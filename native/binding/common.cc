@@ -43,6 +43,29 @@ View<int32_t> int32_arg(const Napi::CallbackInfo& info, size_t i, const char* na
   return View<int32_t>{static_cast<int32_t*>(a.As<Napi::Int32Array>().Data()), a.ElementLength()};
 }
 
+View<uint8_t> uint8_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  Napi::TypedArray a = typed_array(info, i, name, napi_uint8_array, "Uint8Array");
+  return View<uint8_t>{static_cast<uint8_t*>(a.As<Napi::Uint8Array>().Data()), a.ElementLength()};
+}
+
+CsrArgs csr_args(const Napi::CallbackInfo& info, size_t first, const char* name) {
+  Napi::Env env = info.Env();
+  const std::string n(name);
+  CsrArgs r;
+  r.a.rows = dim_arg(info, first, (n + ".rows").c_str());
+  r.a.cols = dim_arg(info, first + 1, (n + ".cols").c_str());
+  r.indptr = int32_arg(info, first + 2, (n + ".indptr").c_str());
+  r.indices = int32_arg(info, first + 3, (n + ".indices").c_str());
+  r.values = float32_arg(info, first + 4, (n + ".values").c_str());
+  expect_length(env, r.indptr.length, static_cast<int64_t>(r.a.rows) + 1, (n + ".indptr").c_str());
+  expect_length(env, r.values.length, static_cast<int64_t>(r.indices.length), (n + ".values").c_str());
+  r.a.nnz = static_cast<int64_t>(r.indices.length);
+  r.a.indptr = r.indptr.data;
+  r.a.indices = r.indices.data;
+  r.a.values = r.values.data;
+  return r;
+}
+
 int32_t dim_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
   Napi::Value v = info[i];
   if (!v.IsNumber()) fail(info.Env(), sk::Code::kArgument, std::string("Expected a number for ") + name);

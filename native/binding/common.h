@@ -4,9 +4,12 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "../core/status.h"
+#include "../kernels/params.h"
 
 namespace skb {
 
@@ -44,6 +47,17 @@ void expect_disjoint(Napi::Env env, const View<A>& out, const char* out_name, co
   }
 }
 
+View<uint8_t> uint8_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
+
 void throw_if_error(Napi::Env env, const sk::Status& status);
+
+// A CSR matrix passed as five arguments (rows, cols, indptr, indices, values) starting at `first`, with
+// indptr.length == rows + 1 and values.length == indices.length checked.
+struct CsrArgs {
+  sk::CsrF32 a;
+  View<int32_t> indptr, indices;
+  View<float> values;
+};
+CsrArgs csr_args(const Napi::CallbackInfo& info, size_t first, const char* name = "A");
 
 }  // namespace skb

@@ -8,31 +8,6 @@
 namespace skb {
 namespace {
 
-// Everything a CSR kernel call needs, parsed from the JS arguments. `refs` keeps the TypedArrays alive while an
-// async call runs off the main thread.
-struct CsrArgs {
-  sk::CsrF32 a;
-  View<int32_t> indptr, indices;
-  View<float> values;
-};
-
-CsrArgs csr_args(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  CsrArgs r;
-  r.a.rows = dim_arg(info, 0, "A.rows");
-  r.a.cols = dim_arg(info, 1, "A.cols");
-  r.indptr = int32_arg(info, 2, "A.indptr");
-  r.indices = int32_arg(info, 3, "A.indices");
-  r.values = float32_arg(info, 4, "A.values");
-  expect_length(env, r.indptr.length, static_cast<int64_t>(r.a.rows) + 1, "A.indptr");
-  expect_length(env, r.values.length, static_cast<int64_t>(r.indices.length), "A.values");
-  r.a.nnz = static_cast<int64_t>(r.indices.length);
-  r.a.indptr = r.indptr.data;
-  r.a.indices = r.indices.data;
-  r.a.values = r.values.data;
-  return r;
-}
-
 template <typename Out>
 void expect_disjoint_from_csr(Napi::Env env, const View<Out>& out, const char* name, const CsrArgs& a) {
   expect_disjoint(env, out, name, a.indptr, "A.indptr");
@@ -43,7 +18,7 @@ void expect_disjoint_from_csr(Napi::Env env, const View<Out>& out, const char* n
 // spmv(rows, cols, indptr, indices, values, x, y, alpha, beta)
 sk::SpmvParams spmv_params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CsrArgs a = csr_args(info);
+  CsrArgs a = csr_args(info, 0);
   View<float> x = float32_arg(info, 5, "x");
   View<float> y = float32_arg(info, 6, "out");
   expect_length(env, x.length, a.a.cols, "x");
@@ -56,7 +31,7 @@ sk::SpmvParams spmv_params(const Napi::CallbackInfo& info) {
 // spmm(rows, cols, indptr, indices, values, b, n, c, alpha, beta)
 sk::SpmmParams spmm_params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  CsrArgs a = csr_args(info);
+  CsrArgs a = csr_args(info, 0);
   View<float> b = float32_arg(info, 5, "B.data");
   const int32_t n = dim_arg(info, 6, "B.cols");
   View<float> c = float32_arg(info, 7, "out.data");
