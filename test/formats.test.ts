@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { BSRMatrix, COOMatrix, CSRMatrix, DenseMatrix, Mask, NMMatrix } from '../lib/index';
+import { BSRMatrix, COOMatrix, CSRMatrix, DenseMatrix, Mask, NMMatrix, SparseError } from '../lib/index';
 import { expectSameBits, expectSparseError, randomDense } from './helpers';
 
 const SHAPES: [number, number][] = [[0, 0], [0, 5], [5, 0], [1, 1], [7, 1], [1, 9], [13, 17], [16, 16], [33, 10]];
@@ -112,6 +112,32 @@ describe('format invariants and bad input', () => {
     expectSparseError(() => m.get(40, 0), 'ERR_RANGE', /for i but received 40/);
     const data = new Float32Array(1600).fill(2);
     expectSparseError(() => m.apply(data, { out: data.subarray(0, 1600) }), 'ERR_ARGUMENT', /share memory/);
+  });
+
+  test('native conversions refuse arrays corrupted after construction, never read out of range', () => {
+    const fresh = () => CSRMatrix.random(30, 20, { density: 0.3, seed: 4 });
+    const corruptions: [string, (A: CSRMatrix) => void][] = [
+      ['index too large', (A) => { A.indices[3] = 1000; }],
+      ['negative index', (A) => { A.indices[3] = -1; }],
+      ['unsorted row', (A) => { A.indices[A.indptr[1]] = A.indices[A.indptr[1] + 1]; }],
+      ['indptr past nnz', (A) => { A.indptr[5] = 1 << 30; }],
+    ];
+    for (const [what, corrupt] of corruptions) {
+      const A = fresh();
+      corrupt(A);
+      for (const op of [() => A.transpose(), () => BSRMatrix.fromCSR(A, { block: [4, 4] }), () => NMMatrix.fromCSR(A, { n: 4, m: 4 })]) {
+        let err: unknown;
+        try { op(); } catch (e) { err = e; }
+        expect(err, what).toBeInstanceOf(SparseError);
+        expect(['ERR_FORMAT', 'ERR_RANGE']).toContain((err as SparseError).code);
+      }
+    }
+    const B = BSRMatrix.fromCSR(fresh(), { block: [4, 4] });
+    B.indices[0] = 99;
+    expectSparseError(() => B.toCSR(), 'ERR_RANGE', /block column index 99 is out of range/);
+    const N = NMMatrix.fromCSR(CSRMatrix.fromDense(makeNM(randomDense(6, 8, 0.5, 2), 2, 4)), { n: 2, m: 4 });
+    N.positions[1] = 200;
+    expectSparseError(() => N.toCSR(), 'ERR_FORMAT', /positions must be strictly increasing below m/);
   });
 
   test('property: random matrices survive CSR -> BSR -> CSR -> COO -> CSR (seeded)', () => {
