@@ -23,16 +23,12 @@ export interface RawAddon {
   setIsa(name: string): void;
   /** Bytes from the buffer's start to the next 64-byte boundary. */
   alignmentOffset(buffer: ArrayBuffer): number;
-  spmv(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
-    x: Float32Array, y: Float32Array, alpha: number, beta: number): void;
-  spmvAsync(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
-    x: Float32Array, y: Float32Array, alpha: number, beta: number): Promise<void>;
   // Conversions: outputs allocated by the caller; *Count fills an indptr the caller sizes the rest from.
   denseToCsrCount(data: Float32Array, rows: number, cols: number, threshold: number, indptr: Int32Array): void;
   denseToCsrFill(data: Float32Array, rows: number, cols: number, threshold: number, indptr: Int32Array,
     indices: Int32Array, values: Float32Array): void;
   csrTranspose(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
-    tIndptr: Int32Array, tIndices: Int32Array, tValues: Float32Array): void;
+    tIndptr: Int32Array, tIndices: Int32Array, tValues: Float32Array, perm?: Int32Array): void;
   cooToCsr(rows: number, cols: number, rowIndices: Int32Array, colIndices: Int32Array, values: Float32Array,
     sumDuplicates: boolean, indptr: Int32Array, indices: Int32Array, outValues: Float32Array): number;
   csrToBsrCount(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
@@ -49,10 +45,24 @@ export interface RawAddon {
     outIndptr: Int32Array): void;
   nmToCsrFill(rows: number, cols: number, n: number, m: number, values: Float32Array, positions: Uint8Array,
     outIndptr: Int32Array, outIndices: Int32Array, outValues: Float32Array): void;
-  spmm(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
-    b: Float32Array, n: number, c: Float32Array, alpha: number, beta: number): void;
-  spmmAsync(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
-    b: Float32Array, n: number, c: Float32Array, alpha: number, beta: number): Promise<void>;
+  // Kernels: each has a sync form and an ...Async form (same arguments, returns a Promise). Argument lists are
+  // built and checked in lib/ops.ts; the addon re-checks lengths, kinds and aliasing.
+  spmv(...args: unknown[]): void;
+  spmvAsync(...args: unknown[]): Promise<void>;
+  spmm(...args: unknown[]): void;
+  spmmAsync(...args: unknown[]): Promise<void>;
+  sddmm(...args: unknown[]): void;
+  sddmmAsync(...args: unknown[]): Promise<void>;
+  spmmT(...args: unknown[]): void;
+  spmmTAsync(...args: unknown[]): Promise<void>;
+  spmmTPlan(...args: unknown[]): void;
+  spmmTPlanAsync(...args: unknown[]): Promise<void>;
+  spmmBsr(...args: unknown[]): void;
+  spmmBsrAsync(...args: unknown[]): Promise<void>;
+  spmmNm(...args: unknown[]): void;
+  spmmNmAsync(...args: unknown[]): Promise<void>;
+  spmvNm(...args: unknown[]): void;
+  spmvNmAsync(...args: unknown[]): Promise<void>;
 }
 
 /** The package root: lib/ when run from source (tests), dist/ when installed; both sit one level below it. */

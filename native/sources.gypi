@@ -21,16 +21,31 @@
     'sk_scalar_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-scalar.cc',
       'native/kernels/f32-spmm-csr/f32-spmm-csr-scalar.cc',
+      'native/kernels/f32-sddmm-csr/f32-sddmm-csr-scalar.cc',
+      'native/kernels/f32-spmmt-csr/f32-spmmt-csr-scalar.cc',
+      'native/kernels/f32-spmm-bsr/f32-spmm-bsr-scalar.cc',
+      'native/kernels/f32-spmm-nm/f32-spmm-nm-scalar.cc',
+      'native/kernels/f32-spmv-nm/f32-spmv-nm-scalar.cc',
     ],
     # x86-64 only; only these files get -mavx2 -mfma.
     'sk_avx2_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-avx2.cc',
       'native/kernels/f32-spmm-csr/f32-spmm-csr-avx2.cc',
+      'native/kernels/f32-sddmm-csr/f32-sddmm-csr-avx2.cc',
+      'native/kernels/f32-spmmt-csr/f32-spmmt-csr-avx2.cc',
+      'native/kernels/f32-spmm-bsr/f32-spmm-bsr-avx2.cc',
+      'native/kernels/f32-spmm-nm/f32-spmm-nm-avx2.cc',
+      'native/kernels/f32-spmv-nm/f32-spmv-nm-avx2.cc',
     ],
     # x86-64 only; only these files get the AVX-512 flags.
     'sk_avx512_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-avx512.cc',
       'native/kernels/f32-spmm-csr/f32-spmm-csr-avx512.cc',
+      'native/kernels/f32-sddmm-csr/f32-sddmm-csr-avx512.cc',
+      'native/kernels/f32-spmmt-csr/f32-spmmt-csr-avx512.cc',
+      'native/kernels/f32-spmm-bsr/f32-spmm-bsr-avx512.cc',
+      'native/kernels/f32-spmm-nm/f32-spmm-nm-avx512.cc',
+      'native/kernels/f32-spmv-nm/f32-spmv-nm-avx512.cc',
     ],
   },
 }

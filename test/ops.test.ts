@@ -137,7 +137,7 @@ describe('bad input', () => {
     expectSparseError(() => spmm(A, B, { out: { data: new Float32Array(12), rows: 4, cols: 3 } }), 'ERR_SHAPE', /options.out.cols to be 2 but received 3/);
     expectSparseError(() => spmm(A, { data: new Float32Array(0), rows: 3, cols: -1 }), 'ERR_RANGE', /B.cols but received -1/);
     expectSparseError(() => spmm(A, { data: new Float32Array(6), rows: 3, cols: 2.5 }), 'ERR_RANGE', /B.cols but received 2.5/);
-    expectSparseError(() => spmv({} as CSRMatrix, new Float32Array(3)), 'ERR_ARGUMENT', /CSRMatrix for A but received an object/);
+    expectSparseError(() => spmv({} as CSRMatrix, new Float32Array(3)), 'ERR_ARGUMENT', /CSRMatrix or NMMatrix for A but received an object/);
     expectSparseError(() => spmv(A, new Float32Array(3), { alpha: NaN }), 'ERR_RANGE', /options.alpha but received NaN/);
     expectSparseError(() => spmv(A, new Float32Array(3), { gamma: 1 } as object), 'ERR_UNSUPPORTED', /Unknown option 'gamma'/);
   });

@@ -43,7 +43,7 @@ Napi::Value DenseToCsrFill(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// csrTranspose(rows, cols, indptr, indices, values, tIndptr, tIndices, tValues)
+// csrTranspose(rows, cols, indptr, indices, values, tIndptr, tIndices, tValues, perm?)
 Napi::Value CsrTranspose(const Napi::CallbackInfo& info) {
   CsrArgs a = csr_args(info, 0);
   View<int32_t> tp = int32_arg(info, 5, "out.indptr"), ti = int32_arg(info, 6, "out.indices");
@@ -51,7 +51,13 @@ Napi::Value CsrTranspose(const Napi::CallbackInfo& info) {
   expect_length(info.Env(), tp.length, static_cast<int64_t>(a.a.cols) + 1, "out.indptr");
   expect_length(info.Env(), ti.length, a.a.nnz, "out.indices");
   expect_length(info.Env(), tv.length, a.a.nnz, "out.values");
-  throw_if_error(info.Env(), sk::csr_transpose(a.a, tp.data, ti.data, tv.data));
+  int32_t* perm = nullptr;
+  if (info.Length() > 8 && !info[8].IsUndefined()) {
+    View<int32_t> pv = int32_arg(info, 8, "perm");
+    expect_length(info.Env(), pv.length, a.a.nnz, "perm");
+    perm = pv.data;
+  }
+  throw_if_error(info.Env(), sk::csr_transpose(a.a, tp.data, ti.data, tv.data, perm));
   return info.Env().Undefined();
 }
 

@@ -1,4 +1,5 @@
-// spmv / spmm, sync and async. Argument order mirrors lib/binding.ts (RawAddon).
+// The kernels, sync and async: spmv, spmm (CSR, BSR, N:M), sddmm, spmmT. Argument order mirrors lib/binding.ts
+// (RawAddon). Each *_params function converts and re-checks one call's arguments; Sync/Async run it.
 #include <memory>
 #include <vector>
 
@@ -42,16 +43,6 @@ sk::SpmmParams spmm_params(const Napi::CallbackInfo& info) {
   return sk::SpmmParams{a.a, b.data, n, c.data, n, n, float_arg(info, 8, "alpha"), float_arg(info, 9, "beta")};
 }
 
-Napi::Value Spmv(const Napi::CallbackInfo& info) {
-  throw_if_error(info.Env(), sk::spmv_csr_f32(spmv_params(info)));
-  return info.Env().Undefined();
-}
-
-Napi::Value Spmm(const Napi::CallbackInfo& info) {
-  throw_if_error(info.Env(), sk::spmm_csr_f32(spmm_params(info)));
-  return info.Env().Undefined();
-}
-
 // Runs an operator on a libuv worker thread. The params were built on the main thread; the worker holds a
 // reference to every argument that is an object, so the buffers they point into stay alive until it settles.
 template <typename Params, sk::Status (*Op)(const Params&)>
@@ -91,21 +82,177 @@ Napi::Value queue(const Napi::CallbackInfo& info, const Params& params, const ch
   return promise;
 }
 
-Napi::Value SpmvAsync(const Napi::CallbackInfo& info) {
-  return queue<sk::SpmvParams, sk::spmv_csr_f32>(info, spmv_params(info), "sparsekit.spmv");
+// A dense operand of `rows` x `cols` at argument i; checks the length and returns the data.
+View<float> dense_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t rows, int64_t cols) {
+  View<float> d = float32_arg(info, i, name);
+  expect_length(info.Env(), d.length, rows * cols, name);
+  return d;
 }
 
-Napi::Value SpmmAsync(const Napi::CallbackInfo& info) {
-  return queue<sk::SpmmParams, sk::spmm_csr_f32>(info, spmm_params(info), "sparsekit.spmm");
+// sddmm(rows, cols, indptr, indices, values, x, k, y, out, alpha, beta): out has nnz entries.
+sk::SddmmParams sddmm_params(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CsrArgs a = csr_args(info, 0, "pattern");
+  const int32_t k = dim_arg(info, 6, "X.cols");
+  View<float> x = dense_arg(info, 5, "X.data", a.a.rows, k);
+  View<float> y = dense_arg(info, 7, "Y.data", a.a.cols, k);
+  View<float> out = float32_arg(info, 8, "out");
+  expect_length(env, out.length, a.a.nnz, "out");
+  expect_disjoint(env, out, "out", x, "X.data");
+  expect_disjoint(env, out, "out", y, "Y.data");
+  expect_disjoint(env, out, "out", a.indptr, "pattern.indptr");
+  expect_disjoint(env, out, "out", a.indices, "pattern.indices");
+  return sk::SddmmParams{a.a, x.data, k, y.data, k, k, out.data, float_arg(info, 9, "alpha"), float_arg(info, 10, "beta")};
+}
+
+// spmmT(rows, cols, indptr, indices, values, b, n, c, alpha, beta): C (cols x n) = alpha Aᵀ B + beta C.
+sk::SpmmtParams spmmt_params(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CsrArgs a = csr_args(info, 0);
+  const int32_t n = dim_arg(info, 6, "B.cols");
+  View<float> b = dense_arg(info, 5, "B.data", a.a.rows, n);
+  View<float> c = dense_arg(info, 7, "out.data", a.a.cols, n);
+  expect_disjoint_from_csr(env, c, "out.data", a);
+  expect_disjoint(env, c, "out.data", b, "B.data");
+  return sk::SpmmtParams{a.a, b.data, n, c.data, n, n, float_arg(info, 8, "alpha"), float_arg(info, 9, "beta")};
+}
+
+// spmmTPlan(rows, cols, indptr, indices, values, tIndptr, tIndices, perm, scratch, b, n, c, alpha, beta)
+sk::SpmmtPlanParams spmmt_plan_params(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CsrArgs a = csr_args(info, 0);
+  View<int32_t> tp = int32_arg(info, 5, "plan.indptr"), ti = int32_arg(info, 6, "plan.indices"), perm = int32_arg(info, 7, "plan.perm");
+  View<float> scratch = float32_arg(info, 8, "plan.values");
+  expect_length(env, tp.length, static_cast<int64_t>(a.a.cols) + 1, "plan.indptr");
+  expect_length(env, ti.length, a.a.nnz, "plan.indices");
+  expect_length(env, perm.length, a.a.nnz, "plan.perm");
+  expect_length(env, scratch.length, a.a.nnz, "plan.values");
+  const int32_t n = dim_arg(info, 10, "B.cols");
+  View<float> b = dense_arg(info, 9, "B.data", a.a.rows, n);
+  View<float> c = dense_arg(info, 11, "out.data", a.a.cols, n);
+  expect_disjoint_from_csr(env, c, "out.data", a);
+  expect_disjoint(env, c, "out.data", b, "B.data");
+  expect_disjoint(env, c, "out.data", scratch, "plan.values");
+  expect_disjoint(env, scratch, "plan.values", a.values, "A.values");
+  const sk::CsrF32 at{a.a.cols, a.a.rows, a.a.nnz, tp.data, ti.data, scratch.data};
+  const sk::SpmmParams spmm{at, b.data, n, c.data, n, n, float_arg(info, 12, "alpha"), float_arg(info, 13, "beta")};
+  return sk::SpmmtPlanParams{spmm, perm.data, a.values.data, a.a.nnz, scratch.data};
+}
+
+struct BsrArgs {
+  sk::BsrF32 a;
+  View<int32_t> indptr, indices;
+  View<float> values;
+};
+
+BsrArgs bsr_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  BsrArgs r;
+  sk::BsrF32& a = r.a;
+  a.rows = dim_arg(info, 0, "A.rows");
+  a.cols = dim_arg(info, 1, "A.cols");
+  a.r = dim_arg(info, 2, "A.block[0]");
+  a.c = dim_arg(info, 3, "A.block[1]");
+  if (a.r < 1 || a.r > 64 || a.c < 1 || a.c > 64) fail(env, sk::Code::kRange, "Expected A.block in [1, 64] x [1, 64]");
+  r.indptr = int32_arg(info, 4, "A.indptr");
+  r.indices = int32_arg(info, 5, "A.indices");
+  r.values = float32_arg(info, 6, "A.values");
+  expect_length(env, r.indptr.length, (static_cast<int64_t>(a.rows) + a.r - 1) / a.r + 1, "A.indptr");
+  expect_length(env, r.values.length, static_cast<int64_t>(r.indices.length) * a.r * a.c, "A.values");
+  a.blocks = static_cast<int64_t>(r.indices.length);
+  a.indptr = r.indptr.data;
+  a.indices = r.indices.data;
+  a.values = r.values.data;
+  return r;
+}
+
+// spmmBsr(rows, cols, r, c, indptr, indices, values, b, n, c, alpha, beta)
+sk::SpmmBsrParams spmm_bsr_params(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  BsrArgs a = bsr_args(info);
+  const int32_t n = dim_arg(info, 8, "B.cols");
+  View<float> b = dense_arg(info, 7, "B.data", a.a.cols, n);
+  View<float> c = dense_arg(info, 9, "out.data", a.a.rows, n);
+  expect_disjoint(env, c, "out.data", b, "B.data");
+  expect_disjoint(env, c, "out.data", a.indptr, "A.indptr");
+  expect_disjoint(env, c, "out.data", a.indices, "A.indices");
+  expect_disjoint(env, c, "out.data", a.values, "A.values");
+  return sk::SpmmBsrParams{a.a, b.data, n, c.data, n, n, float_arg(info, 10, "alpha"), float_arg(info, 11, "beta")};
+}
+
+sk::NmF32 nm_arg(const Napi::CallbackInfo& info, View<float>* values, View<uint8_t>* positions) {
+  Napi::Env env = info.Env();
+  sk::NmF32 a;
+  a.rows = dim_arg(info, 0, "A.rows");
+  a.cols = dim_arg(info, 1, "A.cols");
+  a.n = dim_arg(info, 2, "A.n");
+  a.m = dim_arg(info, 3, "A.m");
+  if (a.m < 1 || a.m > 255 || a.n < 1 || a.n > a.m) fail(env, sk::Code::kRange, "Expected 1 <= A.n <= A.m <= 255");
+  *values = float32_arg(info, 4, "A.values");
+  *positions = uint8_arg(info, 5, "A.positions");
+  const int64_t slots = static_cast<int64_t>(a.rows) * ((static_cast<int64_t>(a.cols) + a.m - 1) / a.m) * a.n;
+  expect_length(env, values->length, slots, "A.values");
+  expect_length(env, positions->length, slots, "A.positions");
+  a.values = values->data;
+  a.positions = positions->data;
+  return a;
+}
+
+// spmmNm(rows, cols, n, m, values, positions, b, width, c, alpha, beta)
+sk::SpmmNmParams spmm_nm_params(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View<float> vs;
+  View<uint8_t> ps;
+  sk::NmF32 a = nm_arg(info, &vs, &ps);
+  const int32_t n = dim_arg(info, 7, "B.cols");
+  View<float> b = dense_arg(info, 6, "B.data", a.cols, n);
+  View<float> c = dense_arg(info, 8, "out.data", a.rows, n);
+  expect_disjoint(env, c, "out.data", b, "B.data");
+  expect_disjoint(env, c, "out.data", vs, "A.values");
+  expect_disjoint(env, c, "out.data", ps, "A.positions");
+  return sk::SpmmNmParams{a, b.data, n, c.data, n, n, float_arg(info, 9, "alpha"), float_arg(info, 10, "beta")};
+}
+
+// spmvNm(rows, cols, n, m, values, positions, x, y, alpha, beta)
+sk::SpmvNmParams spmv_nm_params(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View<float> vs;
+  View<uint8_t> ps;
+  sk::NmF32 a = nm_arg(info, &vs, &ps);
+  View<float> x = dense_arg(info, 6, "x", a.cols, 1);
+  View<float> y = dense_arg(info, 7, "out", a.rows, 1);
+  expect_disjoint(env, y, "out", x, "x");
+  expect_disjoint(env, y, "out", vs, "A.values");
+  expect_disjoint(env, y, "out", ps, "A.positions");
+  return sk::SpmvNmParams{a, x.data, y.data, float_arg(info, 8, "alpha"), float_arg(info, 9, "beta")};
+}
+
+template <typename Params, Params (*Parse)(const Napi::CallbackInfo&), sk::Status (*Op)(const Params&)>
+Napi::Value Sync(const Napi::CallbackInfo& info) {
+  throw_if_error(info.Env(), Op(Parse(info)));
+  return info.Env().Undefined();
+}
+
+template <typename Params, Params (*Parse)(const Napi::CallbackInfo&), sk::Status (*Op)(const Params&)>
+Napi::Value Async(const Napi::CallbackInfo& info) {
+  return queue<Params, Op>(info, Parse(info), "sparsekit.kernel");
 }
 
 }  // namespace
 
 void register_kernels(Napi::Env env, Napi::Object exports) {
-  exports.Set("spmv", Napi::Function::New(env, Spmv, "spmv"));
-  exports.Set("spmm", Napi::Function::New(env, Spmm, "spmm"));
-  exports.Set("spmvAsync", Napi::Function::New(env, SpmvAsync, "spmvAsync"));
-  exports.Set("spmmAsync", Napi::Function::New(env, SpmmAsync, "spmmAsync"));
+#define SK_EXPORT(name, Params, parse, op)                                                        \
+  exports.Set(name, Napi::Function::New(env, Sync<Params, parse, op>, name));                    \
+  exports.Set(name "Async", Napi::Function::New(env, Async<Params, parse, op>, name "Async"));
+  SK_EXPORT("spmv", sk::SpmvParams, spmv_params, sk::spmv_csr_f32)
+  SK_EXPORT("spmm", sk::SpmmParams, spmm_params, sk::spmm_csr_f32)
+  SK_EXPORT("sddmm", sk::SddmmParams, sddmm_params, sk::sddmm_csr_f32)
+  SK_EXPORT("spmmT", sk::SpmmtParams, spmmt_params, sk::spmmt_csr_f32)
+  SK_EXPORT("spmmTPlan", sk::SpmmtPlanParams, spmmt_plan_params, sk::spmmt_plan_csr_f32)
+  SK_EXPORT("spmmBsr", sk::SpmmBsrParams, spmm_bsr_params, sk::spmm_bsr_f32)
+  SK_EXPORT("spmmNm", sk::SpmmNmParams, spmm_nm_params, sk::spmm_nm_f32)
+  SK_EXPORT("spmvNm", sk::SpmvNmParams, spmv_nm_params, sk::spmv_nm_f32)
+#undef SK_EXPORT
 }
 
 }  // namespace skb

@@ -60,7 +60,7 @@ void dense_to_csr_fill(const float* data, int32_t rows, int32_t cols, float thre
   }
 }
 
-Status csr_transpose(const CsrView& a, int32_t* tptr, int32_t* tind, float* tval) {
+Status csr_transpose(const CsrView& a, int32_t* tptr, int32_t* tind, float* tval, int32_t* perm) {
   Status s = check_csr(a, "A");
   if (!s.is_ok()) return s;
   std::fill(tptr, tptr + a.cols + 1, 0);
@@ -72,6 +72,7 @@ Status csr_transpose(const CsrView& a, int32_t* tptr, int32_t* tind, float* tval
       const int32_t dst = next[a.indices[k]]++;
       tind[dst] = i;
       tval[dst] = a.values[k];
+      if (perm) perm[dst] = k;
     }
   }
   return Status::ok();

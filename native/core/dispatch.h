@@ -13,6 +13,11 @@ struct Chosen {
 
 SpmvCsrF32Fn spmv_csr_f32_kernel();
 SpmmCsrF32Fn spmm_csr_f32_kernel();
+SddmmCsrF32Fn sddmm_csr_f32_kernel();
+SpmmtCsrF32Fn spmmt_csr_f32_kernel();
+SpmmBsrF32Fn spmm_bsr_f32_kernel();
+SpmmNmF32Fn spmm_nm_f32_kernel();
+SpmvNmF32Fn spmv_nm_f32_kernel();
 
 // What each family runs at the active ISA, for info(). Fills up to `max` entries and returns how many there are.
 int chosen_kernels(Chosen* out, int max);

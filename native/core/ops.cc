@@ -11,81 +11,170 @@ namespace sk {
 namespace {
 
 // Least work worth a task of its own. Waking a pool thread costs tens of microseconds on a VM, so a task should
-// run for longer than that: ~64K stored entries for SpMV (a gather each, ~1 ns), ~1M multiply-adds for SpMM
-// (vectorised, ~0.03 ns each). Measured: 1024x1024 SpMV at 90% sparsity was slower on 2 threads than on 1 below this.
-constexpr int64_t kSpmvEntriesPerTask = 1 << 16;
-constexpr int64_t kSpmmMacsPerTask = 1 << 20;
+// run for longer than that: ~64K gathers for SpMV-like kernels (~1 ns each), ~1M multiply-adds for the
+// vectorised ones (~0.03 ns each). Measured: 1024x1024 SpMV at 90% sparsity was slower on 2 threads below this.
+constexpr int64_t kGathersPerTask = 1 << 16;
+constexpr int64_t kMacsPerTask = 1 << 20;
 
-// Splits rows [0, a.rows) into `parts` ranges of about equal cost, where a row costs its stored entries plus one
-// (the +1 covers writing its output row, so long runs of empty rows are split too). bounds has parts + 1 entries.
-// indptr is clamped, so a corrupt indptr gives an unbalanced but still in-range split.
-void split_rows(const CsrF32& a, int parts, int32_t* bounds) {
-  const int64_t total = a.nnz + a.rows;
+int task_count(int64_t work, int64_t min_work, int64_t max_parts) {
+  const int64_t by_work = std::max<int64_t>(1, work / min_work);
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({by_work, pool_threads(), max_parts})));
+}
+
+// Splits [0, rows) into `parts` ranges of about equal cost, a row costing its stored entries (from indptr) plus
+// one. indptr is clamped, so a corrupt indptr gives an unbalanced but still in-range split.
+void split_by_entries(const int32_t* indptr, int32_t rows, int64_t nnz, int parts, int32_t* bounds) {
+  const int64_t total = nnz + rows;
   bounds[0] = 0;
   for (int t = 1; t < parts; ++t) {
     const int64_t target = total * t / parts;
-    int32_t lo = bounds[t - 1], hi = a.rows;
+    int32_t lo = bounds[t - 1], hi = rows;
     while (lo < hi) {
       const int32_t mid = lo + (hi - lo) / 2;
-      const int64_t cost = std::clamp<int64_t>(a.indptr[mid], 0, a.nnz) + mid;
-      if (cost < target) lo = mid + 1; else hi = mid;
+      if (std::clamp<int64_t>(indptr[mid], 0, nnz) + mid < target) lo = mid + 1; else hi = mid;
     }
     bounds[t] = lo;
   }
-  bounds[parts] = a.rows;
+  bounds[parts] = rows;
 }
 
-int task_count(const CsrF32& a, int64_t width, int64_t min_work) {
-  const int64_t work = (a.nnz + a.rows) * std::max<int64_t>(width, 1);
-  const int64_t by_work = std::max<int64_t>(1, work / min_work);
-  return static_cast<int>(std::min<int64_t>({by_work, pool_threads(), std::max<int32_t>(a.rows, 1)}));
+void split_uniform(int64_t count, int parts, int64_t align, int32_t* bounds) {
+  for (int t = 0; t <= parts; ++t) bounds[t] = static_cast<int32_t>(std::min<int64_t>(count, (count * t / parts + align - 1) / align * align));
+  bounds[parts] = static_cast<int32_t>(count);
 }
 
+// Runs kernel(p, bounds[t], bounds[t + 1]) for every part on the pool; returns the anomalies reported.
 template <typename Params, typename Fn>
-Status run_rows(const Params& p, Fn kernel, int64_t width, int64_t min_work, const char* what) {
-  const int parts = task_count(p.a, width, min_work);
-  int32_t bounds[kMaxThreads + 1];
-  split_rows(p.a, parts, bounds);
+int64_t run(const Params& p, Fn kernel, int parts, const int32_t* bounds) {
   std::atomic<int64_t> bad{0};
   parallel_for(parts, [&](int t) {
     const int64_t b = kernel(p, bounds[t], bounds[t + 1]);
     if (b) bad.fetch_add(b, std::memory_order_relaxed);
   });
-  if (bad.load()) {
-    return Status::error(Code::kFormat, std::string(what) + ": A is not a valid CSR matrix (" +
-                                            std::to_string(bad.load()) +
-                                            " row bounds or column indices out of range; was it modified after "
-                                            "construction?); the output is incomplete");
-  }
-  return Status::ok();
+  return bad.load();
 }
 
-void scale(float* y, int64_t count, float beta) {
-  for (int64_t i = 0; i < count; ++i) y[i] = beta == 0.0f ? 0.0f : beta * y[i];
+Status anomalies(int64_t bad, const char* what, const char* format) {
+  if (!bad) return Status::ok();
+  return Status::error(Code::kFormat, std::string(what) + ": A is not a valid " + format + " matrix (" + std::to_string(bad) +
+                                          " structure entries out of range; was it modified after construction?); the "
+                                          "output is incomplete");
+}
+
+template <typename Params, typename Fn>
+Status run_csr_rows(const Params& p, Fn kernel, int64_t width, int64_t min_work, const char* what) {
+  const int parts = task_count((p.a.nnz + p.a.rows) * std::max<int64_t>(width, 1), min_work, std::max(p.a.rows, 1));
+  int32_t bounds[kMaxThreads + 1];
+  split_by_entries(p.a.indptr, p.a.rows, p.a.nnz, parts, bounds);
+  return anomalies(run(p, kernel, parts, bounds), what, "CSR");
+}
+
+void scale_rows(float* c, int64_t rows, int64_t cols, int64_t ld, float beta) {
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) c[i * ld + j] = beta == 0.0f ? 0.0f : beta * c[i * ld + j];
 }
 
 Status spmv_rows(const SpmvParams& p, const char* what) {
   if (p.alpha == 0.0f) {  // BLAS semantics: A and x are not read
-    scale(p.y, p.a.rows, p.beta);
+    scale_rows(p.y, p.a.rows, 1, 1, p.beta);
     return Status::ok();
   }
-  return run_rows(p, spmv_csr_f32_kernel(), 1, kSpmvEntriesPerTask, what);
+  return run_csr_rows(p, spmv_csr_f32_kernel(), 1, kGathersPerTask, what);
+}
+
+Status spmm_rows(const SpmmParams& p, const char* what) {
+  if (p.alpha == 0.0f) {
+    scale_rows(p.c, p.a.rows, p.n, p.ldc, p.beta);
+    return Status::ok();
+  }
+  if (p.n == 0) return Status::ok();
+  if (p.n == 1 && p.ldb == 1 && p.ldc == 1) {  // a one-column B is a vector: the SpMV kernels are faster there
+    return spmv_rows(SpmvParams{p.a, p.b, p.c, p.alpha, p.beta}, what);
+  }
+  return run_csr_rows(p, spmm_csr_f32_kernel(), p.n, kMacsPerTask, what);
 }
 
 }  // namespace
 
 Status spmv_csr_f32(const SpmvParams& p) { return spmv_rows(p, "spmv"); }
+Status spmm_csr_f32(const SpmmParams& p) { return spmm_rows(p, "spmm"); }
 
-Status spmm_csr_f32(const SpmmParams& p) {
+Status sddmm_csr_f32(const SddmmParams& p) {
   if (p.alpha == 0.0f) {
-    for (int32_t i = 0; i < p.a.rows; ++i) scale(p.c + static_cast<int64_t>(i) * p.ldc, p.n, p.beta);
+    scale_rows(p.out, 1, p.a.nnz, 0, p.beta);
+    return Status::ok();
+  }
+  return run_csr_rows(p, sddmm_csr_f32_kernel(), p.k, kMacsPerTask, "sddmm");
+}
+
+Status spmmt_csr_f32(const SpmmtParams& p) {
+  if (p.alpha == 0.0f) {
+    scale_rows(p.c, p.a.cols, p.n, p.ldc, p.beta);
+    return Status::ok();
+  }
+  // Threads own column ranges of C (multiples of 16 floats, a cache line), so the scatter needs no atomics.
+  const int parts = task_count((p.a.nnz + p.a.rows) * std::max<int64_t>(p.n, 1), kMacsPerTask, std::max<int64_t>(1, (p.n + 15) / 16));
+  int32_t bounds[kMaxThreads + 1];
+  split_uniform(p.n, parts, 16, bounds);
+  return anomalies(run(p, spmmt_csr_f32_kernel(), parts, bounds), "spmmT", "CSR");
+}
+
+Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
+  int64_t bad = 0;
+  if (p.spmm.alpha != 0.0f) {
+    for (int64_t k = 0; k < p.spmm.a.nnz; ++k) {
+      const uint32_t src = static_cast<uint32_t>(p.perm[k]);
+      if (src >= static_cast<uint64_t>(p.src_nnz)) {
+        ++bad;
+        p.scratch[k] = 0.0f;
+        continue;
+      }
+      p.scratch[k] = p.src_values[src];
+    }
+  }
+  if (bad) return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
+  return spmm_rows(p.spmm, "spmmT");
+}
+
+Status spmm_bsr_f32(const SpmmBsrParams& p) {
+  const BsrF32& a = p.a;
+  if (p.alpha == 0.0f) {
+    scale_rows(p.c, a.rows, p.n, p.ldc, p.beta);
     return Status::ok();
   }
   if (p.n == 0) return Status::ok();
-  if (p.n == 1 && p.ldb == 1 && p.ldc == 1) {  // a one-column B is a vector: the SpMV kernels are faster there
-    return spmv_rows(SpmvParams{p.a, p.b, p.c, p.alpha, p.beta}, "spmm");
+  const int32_t block_rows = (a.rows + a.r - 1) / a.r;
+  const int parts = task_count((a.blocks * a.r * a.c + a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(block_rows, 1));
+  int32_t bounds[kMaxThreads + 1];
+  split_by_entries(a.indptr, block_rows, a.blocks, parts, bounds);
+  return anomalies(run(p, spmm_bsr_f32_kernel(), parts, bounds), "spmm", "BSR");
+}
+
+Status spmm_nm_f32(const SpmmNmParams& p) {
+  const NmF32& a = p.a;
+  if (p.alpha == 0.0f) {
+    scale_rows(p.c, a.rows, p.n, p.ldc, p.beta);
+    return Status::ok();
   }
-  return run_rows(p, spmm_csr_f32_kernel(), p.n, kSpmmMacsPerTask, "spmm");
+  if (p.n == 0) return Status::ok();
+  const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
+  const int parts = task_count((slots + a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(a.rows, 1));
+  int32_t bounds[kMaxThreads + 1];
+  split_uniform(a.rows, parts, 1, bounds);
+  return anomalies(run(p, spmm_nm_f32_kernel(), parts, bounds), "spmm", "N:M");
+}
+
+Status spmv_nm_f32(const SpmvNmParams& p) {
+  const NmF32& a = p.a;
+  if (p.alpha == 0.0f) {
+    scale_rows(p.y, a.rows, 1, 1, p.beta);
+    return Status::ok();
+  }
+  const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
+  const int parts = task_count(slots + a.rows, kGathersPerTask, std::max(a.rows, 1));
+  int32_t bounds[kMaxThreads + 1];
+  split_uniform(a.rows, parts, 1, bounds);
+  return anomalies(run(p, spmv_nm_f32_kernel(), parts, bounds), "spmv", "N:M");
 }
 
 }  // namespace sk

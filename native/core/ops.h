@@ -1,7 +1,7 @@
-// Operators: the entry points the binding calls. They pick the kernel for the active ISA, split rows over the
-// thread pool by stored entries (not by row count), and turn what the kernels report into a Status.
-// The binding has already checked every array length against the dimensions; operators re-check nothing the
-// kernels guard themselves (see kernels/params.h).
+// Operators: the entry points the binding calls. They pick the kernel for the active ISA, split the work over the
+// thread pool (CSR and BSR by stored entries, not by row count; N:M rows are uniform; transposed SpMM by columns
+// of C), and turn what the kernels report into a Status. The binding has already checked every array length
+// against the dimensions; operators re-check nothing the kernels guard themselves (see kernels/params.h).
 #pragma once
 #include "../kernels/params.h"
 #include "status.h"
@@ -10,5 +10,24 @@ namespace sk {
 
 Status spmv_csr_f32(const SpmvParams& p);
 Status spmm_csr_f32(const SpmmParams& p);
+Status sddmm_csr_f32(const SddmmParams& p);
+// C = alpha * Aᵀ B + beta * C by scattering (no transpose of A is formed).
+Status spmmt_csr_f32(const SpmmtParams& p);
+
+// C = alpha * Aᵀ B + beta * C through a cached transpose of A's pattern: at.indptr / at.indices describe Aᵀ,
+// perm[k] is the index in A's values of Aᵀ's k-th entry; values are gathered into `scratch` (at.nnz floats, the
+// at.values the SpMM reads), then it is a forward SpMM with Aᵀ.
+struct SpmmtPlanParams {
+  SpmmParams spmm;  // spmm.a is Aᵀ with values == scratch
+  const int32_t* perm;
+  const float* src_values;
+  int64_t src_nnz;
+  float* scratch;
+};
+Status spmmt_plan_csr_f32(const SpmmtPlanParams& p);
+
+Status spmm_bsr_f32(const SpmmBsrParams& p);
+Status spmm_nm_f32(const SpmmNmParams& p);
+Status spmv_nm_f32(const SpmvNmParams& p);
 
 }  // namespace sk

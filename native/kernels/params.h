@@ -43,9 +43,89 @@ struct SpmmParams {
   float beta;
 };
 
-// A kernel computes rows [row_begin, row_end) and returns the number of anomalies it skipped (see above).
+// SDDMM: out[k] = alpha * dot(X[i,:], Y[j,:]) + beta * out[k] for every stored (i, j = indices[k]) of the pattern
+// `a` (its values are not read). X is a.rows x k (leading dimension ldx), Y is a.cols x k (ldy); out has a.nnz
+// entries. With beta == 0, out is write-only.
+struct SddmmParams {
+  CsrF32 a;
+  const float* x;
+  int64_t ldx;
+  const float* y;
+  int64_t ldy;
+  int32_t k;
+  float* out;
+  float alpha;
+  float beta;
+};
+
+// Transposed SpMM by scattering: C = alpha * Aᵀ B + beta * C with A a.rows x a.cols, B a.rows x n, C a.cols x n.
+// A call owns the columns [col_begin, col_end) of C: threads split C by columns, so no two write one element.
+struct SpmmtParams {
+  CsrF32 a;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  int32_t n;
+  float alpha;
+  float beta;
+};
+
+// Block sparse row matrix: CSR over r x c blocks (values block after block, each row-major).
+struct BsrF32 {
+  int32_t rows, cols, r, c;
+  int64_t blocks;         // entries readable in indices; values has blocks * r * c
+  const int32_t* indptr;  // ceil(rows / r) + 1
+  const int32_t* indices;
+  const float* values;
+};
+
+struct SpmmBsrParams {
+  BsrF32 a;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  int32_t n;  // columns of B and C
+  float alpha;
+  float beta;
+};
+
+// N:M matrix: every row has ceil(cols / m) groups of n slots; a slot's column is group * m + position.
+struct NmF32 {
+  int32_t rows, cols, n, m;
+  const float* values;       // rows * groups * n
+  const uint8_t* positions;  // rows * groups * n
+};
+
+struct SpmmNmParams {
+  NmF32 a;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  int32_t n;  // columns of B and C (not the N of N:M, which is a.n)
+  float alpha;
+  float beta;
+};
+
+struct SpmvNmParams {
+  NmF32 a;
+  const float* x;
+  float* y;
+  float alpha;
+  float beta;
+};
+
+// A kernel computes rows [row_begin, row_end) (block rows for BSR, columns of C for SpMMT) and returns the number
+// of anomalies it skipped (see above).
 using SpmvCsrF32Fn = int64_t (*)(const SpmvParams& p, int32_t row_begin, int32_t row_end);
 using SpmmCsrF32Fn = int64_t (*)(const SpmmParams& p, int32_t row_begin, int32_t row_end);
+using SddmmCsrF32Fn = int64_t (*)(const SddmmParams& p, int32_t row_begin, int32_t row_end);
+using SpmmtCsrF32Fn = int64_t (*)(const SpmmtParams& p, int32_t col_begin, int32_t col_end);
+using SpmmBsrF32Fn = int64_t (*)(const SpmmBsrParams& p, int32_t block_row_begin, int32_t block_row_end);
+using SpmmNmF32Fn = int64_t (*)(const SpmmNmParams& p, int32_t row_begin, int32_t row_end);
+using SpmvNmF32Fn = int64_t (*)(const SpmvNmParams& p, int32_t row_begin, int32_t row_end);
 
 // True when row i's bounds can be used; written once so every kernel checks the same way.
 inline bool csr_row_ok(const CsrF32& a, int32_t i, int64_t* begin, int64_t* end) {
@@ -54,6 +134,14 @@ inline bool csr_row_ok(const CsrF32& a, int32_t i, int64_t* begin, int64_t* end)
   *begin = b;
   *end = e;
   return b >= 0 && b <= e && e <= a.nnz;
+}
+
+inline bool bsr_row_ok(const BsrF32& a, int32_t bi, int64_t* begin, int64_t* end) {
+  const int64_t b = a.indptr[bi];
+  const int64_t e = a.indptr[bi + 1];
+  *begin = b;
+  *end = e;
+  return b >= 0 && b <= e && e <= a.blocks;
 }
 
 }  // namespace sk

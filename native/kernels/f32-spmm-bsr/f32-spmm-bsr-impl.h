@@ -1,0 +1,82 @@
+// SIMD BSR SpMM body, instantiated by the -avx2 and -avx512 files. For a block row and a tile of NV vectors of
+// columns, RB rows of C are accumulated in registers (RB x NV accumulators) across all blocks of the row: each
+// vector of a B row is loaded once and used by the RB rows of the block (register tiling across the block). Blocks
+// taller than RB are done in passes of RB rows. Shapes without a specialisation use RB = 1.
+#pragma once
+#include "../kernels.h"
+#include "../vec.h"
+
+namespace sk {
+
+template <class S, int RB, int C, int NV, bool kMask>
+void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here, int64_t begin, int64_t end, int64_t j,
+              typename S::M last) {
+  using V = typename S::V;
+  const BsrF32& a = p.a;
+  const int32_t c_rt = C > 0 ? C : a.c;
+  const int64_t block_size = static_cast<int64_t>(a.r) * c_rt;
+  const uint32_t block_cols = static_cast<uint32_t>((a.cols + c_rt - 1) / c_rt);
+  V acc[RB][NV];
+  for (int rr = 0; rr < RB; ++rr)
+    for (int t = 0; t < NV; ++t) acc[rr][t] = S::zero();
+  for (int64_t k = begin; k < end; ++k) {
+    const uint32_t bj = static_cast<uint32_t>(a.indices[k]);
+    if (bj >= block_cols) continue;  // counted by the caller
+    const float* blk = a.values + k * block_size + static_cast<int64_t>(r0) * c_rt;
+    const int32_t width = a.cols - static_cast<int32_t>(bj) * c_rt < c_rt ? a.cols - static_cast<int32_t>(bj) * c_rt : c_rt;
+    for (int32_t cc = 0; cc < width; ++cc) {
+      const float* b = p.b + (static_cast<int64_t>(bj) * c_rt + cc) * p.ldb + j;
+      V bv[NV];
+      for (int t = 0; t < NV; ++t) bv[t] = (kMask && t == NV - 1) ? S::load(b + t * S::W, last) : S::load(b + t * S::W);
+      for (int rr = 0; rr < RB; ++rr) {
+        const V w = S::set1(blk[rr * c_rt + cc]);
+        for (int t = 0; t < NV; ++t) acc[rr][t] = S::fmadd(w, bv[t], acc[rr][t]);
+      }
+    }
+  }
+  const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
+  for (int rr = 0; rr < RB && rr < rows_here; ++rr) {
+    float* out = p.c + static_cast<int64_t>(bi * a.r + r0 + rr) * p.ldc + j;
+    for (int t = 0; t < NV; ++t) {
+      V r = S::mul(alpha, acc[rr][t]);
+      if (kMask && t == NV - 1) {
+        if (p.beta != 0.0f) r = S::fmadd(beta, S::load(out + t * S::W, last), r);
+        S::store(out + t * S::W, r, last);
+      } else {
+        if (p.beta != 0.0f) r = S::fmadd(beta, S::load(out + t * S::W), r);
+        S::store(out + t * S::W, r);
+      }
+    }
+  }
+}
+
+// RB rows per pass, C block columns (0: taken from the matrix at run time), NV vectors per column tile.
+template <class S, int RB, int C, int NV>
+int64_t spmm_bsr(const SpmmBsrParams& p, int32_t block_row_begin, int32_t block_row_end) {
+  const BsrF32& a = p.a;
+  const int32_t block_cols = (a.cols + a.c - 1) / a.c;
+  const int64_t n = p.n;
+  const int32_t tail = static_cast<int32_t>(n % S::W);
+  const typename S::M last = S::first(tail);
+  int64_t bad = 0;
+  for (int32_t bi = block_row_begin; bi < block_row_end; ++bi) {
+    int64_t begin, end;
+    if (!bsr_row_ok(a, bi, &begin, &end)) {
+      ++bad;
+      begin = end = 0;  // the block row is treated as empty: C = beta * C
+    } else {
+      for (int64_t k = begin; k < end; ++k) bad += static_cast<uint32_t>(a.indices[k]) >= static_cast<uint32_t>(block_cols);
+    }
+    const int32_t height = a.rows - bi * a.r < a.r ? a.rows - bi * a.r : a.r;
+    for (int32_t r0 = 0; r0 < height; r0 += RB) {
+      const int32_t rows_here = height - r0;
+      int64_t j = 0;
+      for (; j + NV * S::W <= n; j += NV * S::W) bsr_tile<S, RB, C, NV, false>(p, bi, r0, rows_here, begin, end, j, last);
+      for (; j + S::W <= n; j += S::W) bsr_tile<S, RB, C, 1, false>(p, bi, r0, rows_here, begin, end, j, last);
+      if (tail) bsr_tile<S, RB, C, 1, true>(p, bi, r0, rows_here, begin, end, j, last);
+    }
+  }
+  return bad;
+}
+
+}  // namespace sk

@@ -1,0 +1,53 @@
+// N:M SpMV, AVX2: as the AVX-512 kernel with 8 lanes (n must divide 8; other n use the scalar kernel). AVX2 has
+// no masked byte load, so the last partial vector of positions is copied through a small buffer.
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "../kernels.h"
+
+namespace sk {
+
+int64_t sk_f32_spmv_nm__avx2(const SpmvNmParams& p, int32_t row_begin, int32_t row_end) {
+  const NmF32& a = p.a;
+  if (8 % a.n != 0) return sk_f32_spmv_nm__scalar(p, row_begin, row_end);
+  const int64_t groups = (static_cast<int64_t>(a.cols) + a.m - 1) / a.m;
+  const int64_t slots = groups * a.n;
+  const int shift = __builtin_ctz(static_cast<unsigned>(a.n));
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i lane_group = _mm256_mullo_epi32(_mm256_srli_epi32(lane, shift), _mm256_set1_epi32(a.m));
+  const __m256i vm = _mm256_set1_epi32(a.m), vcols = _mm256_set1_epi32(a.cols);
+  int64_t bad = 0;
+  for (int32_t i = row_begin; i < row_end; ++i) {
+    const int64_t base = static_cast<int64_t>(i) * slots;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int64_t s = 0; s < slots; s += 8) {
+      const int64_t count = slots - s >= 8 ? 8 : slots - s;
+      const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), lane);
+      uint8_t bytes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      std::memcpy(bytes, a.positions + base + s, static_cast<size_t>(count));
+      int64_t packed;
+      std::memcpy(&packed, bytes, 8);
+      const __m256i pos = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(packed));
+      const __m256 v = _mm256_maskload_ps(a.values + base + s, live);
+      const __m256i col = _mm256_add_epi32(_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>((s >> shift) * a.m)), lane_group), pos);
+      // pos < m and col < cols (both non-negative here, so signed compares are exact), within the live lanes
+      const __m256i ok = _mm256_and_si256(_mm256_and_si256(live, _mm256_cmpgt_epi32(vm, pos)), _mm256_cmpgt_epi32(vcols, col));
+      const __m256i nonzero = _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_EQ_OQ)), live);
+      bad += __builtin_popcount(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_andnot_si256(ok, nonzero))));
+      const __m256 xv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p.x, col, _mm256_castsi256_ps(ok), 4);
+      const __m256 vv = _mm256_and_ps(v, _mm256_castsi256_ps(ok));
+      if ((s >> 3) & 1) acc1 = _mm256_fmadd_ps(vv, xv, acc1);
+      else acc0 = _mm256_fmadd_ps(vv, xv, acc0);
+    }
+    __m256 t = _mm256_add_ps(acc0, acc1);
+    __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));
+    s4 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    s4 = _mm_add_ss(s4, _mm_movehdup_ps(s4));
+    const float sum = _mm_cvtss_f32(s4);
+    p.y[i] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * p.y[i];
+  }
+  return bad;
+}
+
+}  // namespace sk

@@ -1,0 +1,43 @@
+// N:M SpMV, AVX-512. When n divides 16, a vector covers 16/n whole groups: the column of each lane is
+// (first group of the vector) * m + (lane / n) * m + position, positions widened from bytes with a masked load,
+// and x gathered under a mask that drops zero-padding past the last column. Other n use the scalar kernel.
+// GCC 12: _mm512_reduce_add_ps trips a false -Wmaybe-uninitialized in its own header.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "../kernels.h"
+
+namespace sk {
+
+int64_t sk_f32_spmv_nm__avx512(const SpmvNmParams& p, int32_t row_begin, int32_t row_end) {
+  const NmF32& a = p.a;
+  if (16 % a.n != 0) return sk_f32_spmv_nm__scalar(p, row_begin, row_end);
+  const int64_t groups = (static_cast<int64_t>(a.cols) + a.m - 1) / a.m;
+  const int64_t slots = groups * a.n;
+  const int shift = __builtin_ctz(static_cast<unsigned>(a.n));
+  const __m512i lane_group = _mm512_mullo_epi32(_mm512_srli_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), shift),
+                                                _mm512_set1_epi32(a.m));
+  const __m512i vm = _mm512_set1_epi32(a.m), vcols = _mm512_set1_epi32(a.cols);
+  int64_t bad = 0;
+  for (int32_t i = row_begin; i < row_end; ++i) {
+    const int64_t base = static_cast<int64_t>(i) * slots;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    for (int64_t s = 0; s < slots; s += 16) {
+      const __mmask16 live = slots - s >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << (slots - s)) - 1);
+      const __m512i pos = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(live, a.positions + base + s));
+      const __m512 v = _mm512_maskz_loadu_ps(live, a.values + base + s);
+      const __m512i col = _mm512_add_epi32(_mm512_add_epi32(_mm512_set1_epi32(static_cast<int>((s >> shift) * a.m)), lane_group), pos);
+      const __mmask16 ok = _mm512_mask_cmplt_epu32_mask(_mm512_mask_cmplt_epu32_mask(live, pos, vm), col, vcols);
+      const __mmask16 nonzero = _mm512_mask_cmpneq_ps_mask(live, v, _mm512_setzero_ps());
+      bad += __builtin_popcount(nonzero & ~ok);
+      const __m512 xv = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, col, p.x, 4);
+      if ((s >> 4) & 1) acc1 = _mm512_fmadd_ps(_mm512_maskz_mov_ps(ok, v), xv, acc1);
+      else acc0 = _mm512_fmadd_ps(_mm512_maskz_mov_ps(ok, v), xv, acc0);
+    }
+    const float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+    p.y[i] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * p.y[i];
+  }
+  return bad;
+}
+
+}  // namespace sk

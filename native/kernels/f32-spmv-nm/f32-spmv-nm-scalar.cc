@@ -1,0 +1,27 @@
+// Scalar reference for N:M SpMV: y[i] = alpha * sum over slots of value * x[g*m + position] + beta * y[i].
+#include "../kernels.h"
+
+namespace sk {
+
+int64_t sk_f32_spmv_nm__scalar(const SpmvNmParams& p, int32_t row_begin, int32_t row_end) {
+  const NmF32& a = p.a;
+  const int64_t groups = (static_cast<int64_t>(a.cols) + a.m - 1) / a.m;
+  int64_t bad = 0;
+  for (int32_t i = row_begin; i < row_end; ++i) {
+    const int64_t base = static_cast<int64_t>(i) * groups * a.n;
+    float sum = 0.0f;
+    for (int64_t s = 0; s < groups * a.n; ++s) {
+      const float v = a.values[base + s];
+      const int64_t col = (s / a.n) * a.m + a.positions[base + s];
+      if (a.positions[base + s] >= a.m || col >= a.cols) {
+        bad += v != 0.0f;
+        continue;
+      }
+      sum += v * p.x[col];
+    }
+    p.y[i] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * p.y[i];
+  }
+  return bad;
+}
+
+}  // namespace sk

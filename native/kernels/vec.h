@@ -1,0 +1,63 @@
+// Vector traits for the SIMD kernel bodies that are shared between ISAs (one template, instantiated by each
+// *-avx2.cc / *-avx512.cc file, which is compiled with only its own ISA flags, so each instantiation uses only the
+// instructions of its file). Only the traits the including file's flags allow are defined.
+#pragma once
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace sk {
+namespace simd {
+
+#if defined(__AVX512F__)
+// GCC 12's _mm512_reduce_add_ps trips a false -Wmaybe-uninitialized inside its own header.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+struct Avx512 {
+  using V = __m512;
+  using M = __mmask16;
+  static constexpr int W = 16;
+  static V zero() { return _mm512_setzero_ps(); }
+  static V set1(float x) { return _mm512_set1_ps(x); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static V load(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static void store(float* p, V v, M m) { _mm512_mask_storeu_ps(p, m, v); }
+  static V fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static float hsum(V v) { return _mm512_reduce_add_ps(v); }
+  // The first n lanes (0 <= n <= W).
+  static M first(int n) { return static_cast<M>(n >= 16 ? 0xFFFF : (1u << n) - 1); }
+};
+#pragma GCC diagnostic pop
+#endif
+
+#if defined(__AVX2__)
+struct Avx2 {
+  using V = __m256;
+  using M = __m256i;
+  static constexpr int W = 8;
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(float x) { return _mm256_set1_ps(x); }
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static V load(const float* p, M m) { return _mm256_maskload_ps(p, m); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static void store(float* p, V v, M m) { _mm256_maskstore_ps(p, m, v); }
+  static V fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static float hsum(V v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+  static M first(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+};
+#endif
+
+}  // namespace simd
+}  // namespace sk
