@@ -210,4 +210,4 @@ function formatTables(rows, { threads }) {
   return out.join('\n');
 }
 
-module.exports = { measure, sweep, formatTables, crossover, jsSpmm, jsSpmv, randomDense };
+module.exports = { measure, sweep, formatTables, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline };

@@ -120,20 +120,36 @@ Status spmmt_csr_f32(const SpmmtParams& p) {
 }
 
 Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
-  int64_t bad = 0;
-  if (p.spmm.alpha != 0.0f) {
-    for (int64_t k = 0; k < p.spmm.a.nnz; ++k) {
+  const SpmmParams& q = p.spmm;
+  if (q.alpha == 0.0f || q.n == 0 || (q.n == 1 && q.ldb == 1 && q.ldc == 1)) {
+    // Rare shapes: gather everything first, then the usual path.
+    int64_t bad = 0;
+    for (int64_t k = 0; k < q.a.nnz; ++k) {
       const uint32_t src = static_cast<uint32_t>(p.perm[k]);
-      if (src >= static_cast<uint64_t>(p.src_nnz)) {
-        ++bad;
-        p.scratch[k] = 0.0f;
-        continue;
-      }
-      p.scratch[k] = p.src_values[src];
+      bad += src >= static_cast<uint64_t>(p.src_nnz);
+      p.scratch[k] = src < static_cast<uint64_t>(p.src_nnz) ? p.src_values[src] : 0.0f;
     }
+    if (bad) return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
+    return spmm_rows(q, "spmmT");
   }
-  if (bad) return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
-  return spmm_rows(p.spmm, "spmmT");
+  // Each task gathers the values of its own rows of Aᵀ, then multiplies them: the gather runs in parallel and
+  // needs no synchronisation. A perm entry out of range is counted as an anomaly (ERR_FORMAT).
+  const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
+  const int parts = task_count((q.a.nnz + q.a.rows) * static_cast<int64_t>(q.n), kMacsPerTask, std::max(q.a.rows, 1));
+  int32_t bounds[kMaxThreads + 1];
+  split_by_entries(q.a.indptr, q.a.rows, q.a.nnz, parts, bounds);
+  auto task = [kernel](const SpmmtPlanParams& t, int32_t b0, int32_t b1) -> int64_t {
+    const int64_t k0 = std::clamp<int64_t>(t.spmm.a.indptr[b0], 0, t.spmm.a.nnz);
+    const int64_t k1 = std::clamp<int64_t>(t.spmm.a.indptr[b1], k0, t.spmm.a.nnz);
+    int64_t bad = 0;
+    for (int64_t k = k0; k < k1; ++k) {
+      const uint32_t src = static_cast<uint32_t>(t.perm[k]);
+      bad += src >= static_cast<uint64_t>(t.src_nnz);
+      t.scratch[k] = src < static_cast<uint64_t>(t.src_nnz) ? t.src_values[src] : 0.0f;
+    }
+    return bad + kernel(t.spmm, b0, b1);
+  };
+  return anomalies(run(p, task, parts, bounds), "spmmT", "CSR (or the transpose plan does not match it)");
 }
 
 Status spmm_bsr_f32(const SpmmBsrParams& p) {

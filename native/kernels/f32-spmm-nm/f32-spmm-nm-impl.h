@@ -2,27 +2,39 @@
 // in registers over the row's slots, written once) with the column of each slot computed from its group and uint8
 // position instead of read from an index array. Zero slots are skipped.
 #pragma once
+#include <algorithm>
+
 #include "../kernels.h"
 #include "../vec.h"
 
 namespace sk {
 
-template <class S, int NV, bool kMask>
+// kN: the N of N:M when known at compile time (0: read from the matrix), so the slot loop unrolls.
+template <class S, int NV, bool kMask, int kN>
 void nm_tile(const SpmmNmParams& p, int32_t i, int64_t j, typename S::M last) {
   using V = typename S::V;
   const NmF32& a = p.a;
+  const int32_t nn = kN > 0 ? kN : a.n;
   const int64_t groups = (static_cast<int64_t>(a.cols) + a.m - 1) / a.m;
-  const int64_t base = static_cast<int64_t>(i) * groups * a.n;
+  const int64_t base = static_cast<int64_t>(i) * groups * nn;
   V acc[NV];
   for (int t = 0; t < NV; ++t) acc[t] = S::zero();
-  for (int64_t g = 0; g < groups; ++g) {
-    for (int32_t s = 0; s < a.n; ++s) {
-      const int64_t slot = base + g * a.n + s;
-      const float v = a.values[slot];
-      const int64_t col = g * a.m + a.positions[slot];
-      if (v == 0.0f || a.positions[slot] >= a.m || col >= a.cols) continue;  // anomalies counted by the caller
+  const float* vals = a.values + base;
+  const uint8_t* pos = a.positions + base;
+  const int64_t slots = groups * nn;
+  const int64_t m = a.m;
+  const int64_t last_col = a.cols - 1;
+  const float* b0 = p.b + j;
+  int64_t col_base = 0;
+  for (int64_t s = 0; s < slots; col_base += m) {
+    for (int32_t q = 0; q < nn; ++q, ++s) {
+      const float v = vals[s];
+      if (v == 0.0f) continue;
+      // The caller has counted anomalies (position >= m, column past the end) before this tile; clamping keeps
+      // the load in range without a branch even if the matrix changes meanwhile.
+      const int64_t col = std::min<int64_t>(col_base + pos[s], last_col);
       const V w = S::set1(v);
-      const float* b = p.b + col * p.ldb + j;
+      const float* b = b0 + col * p.ldb;
       for (int t = 0; t < NV; ++t) {
         acc[t] = S::fmadd(w, (kMask && t == NV - 1) ? S::load(b + t * S::W, last) : S::load(b + t * S::W), acc[t]);
       }
@@ -43,23 +55,56 @@ void nm_tile(const SpmmNmParams& p, int32_t i, int64_t j, typename S::M last) {
 }
 
 template <class S, int NV>
+void nm_run(const SpmmNmParams& p, int32_t i, int64_t j, bool masked, typename S::M last) {
+  switch ((masked ? 16 : 0) + (p.a.n <= 4 && p.a.n != 3 ? p.a.n : 0)) {
+    case 1: nm_tile<S, NV, false, 1>(p, i, j, last); break;
+    case 2: nm_tile<S, NV, false, 2>(p, i, j, last); break;
+    case 4: nm_tile<S, NV, false, 4>(p, i, j, last); break;
+    case 16 + 1: nm_tile<S, NV, true, 1>(p, i, j, last); break;
+    case 16 + 2: nm_tile<S, NV, true, 2>(p, i, j, last); break;
+    case 16 + 4: nm_tile<S, NV, true, 4>(p, i, j, last); break;
+    default:
+      if (masked) nm_tile<S, NV, true, 0>(p, i, j, last);
+      else nm_tile<S, NV, false, 0>(p, i, j, last);
+  }
+}
+
+// kMaxTile accumulators at most; tiles of near-equal width (a narrow tile has too few independent FMA chains).
+template <class S, int kMaxTile>
 int64_t spmm_nm(const SpmmNmParams& p, int32_t row_begin, int32_t row_end) {
+  static_assert(kMaxTile <= 8, "tile widths are dispatched up to 8 vectors");
   const NmF32& a = p.a;
   const int64_t groups = (static_cast<int64_t>(a.cols) + a.m - 1) / a.m;
   const int64_t n = p.n;
-  const int32_t tail = static_cast<int32_t>(n % S::W);
+  const int64_t vectors = (n + S::W - 1) / S::W;
+  const int64_t tiles = (vectors + kMaxTile - 1) / kMaxTile;
+  const int32_t tail = static_cast<int32_t>(n - (vectors - 1) * S::W);
   const typename S::M last = S::first(tail);
   int64_t bad = 0;
   for (int32_t i = row_begin; i < row_end; ++i) {
+    // Anomalies (non-zero slots with a position >= m, or a column past the end, which only the last group can
+    // have), counted in one flat pass that vectorises.
     const int64_t base = static_cast<int64_t>(i) * groups * a.n;
-    for (int64_t s = 0; s < groups * a.n; ++s) {
-      const int64_t col = (s / a.n) * a.m + a.positions[base + s];
-      bad += a.values[base + s] != 0.0f && (a.positions[base + s] >= a.m || col >= a.cols);
+    const float* vals = a.values + base;
+    const uint8_t* pos = a.positions + base;
+    int64_t row_bad = 0;
+    for (int64_t s = 0; s < groups * a.n; ++s) row_bad += (vals[s] != 0.0f) & (pos[s] >= a.m);
+    if (groups > 0) {
+      for (int64_t s = (groups - 1) * a.n; s < groups * a.n; ++s) {
+        row_bad += (vals[s] != 0.0f) & (pos[s] < a.m) & ((groups - 1) * a.m + pos[s] >= a.cols);
+      }
     }
-    int64_t j = 0;
-    for (; j + NV * S::W <= n; j += NV * S::W) nm_tile<S, NV, false>(p, i, j, last);
-    for (; j + S::W <= n; j += S::W) nm_tile<S, 1, false>(p, i, j, last);
-    if (tail) nm_tile<S, 1, true>(p, i, j, last);
+    bad += row_bad;
+    for (int64_t t = 0, v = 0; t < tiles; ++t) {
+      const int nv = static_cast<int>(vectors / tiles + (t < vectors % tiles ? 1 : 0));
+      const bool masked = v + nv == vectors && tail != S::W;
+      switch (nv) {
+#define SK_CASE(NV) case NV: nm_run<S, NV>(p, i, v * S::W, masked, last); break;
+        SK_CASE(1) SK_CASE(2) SK_CASE(3) SK_CASE(4) SK_CASE(5) SK_CASE(6) SK_CASE(7) SK_CASE(8)
+#undef SK_CASE
+      }
+      v += nv;
+    }
   }
   return bad;
 }

@@ -1,5 +1,7 @@
-// N:M SpMV, AVX2: as the AVX-512 kernel with 8 lanes (n must divide 8; other n use the scalar kernel). AVX2 has
-// no masked byte load, so the last partial vector of positions is copied through a small buffer.
+// N:M SpMV, AVX2: as the AVX-512 kernel with 8 lanes (n must divide 8; other n use the scalar kernel). When a
+// vector's columns span at most 16 (2:4, 4:8), x is loaded as two contiguous vectors and lanes are picked with two
+// in-lane permutes and a blend instead of a gather. AVX2 has no masked byte load, so the last partial vector of
+// positions is copied through a small buffer.
 #include <immintrin.h>
 
 #include <cstring>
@@ -17,6 +19,8 @@ int64_t sk_f32_spmv_nm__avx2(const SpmvNmParams& p, int32_t row_begin, int32_t r
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i lane_group = _mm256_mullo_epi32(_mm256_srli_epi32(lane, shift), _mm256_set1_epi32(a.m));
   const __m256i vm = _mm256_set1_epi32(a.m), vcols = _mm256_set1_epi32(a.cols);
+  const bool permute = static_cast<int64_t>(8 >> shift) * a.m <= 16;
+  const __m256i seven = _mm256_set1_epi32(7);
   int64_t bad = 0;
   for (int32_t i = row_begin; i < row_end; ++i) {
     const int64_t base = static_cast<int64_t>(i) * slots;
@@ -30,12 +34,26 @@ int64_t sk_f32_spmv_nm__avx2(const SpmvNmParams& p, int32_t row_begin, int32_t r
       std::memcpy(&packed, bytes, 8);
       const __m256i pos = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(packed));
       const __m256 v = _mm256_maskload_ps(a.values + base + s, live);
-      const __m256i col = _mm256_add_epi32(_mm256_add_epi32(_mm256_set1_epi32(static_cast<int>((s >> shift) * a.m)), lane_group), pos);
+      const int64_t c0 = (s >> shift) * a.m;
+      const __m256i idx = _mm256_add_epi32(lane_group, pos);  // column relative to c0
+      const __m256i col = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(c0)), idx);
       // pos < m and col < cols (both non-negative here, so signed compares are exact), within the live lanes
       const __m256i ok = _mm256_and_si256(_mm256_and_si256(live, _mm256_cmpgt_epi32(vm, pos)), _mm256_cmpgt_epi32(vcols, col));
       const __m256i nonzero = _mm256_andnot_si256(_mm256_castps_si256(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_EQ_OQ)), live);
       bad += __builtin_popcount(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_andnot_si256(ok, nonzero))));
-      const __m256 xv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p.x, col, _mm256_castsi256_ps(ok), 4);
+      __m256 xv;
+      if (permute) {
+        const int64_t left = a.cols - c0;  // x[c0 .. c0+16), masked at the end of x
+        const __m256i m_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left < 8 ? left : 8)), lane);
+        const __m256i m_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left - 8 < 0 ? 0 : left - 8 < 8 ? left - 8 : 8)), lane);
+        const __m256 x_lo = _mm256_maskload_ps(p.x + c0, m_lo);
+        const __m256 x_hi = _mm256_maskload_ps(p.x + c0 + 8, m_hi);
+        const __m256i sel = _mm256_and_si256(idx, seven);
+        xv = _mm256_blendv_ps(_mm256_permutevar8x32_ps(x_lo, sel), _mm256_permutevar8x32_ps(x_hi, sel),
+                              _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, seven)));
+      } else {
+        xv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p.x, col, _mm256_castsi256_ps(ok), 4);
+      }
       const __m256 vv = _mm256_and_ps(v, _mm256_castsi256_ps(ok));
       if ((s >> 3) & 1) acc1 = _mm256_fmadd_ps(vv, xv, acc1);
       else acc0 = _mm256_fmadd_ps(vv, xv, acc0);
