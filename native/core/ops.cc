@@ -187,7 +187,9 @@ Status spmv_nm_f32(const SpmvNmParams& p) {
     return Status::ok();
   }
   const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
-  const int parts = task_count(slots + a.rows, kGathersPerTask, std::max(a.rows, 1));
+  // No gathers on the common ratios (see f32-spmv-nm-avx512.cc): a slot costs about what a vectorised
+  // multiply-add does.
+  const int parts = task_count(slots + a.rows, kMacsPerTask, std::max(a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_uniform(a.rows, parts, 1, bounds);
   return anomalies(run(p, spmv_nm_f32_kernel(), parts, bounds), "spmv", "N:M");

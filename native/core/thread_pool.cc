@@ -1,6 +1,7 @@
 #include "thread_pool.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -10,6 +11,14 @@
 
 #if defined(__linux__)
 #include <sched.h>
+#endif
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define SK_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define SK_PAUSE() __asm__ __volatile__("yield")
+#else
+#define SK_PAUSE() std::this_thread::yield()
 #endif
 
 namespace sk {
@@ -67,6 +76,7 @@ class Pool {
         ++workers_;
       }
       queue_.push_back(job);
+      pushed_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     // The caller works on its own job until no task is left to start.
@@ -90,6 +100,14 @@ class Pool {
 
   void worker_loop() {
     for (;;) {
+      // Spin briefly before sleeping: kernels are often called back to back (a training step, a benchmark), and
+      // waking a sleeping thread costs tens of microseconds, more than a small kernel takes.
+      const uint64_t seen = pushed_.load(std::memory_order_acquire);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+      for (int spins = 0; pushed_.load(std::memory_order_acquire) == seen; ++spins) {
+        SK_PAUSE();
+        if ((spins & 255) == 0 && std::chrono::steady_clock::now() > until) break;
+      }
       std::shared_ptr<Job> job;
       {
         std::unique_lock<std::mutex> lock(mu_);
@@ -103,7 +121,9 @@ class Pool {
     }
   }
 
+  static constexpr int kSpinMicros = 50;
   std::atomic<int> threads_;
+  std::atomic<uint64_t> pushed_{0};
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Job>> queue_;
