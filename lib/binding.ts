@@ -45,6 +45,13 @@ export interface RawAddon {
     outIndptr: Int32Array): void;
   nmToCsrFill(rows: number, cols: number, n: number, m: number, values: Float32Array, positions: Uint8Array,
     outIndptr: Int32Array, outIndices: Int32Array, outValues: Float32Array): void;
+  // Pruning selection (native/core/select.h): bit sets are zeroed Uint32Arrays the caller allocates.
+  selectGlobal(xs: Float32Array[], ys: (Float32Array | null)[], scales: number[], bits: Uint32Array[], keep: number,
+    abs: boolean, nanPrune: boolean): void;
+  selectSegments(x: Float32Array, y: Float32Array | null, rows: number, cols: number, byRow: boolean, keep: number,
+    abs: boolean, nanPrune: boolean, bits: Uint32Array): void;
+  selectNm(x: Float32Array, rows: number, cols: number, n: number, m: number, nanPrune: boolean, values: Float32Array,
+    positions: Uint8Array): void;
   // Kernels: each has a sync form and an ...Async form (same arguments, returns a Promise). Argument lists are
   // built and checked in lib/ops.ts; the addon re-checks lengths, kinds and aliasing.
   spmv(...args: unknown[]): void;

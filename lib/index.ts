@@ -22,5 +22,13 @@ export { readMatrixMarket, writeMatrixMarket } from './io/matrix-market';
 export type { WriteMatrixMarketOptions } from './io/matrix-market';
 export { spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan } from './ops';
 export type { KernelOptions, SpmmTOptions, SddmmOptions, SparseOperand } from './ops';
+export {
+  magnitudePrune, taylorPrune, scorePrune, globalMagnitudePrune, randomPrune, nmPrune, blockPrune, keptCount,
+  constantSparsity, polynomialDecay, oneShot, iterativeSparsities, uniformDensities, erkDensities, pruneReport,
+} from './prune';
+export type {
+  PruneOptions, PruneScope, GlobalPruneOptions, RandomPruneOptions, NMPruneOptions, BlockPruneOptions, Schedule,
+  ConstantSparsityOptions, PolynomialDecayOptions, PruneReport,
+} from './prune';
 export { info, setThreads, setIsa } from './runtime';
 export type { Info, IsaName } from './runtime';

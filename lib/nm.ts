@@ -93,6 +93,11 @@ export class NMMatrix {
     return CSRMatrix.trusted(rows, cols, indptr, indices, vals);
   }
 
+  /** @internal Arrays already known to be valid (built by this library). */
+  static trusted(rows: number, cols: number, n: number, m: number, values: Float32Array, positions: Uint8Array): NMMatrix {
+    return new NMMatrix(rows, cols, n, m, values, positions);
+  }
+
   clone(): NMMatrix {
     return new NMMatrix(this.rows, this.cols, this.n, this.m, this.values.slice(), this.positions.slice());
   }

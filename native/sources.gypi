@@ -10,6 +10,7 @@
       'native/core/dispatch.cc',
       'native/core/ops.cc',
       'native/core/convert.cc',
+      'native/core/select.cc',
     ],
     'sk_binding_sources': [
       'native/binding/addon.cc',
@@ -17,6 +18,7 @@
       'native/binding/runtime.cc',
       'native/binding/kernels.cc',
       'native/binding/convert.cc',
+      'native/binding/prune.cc',
     ],
     'sk_scalar_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-scalar.cc',

@@ -5,6 +5,7 @@ namespace skb {
 void register_runtime(Napi::Env env, Napi::Object exports);
 void register_kernels(Napi::Env env, Napi::Object exports);
 void register_convert(Napi::Env env, Napi::Object exports);
+void register_prune(Napi::Env env, Napi::Object exports);
 }  // namespace skb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -12,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   skb::register_runtime(env, exports);
   skb::register_kernels(env, exports);
   skb::register_convert(env, exports);
+  skb::register_prune(env, exports);
   return exports;
 }
 
