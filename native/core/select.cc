@@ -44,10 +44,134 @@ constexpr int64_t kChunk = 1 << 16;  // elements per task; a multiple of 32 so t
 
 }  // namespace
 
+namespace {
+
+// Fast path: bracket the threshold key from a deterministic sample, then one pass over the data sets the bits of
+// every key above the bracket (each 32-bit word built in a register and stored once, no atomics: a task owns
+// whole words) and collects the keys inside it; an exact selection among those finishes. Returns false, with
+// every bit cleared, when the bracket missed (then the histogram path runs), or sets *status (NaN refused).
+bool select_sampled(const ScoreTensor* tensors, int count, int64_t total, int64_t keep, bool abs, bool nan_prune, Status* status) {
+  const int64_t samples = std::min<int64_t>(total, 1 << 14);
+  std::vector<uint32_t> sample(samples);
+  {
+    int t = 0;
+    int64_t start = 0;  // first global index of tensor t
+    for (int64_t q = 0; q < samples; ++q) {
+      const int64_t g = q * total / samples;
+      while (g >= start + tensors[t].length) start += tensors[t++].length;
+      const float sc = score(tensors[t], g - start);
+      sample[q] = key_of(abs ? std::fabs(sc) : sc, abs);
+    }
+  }
+  // The keep-th largest key sits near rank keep * samples / total in the sample; widen by ~6 standard deviations.
+  // Only the two bracket ranks are needed, so two linear-time nth_element calls (the second on the part below).
+  const double p = static_cast<double>(keep) / total;
+  const int64_t rank = static_cast<int64_t>(p * samples);
+  const int64_t margin = static_cast<int64_t>(6.0 * std::sqrt(samples * p * (1 - p))) + 16;
+  uint32_t hi = UINT32_MAX, lo = 0;  // keys > hi: kept; keys in [lo, hi]: candidates
+  if (rank - margin > 0) {
+    std::nth_element(sample.begin(), sample.begin() + (rank - margin), sample.end(), std::greater<uint32_t>());
+    hi = sample[rank - margin];
+  }
+  if (rank + margin < samples) {
+    const auto from = rank - margin > 0 ? sample.begin() + (rank - margin) : sample.begin();
+    std::nth_element(from, sample.begin() + (rank + margin), sample.end(), std::greater<uint32_t>());
+    lo = sample[rank + margin];
+  }
+  std::vector<std::pair<int, int64_t>> items;
+  for (int t = 0; t < count; ++t)
+    for (int64_t c = 0; c < tensors[t].length; c += kChunk) items.emplace_back(t, c);
+  std::vector<std::vector<Candidate>> found(items.size());
+  std::atomic<int64_t> above{0}, nans{0};
+  std::atomic<size_t> next{0};
+  const int threads = std::max(1, std::min<int>(pool_threads(), static_cast<int>(items.size())));
+  parallel_for(threads, [&](int) {
+    const uint32_t key_hi = hi, key_lo = lo;
+    int64_t local_above = 0, local_nan = 0;
+    for (size_t it; (it = next.fetch_add(1)) < items.size();) {
+      const int ti = items[it].first;
+      const ScoreTensor& t = tensors[ti];
+      const int64_t begin = items[it].second, end = std::min(t.length, begin + kChunk);
+      // Plain magnitude (|x|, no factor, no scale) is the common case: its key is integer arithmetic on the
+      // float's bits (key_of for abs: |x| bits + 1, NaN -> 0), with the kept bit set branch-free.
+      const bool plain = abs && t.y == nullptr && t.scale == 1.0f;
+      const uint32_t* xb = reinterpret_cast<const uint32_t*>(t.x);
+      uint32_t keys[32];
+      for (int64_t w = begin; w < end; w += 32) {
+        const int count32 = static_cast<int>(std::min<int64_t>(end - w, 32));
+        // Keys first, in a loop the compiler vectorises; then the kept bits and whether any key is a candidate;
+        // the candidate scan only runs for the rare words that hold one.
+        if (plain) {
+          for (int q = 0; q < count32; ++q) {
+            const uint32_t a = xb[w + q] & 0x7FFFFFFFu;
+            keys[q] = a > 0x7F800000u ? 0 : a + 1;
+            local_nan += a > 0x7F800000u;
+          }
+        } else {
+          for (int q = 0; q < count32; ++q) {
+            const float sc = score(t, w + q);
+            local_nan += sc != sc;
+            keys[q] = key_of(abs ? std::fabs(sc) : sc, abs);
+          }
+        }
+        uint32_t word = 0, inside = 0;
+        for (int q = 0; q < count32; ++q) {
+          word |= static_cast<uint32_t>(keys[q] > key_hi) << q;
+          inside |= static_cast<uint32_t>(keys[q] >= key_lo && keys[q] <= key_hi);
+        }
+        if (inside) {
+          for (int q = 0; q < count32; ++q) {
+            if (keys[q] >= key_lo && keys[q] <= key_hi) found[it].push_back(Candidate{keys[q], ti, w + q});
+          }
+        }
+        t.bits[w >> 5] = word;
+        local_above += __builtin_popcount(word);
+      }
+    }
+    above.fetch_add(local_above);
+    nans.fetch_add(local_nan);
+  });
+  if (nans.load() && !nan_prune) {
+    *status = nan_error(nans.load());
+    return true;
+  }
+  size_t candidates = 0;
+  for (auto& f : found) candidates += f.size();
+  const int64_t want = keep - above.load();
+  if (want < 0 || static_cast<int64_t>(candidates) < want) {
+    for (int t = 0; t < count; ++t) std::fill(tensors[t].bits, tensors[t].bits + (tensors[t].length + 31) / 32, 0u);
+    return false;
+  }
+  std::vector<Candidate> cands;
+  cands.reserve(candidates);
+  for (auto& f : found) cands.insert(cands.end(), f.begin(), f.end());
+  auto better = [](const Candidate& a, const Candidate& b) {
+    return a.key != b.key ? a.key > b.key : (a.tensor != b.tensor ? a.tensor < b.tensor : a.index < b.index);
+  };
+  if (want > 0) {
+    std::nth_element(cands.begin(), cands.begin() + (want - 1), cands.end(), better);
+    for (int64_t c = 0; c < want; ++c) tensors[cands[c].tensor].bits[cands[c].index >> 5] |= 1u << (cands[c].index & 31);
+  }
+  *status = Status::ok();
+  return true;
+}
+
+}  // namespace
+
 Status select_global(const ScoreTensor* tensors, int count, int64_t keep, bool abs, bool nan_prune) {
   int64_t total = 0;
   for (int t = 0; t < count; ++t) total += tensors[t].length;
-  if (keep <= 0) return Status::ok();
+  if (keep <= 0) {
+    // Nothing kept, but NaN is still refused unless allowed.
+    int64_t nans = 0;
+    for (int t = 0; t < count; ++t)
+      for (int64_t e = 0; e < tensors[t].length; ++e) nans += score(tensors[t], e) != score(tensors[t], e);
+    return nans && !nan_prune ? nan_error(nans) : Status::ok();
+  }
+  if (keep < total) {
+    Status status;
+    if (select_sampled(tensors, count, total, keep, abs, nan_prune, &status)) return status;
+  }
   // Work items: (tensor, chunk) pairs, in order.
   std::vector<std::pair<int, int64_t>> items;
   for (int t = 0; t < count; ++t)
