@@ -3,7 +3,7 @@
 // n = 1024 .. 8192. Linear-time conversions show a constant ns per stored entry as n grows.
 'use strict';
 const sk = require('..');
-const { measure } = require('./harness');
+const { measure, printTable } = require('./harness');
 
 /** Keeps the first 2 non-zeros of every 4 columns, so the matrix is 2:4 and the N:M conversions apply. */
 function twoFour(A) {
@@ -47,17 +47,12 @@ function twoFour(A) {
     }
   }
   const names = [...new Set(rows.map((r) => r.name))];
-  const header = ['conversion', ...sizes.map((n) => `${n}: ms (ns/entry)`)];
   const lines = names.map((name) => [name, ...sizes.map((n) => {
     const r = rows.find((x) => x.name === name && x.n === n);
     return `${r.ms.toFixed(2)} (${r.nsPerEntry.toFixed(1)})`;
   })]);
-  const w = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (c) => '| ' + c.map((x, i) => (i ? x.padStart(w[i]) : x.padEnd(w[i]))).join(' | ') + ' |';
-  console.log('Conversions at 90% sparsity (n x n, ~0.1 n^2 stored entries; N:M rows use a 2:4 version with ~0.07 n^2):');
-  console.log(fmt(header));
-  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
-  for (const l of lines) console.log(fmt(l));
+  printTable('Conversions at 90% sparsity (n x n, ~0.1 n^2 stored entries; N:M rows use a 2:4 version with ~0.07 n^2):',
+    ['conversion', ...sizes.map((n) => `${n}: ms (ns/entry)`)], lines);
 })().catch((e) => {
   console.error(e);
   process.exit(1);

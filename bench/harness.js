@@ -210,4 +210,14 @@ function formatTables(rows, { threads }) {
   return out.join('\n');
 }
 
-module.exports = { measure, sweep, formatTables, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline };
+/** Prints a Markdown table (right-aligned cells) under a title. */
+function printTable(title, header, lines) {
+  const w = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const fmt = (c) => '| ' + c.map((x, i) => String(x).padStart(w[i])).join(' | ') + ' |';
+  console.log(`\n${title}`);
+  console.log(fmt(header));
+  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
+  for (const l of lines) console.log(fmt(l));
+}
+
+module.exports = { measure, sweep, formatTables, printTable, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline };

@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const sk = require('..');
-const { measure, randomDense, denseBaseline, crossover } = require('./harness');
+const { measure, randomDense, denseBaseline, crossover, printTable: table } = require('./harness');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -13,15 +13,6 @@ const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : pa
 const maxTime = quick ? 0.2 : 0.5;
 const rows = [];
 const t = (ms) => ms.toFixed(3);
-
-function table(title, header, lines) {
-  const w = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const fmt = (c) => '| ' + c.map((x, i) => String(x).padStart(w[i])).join(' | ') + ' |';
-  console.log(`\n${title}`);
-  console.log(fmt(header));
-  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
-  for (const l of lines) console.log(fmt(l));
-}
 
 /** A rows x cols matrix whose r x c blocks are each present with probability `density`, filled with values. */
 function blockSparse(rows, cols, [r, c], density, seed) {

@@ -3,7 +3,7 @@
 // sort-based baseline and against one memory pass, all measured in this run. Flags: --quick (1M and 10M only).
 'use strict';
 const sk = require('..');
-const { measure } = require('./harness');
+const { measure, printTable } = require('./harness');
 
 /** What a JS user would write: sort the magnitudes, take the threshold, mark what is at or above it. */
 function jsPrune(W, sparsity) {
@@ -32,13 +32,8 @@ function jsPrune(W, sparsity) {
     const onePass = copy.ms / 2;
     lines.push([`${n / 1e6}M`, ours.ms.toFixed(2), js.ms.toFixed(1), `${(js.ms / ours.ms).toFixed(1)}x`, onePass.toFixed(2), `${(ours.ms / onePass).toFixed(1)}x`, `${((2 * 4 * n) / copy.ms / 1e6).toFixed(1)}`]);
   }
-  const header = ['weights', 'magnitudePrune ms', 'JS sort ms', 'vs JS', 'one pass ms', 'vs one pass', 'copy GB/s'];
-  const w = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (c) => '| ' + c.map((x, i) => x.padStart(w[i])).join(' | ') + ' |';
-  console.log('\nmagnitudePrune, tensor scope, 90% sparsity (targets: >= 20x the JS sort, within 3x of one pass at 10M)');
-  console.log(fmt(header));
-  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
-  for (const l of lines) console.log(fmt(l));
+  printTable('magnitudePrune, tensor scope, 90% sparsity (targets: >= 20x the JS sort, within 3x of one pass at 10M)',
+    ['weights', 'magnitudePrune ms', 'JS sort ms', 'vs JS', 'one pass ms', 'vs one pass', 'copy GB/s'], lines);
 })().catch((e) => {
   console.error(e);
   process.exit(1);

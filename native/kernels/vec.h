@@ -59,5 +59,19 @@ struct Avx2 {
 };
 #endif
 
+// out = alpha * acc + beta * out (beta == 0: out is write-only), under `last` when kMask.
+template <class S, bool kMask>
+inline void store_alpha_beta(float* out, typename S::V acc, typename S::V alpha, typename S::V beta, bool use_beta,
+                             typename S::M last) {
+  typename S::V r = S::mul(alpha, acc);
+  if (kMask) {
+    if (use_beta) r = S::fmadd(beta, S::load(out, last), r);
+    S::store(out, r, last);
+  } else {
+    if (use_beta) r = S::fmadd(beta, S::load(out), r);
+    S::store(out, r);
+  }
+}
+
 }  // namespace simd
 }  // namespace sk

@@ -38,14 +38,8 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
   for (int rr = 0; rr < RB && rr < rows_here; ++rr) {
     float* out = p.c + static_cast<int64_t>(bi * a.r + r0 + rr) * p.ldc + j;
     for (int t = 0; t < NV; ++t) {
-      V r = S::mul(alpha, acc[rr][t]);
-      if (kMask && t == NV - 1) {
-        if (p.beta != 0.0f) r = S::fmadd(beta, S::load(out + t * S::W, last), r);
-        S::store(out + t * S::W, r, last);
-      } else {
-        if (p.beta != 0.0f) r = S::fmadd(beta, S::load(out + t * S::W), r);
-        S::store(out + t * S::W, r);
-      }
+      if (kMask && t == NV - 1) simd::store_alpha_beta<S, true>(out + t * S::W, acc[rr][t], alpha, beta, p.beta != 0.0f, last);
+      else simd::store_alpha_beta<S, false>(out + t * S::W, acc[rr][t], alpha, beta, p.beta != 0.0f, last);
     }
   }
 }

@@ -43,14 +43,8 @@ void nm_tile(const SpmmNmParams& p, int32_t i, int64_t j, typename S::M last) {
   const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
   float* out = p.c + static_cast<int64_t>(i) * p.ldc + j;
   for (int t = 0; t < NV; ++t) {
-    V r = S::mul(alpha, acc[t]);
-    if (kMask && t == NV - 1) {
-      if (p.beta != 0.0f) r = S::fmadd(beta, S::load(out + t * S::W, last), r);
-      S::store(out + t * S::W, r, last);
-    } else {
-      if (p.beta != 0.0f) r = S::fmadd(beta, S::load(out + t * S::W), r);
-      S::store(out + t * S::W, r);
-    }
+    if (kMask && t == NV - 1) simd::store_alpha_beta<S, true>(out + t * S::W, acc[t], alpha, beta, p.beta != 0.0f, last);
+    else simd::store_alpha_beta<S, false>(out + t * S::W, acc[t], alpha, beta, p.beta != 0.0f, last);
   }
 }
 
