@@ -52,6 +52,11 @@ export interface RawAddon {
     abs: boolean, nanPrune: boolean, bits: Uint32Array): void;
   selectNm(x: Float32Array, rows: number, cols: number, n: number, m: number, nanPrune: boolean, values: Float32Array,
     positions: Uint8Array): void;
+  // Optimizer updates, in place on the parameter and its state.
+  sgdStep(w: Float32Array, g: Float32Array, buf: Float32Array | null, lr: number, momentum: number, weightDecay: number,
+    nesterov: boolean): void;
+  adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, c1: number, c2: number, decoupled: boolean): void;
   // Kernels: each has a sync form and an ...Async form (same arguments, returns a Promise). Argument lists are
   // built and checked in lib/ops.ts; the addon re-checks lengths, kinds and aliasing.
   spmv(...args: unknown[]): void;

@@ -30,5 +30,7 @@ export type {
   PruneOptions, PruneScope, GlobalPruneOptions, RandomPruneOptions, NMPruneOptions, BlockPruneOptions, Schedule,
   ConstantSparsityOptions, PolynomialDecayOptions, PruneReport,
 } from './prune';
+export { SGD, Adam } from './optim';
+export type { Param, SGDOptions, AdamOptions } from './optim';
 export { info, setThreads, setIsa } from './runtime';
 export type { Info, IsaName } from './runtime';

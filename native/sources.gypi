@@ -19,6 +19,7 @@
       'native/binding/kernels.cc',
       'native/binding/convert.cc',
       'native/binding/prune.cc',
+      'native/binding/optim.cc',
     ],
     'sk_scalar_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-scalar.cc',
@@ -28,6 +29,8 @@
       'native/kernels/f32-spmm-bsr/f32-spmm-bsr-scalar.cc',
       'native/kernels/f32-spmm-nm/f32-spmm-nm-scalar.cc',
       'native/kernels/f32-spmv-nm/f32-spmv-nm-scalar.cc',
+      'native/kernels/f32-sgd/f32-sgd-scalar.cc',
+      'native/kernels/f32-adam/f32-adam-scalar.cc',
     ],
     # x86-64 only; only these files get -mavx2 -mfma.
     'sk_avx2_sources': [
@@ -38,6 +41,8 @@
       'native/kernels/f32-spmm-bsr/f32-spmm-bsr-avx2.cc',
       'native/kernels/f32-spmm-nm/f32-spmm-nm-avx2.cc',
       'native/kernels/f32-spmv-nm/f32-spmv-nm-avx2.cc',
+      'native/kernels/f32-sgd/f32-sgd-avx2.cc',
+      'native/kernels/f32-adam/f32-adam-avx2.cc',
     ],
     # x86-64 only; only these files get the AVX-512 flags.
     'sk_avx512_sources': [
@@ -48,6 +53,8 @@
       'native/kernels/f32-spmm-bsr/f32-spmm-bsr-avx512.cc',
       'native/kernels/f32-spmm-nm/f32-spmm-nm-avx512.cc',
       'native/kernels/f32-spmv-nm/f32-spmv-nm-avx512.cc',
+      'native/kernels/f32-sgd/f32-sgd-avx512.cc',
+      'native/kernels/f32-adam/f32-adam-avx512.cc',
     ],
   },
 }

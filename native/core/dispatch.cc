@@ -37,6 +37,12 @@ const Entry<SpmmNmF32Fn> kSpmmNmF32[] = {
 const Entry<SpmvNmF32Fn> kSpmvNmF32[] = {
 #include "../kernels/f32-spmv-nm/f32-spmv-nm.inc"
 };
+const Entry<SgdF32Fn> kSgdF32[] = {
+#include "../kernels/f32-sgd/f32-sgd.inc"
+};
+const Entry<AdamF32Fn> kAdamF32[] = {
+#include "../kernels/f32-adam/f32-adam.inc"
+};
 #undef SK_KERNEL
 
 // The entry with the highest ISA not above the active one that this CPU supports. Every list starts with a scalar
@@ -62,6 +68,8 @@ SpmmtCsrF32Fn spmmt_csr_f32_kernel() { return pick(kSpmmtCsrF32).fn; }
 SpmmBsrF32Fn spmm_bsr_f32_kernel() { return pick(kSpmmBsrF32).fn; }
 SpmmNmF32Fn spmm_nm_f32_kernel() { return pick(kSpmmNmF32).fn; }
 SpmvNmF32Fn spmv_nm_f32_kernel() { return pick(kSpmvNmF32).fn; }
+SgdF32Fn sgd_f32_kernel() { return pick(kSgdF32).fn; }
+AdamF32Fn adam_f32_kernel() { return pick(kAdamF32).fn; }
 
 int chosen_kernels(Chosen* out, int max) {
   const Chosen all[] = {
@@ -72,6 +80,8 @@ int chosen_kernels(Chosen* out, int max) {
       {"f32-spmm-bsr", pick(kSpmmBsrF32).name, isa_name(pick(kSpmmBsrF32).isa)},
       {"f32-spmm-nm", pick(kSpmmNmF32).name, isa_name(pick(kSpmmNmF32).isa)},
       {"f32-spmv-nm", pick(kSpmvNmF32).name, isa_name(pick(kSpmvNmF32).isa)},
+      {"f32-sgd", pick(kSgdF32).name, isa_name(pick(kSgdF32).isa)},
+      {"f32-adam", pick(kAdamF32).name, isa_name(pick(kAdamF32).isa)},
   };
   const int count = static_cast<int>(sizeof(all) / sizeof(all[0]));
   for (int i = 0; i < count && i < max; ++i) out[i] = all[i];

@@ -195,4 +195,22 @@ Status spmv_nm_f32(const SpmvNmParams& p) {
   return anomalies(run(p, spmv_nm_f32_kernel(), parts, bounds), "spmv", "N:M");
 }
 
+namespace {
+
+// Element-wise updates: about a few nanoseconds per element; a task gets at least 64K of them, in ranges
+// aligned to 16 elements.
+template <typename Params, typename Fn>
+Status run_elements(const Params& p, Fn kernel, int32_t n) {
+  const int parts = task_count(n, kGathersPerTask, std::max<int64_t>(1, n / 16));
+  int32_t bounds[kMaxThreads + 1];
+  split_uniform(n, parts, 16, bounds);
+  run(p, kernel, parts, bounds);
+  return Status::ok();
+}
+
+}  // namespace
+
+Status sgd_f32(const SgdParams& p, int32_t n) { return run_elements(p, sgd_f32_kernel(), n); }
+Status adam_f32(const AdamParams& p, int32_t n) { return run_elements(p, adam_f32_kernel(), n); }
+
 }  // namespace sk

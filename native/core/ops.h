@@ -30,4 +30,8 @@ Status spmm_bsr_f32(const SpmmBsrParams& p);
 Status spmm_nm_f32(const SpmmNmParams& p);
 Status spmv_nm_f32(const SpmvNmParams& p);
 
+// Optimizer updates over n elements (parameters, gradients and state of one tensor).
+Status sgd_f32(const SgdParams& p, int32_t n);
+Status adam_f32(const AdamParams& p, int32_t n);
+
 }  // namespace sk

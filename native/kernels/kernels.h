@@ -32,4 +32,12 @@ namespace sk {
 #include "f32-spmv-nm/f32-spmv-nm.inc"
 #undef SK_KERNEL
 
+#define SK_KERNEL(isa, fn) int64_t fn(const SgdParams& p, int32_t begin, int32_t end);
+#include "f32-sgd/f32-sgd.inc"
+#undef SK_KERNEL
+
+#define SK_KERNEL(isa, fn) int64_t fn(const AdamParams& p, int32_t begin, int32_t end);
+#include "f32-adam/f32-adam.inc"
+#undef SK_KERNEL
+
 }  // namespace sk

@@ -117,6 +117,28 @@ struct SpmvNmParams {
   float beta;
 };
 
+// Optimizer updates over elements [begin, end) of a parameter (one value per stored weight):
+// SGD (PyTorch semantics, dampening 0): g += weight_decay * w; buf = momentum * buf + g; step = nesterov ?
+// g + momentum * buf : buf (or g without momentum, when buf is null); w -= lr * step.
+struct SgdParams {
+  float* w;
+  const float* g;
+  float* buf;  // momentum buffer, or null when momentum == 0
+  float lr, momentum, weight_decay;
+  bool nesterov;
+};
+
+// Adam / AdamW: decoupled ? w -= lr * weight_decay * w : g += weight_decay * w; m = b1 m + (1 - b1) g;
+// v = b2 v + (1 - b2) g^2; w -= lr * (m * c1) / (sqrt(v * c2) + eps), with c1 = 1 / (1 - b1^t), c2 = 1 / (1 - b2^t).
+struct AdamParams {
+  float* w;
+  const float* g;
+  float* m;
+  float* v;
+  float lr, beta1, beta2, eps, weight_decay, c1, c2;
+  bool decoupled;
+};
+
 // A kernel computes rows [row_begin, row_end) (block rows for BSR, columns of C for SpMMT) and returns the number
 // of anomalies it skipped (see above).
 using SpmvCsrF32Fn = int64_t (*)(const SpmvParams& p, int32_t row_begin, int32_t row_end);
@@ -126,6 +148,8 @@ using SpmmtCsrF32Fn = int64_t (*)(const SpmmtParams& p, int32_t col_begin, int32
 using SpmmBsrF32Fn = int64_t (*)(const SpmmBsrParams& p, int32_t block_row_begin, int32_t block_row_end);
 using SpmmNmF32Fn = int64_t (*)(const SpmmNmParams& p, int32_t row_begin, int32_t row_end);
 using SpmvNmF32Fn = int64_t (*)(const SpmvNmParams& p, int32_t row_begin, int32_t row_end);
+using SgdF32Fn = int64_t (*)(const SgdParams& p, int32_t begin, int32_t end);
+using AdamF32Fn = int64_t (*)(const AdamParams& p, int32_t begin, int32_t end);
 
 // True when row i's bounds can be used; written once so every kernel checks the same way.
 inline bool csr_row_ok(const CsrF32& a, int32_t i, int64_t* begin, int64_t* end) {
