@@ -30,7 +30,7 @@ export type {
   PruneOptions, PruneScope, GlobalPruneOptions, RandomPruneOptions, NMPruneOptions, BlockPruneOptions, Schedule,
   ConstantSparsityOptions, PolynomialDecayOptions, PruneReport,
 } from './prune';
-export { SparseLinear, sparseLinearNnz } from './train';
+export { SparseLinear, sparseLinearNnz, ReLU, softmaxCrossEntropy } from './train';
 export type { SparseLinearOptions } from './train';
 export { SGD, Adam } from './optim';
 export type { Param, SGDOptions, AdamOptions } from './optim';

@@ -137,3 +137,52 @@ export class SparseLinear {
 export function sparseLinearNnz(inFeatures: number, outFeatures: number, density: number): number {
   return keptCount(inFeatures * outFeatures, 1 - density);
 }
+
+/** ReLU with the mask kept for backward (feature-major, any shape). */
+export class ReLU {
+  private input: DenseMatrix | null = null;
+
+  forward(x: DenseMatrix): DenseMatrix {
+    v.dense('x', x);
+    const out = alignedFloat32Array(x.data.length);
+    for (let k = 0; k < out.length; k++) out[k] = x.data[k] > 0 ? x.data[k] : 0;
+    this.input = x;
+    return { data: out, rows: x.rows, cols: x.cols };
+  }
+
+  backward(dy: DenseMatrix): DenseMatrix {
+    const x = this.input;
+    if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
+    v.dense('dy', dy, x.rows, x.cols);
+    const out = alignedFloat32Array(dy.data.length);
+    for (let k = 0; k < out.length; k++) out[k] = x.data[k] > 0 ? dy.data[k] : 0;
+    return { data: out, rows: dy.rows, cols: dy.cols };
+  }
+}
+
+/**
+ * Mean softmax cross-entropy of logits (classes x batch, feature-major) against integer labels (one per column),
+ * and its gradient w.r.t. the logits. Numerically stable (max subtracted per column).
+ */
+export function softmaxCrossEntropy(logits: DenseMatrix, labels: Int32Array | Uint8Array | number[]): { loss: number; grad: DenseMatrix; correct: number } {
+  v.dense('logits', logits);
+  const { rows: classes, cols: batch, data } = logits;
+  if (labels === null || typeof labels !== 'object' || labels.length !== batch) {
+    v.fail('ERR_SHAPE', `Expected ${batch} labels but received ${v.describe(labels)}`);
+  }
+  const grad = alignedFloat32Array(data.length);
+  let loss = 0, correct = 0;
+  for (let b = 0; b < batch; b++) {
+    const y = labels[b];
+    if (!Number.isInteger(y) || y < 0 || y >= classes) v.fail('ERR_RANGE', `labels[${b}] = ${y} is not a class in [0, ${classes})`);
+    let max = -Infinity, arg = 0;
+    for (let c = 0; c < classes; c++) if (data[c * batch + b] > max) { max = data[c * batch + b]; arg = c; }
+    if (!Number.isFinite(max)) v.fail('ERR_RANGE', `logits column ${b} is not finite`);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(data[c * batch + b] - max);
+    loss += Math.log(sum) + max - data[y * batch + b];
+    for (let c = 0; c < classes; c++) grad[c * batch + b] = (Math.exp(data[c * batch + b] - max) / sum - (c === y ? 1 : 0)) / batch;
+    if (arg === y) correct++;
+  }
+  return { loss: loss / batch, grad: { data: grad, rows: classes, cols: batch }, correct };
+}

@@ -90,3 +90,30 @@ describe('SparseLinear', () => {
     expect(last).toBeLessThan(1e-4);
   });
 });
+
+describe('ReLU and softmax cross-entropy', () => {
+  test('softmax cross-entropy: known value, gradient by finite differences, stable for large logits', async () => {
+    const { softmaxCrossEntropy, ReLU } = await import('../lib/index');
+    // Two equal logits: loss log 2.
+    expect(softmaxCrossEntropy({ data: Float32Array.of(3, 3), rows: 2, cols: 1 }, [0]).loss).toBeCloseTo(Math.log(2), 6);
+    expect(Number.isFinite(softmaxCrossEntropy({ data: Float32Array.of(1000, -1000), rows: 2, cols: 1 }, [1]).loss)).toBe(true);
+    const logits = { data: randomVector(4 * 3, 6), rows: 4, cols: 3 };
+    const labels = [2, 0, 3];
+    const { grad } = softmaxCrossEntropy(logits, labels);
+    for (let k = 0; k < logits.data.length; k++) {
+      const keep = logits.data[k];
+      logits.data[k] = keep + 1e-2;
+      const up = softmaxCrossEntropy(logits, labels).loss;
+      logits.data[k] = keep - 1e-2;
+      const down = softmaxCrossEntropy(logits, labels).loss;
+      logits.data[k] = keep;
+      expect(grad.data[k]).toBeCloseTo((up - down) / 2e-2, 3);
+    }
+    expectSparseError(() => softmaxCrossEntropy(logits, [0, 1]), 'ERR_SHAPE', /3 labels/);
+    expectSparseError(() => softmaxCrossEntropy(logits, [0, 1, 4]), 'ERR_RANGE', /labels\[2\] = 4/);
+    const relu = new ReLU();
+    const y = relu.forward({ data: Float32Array.of(-1, 2, 0, 3), rows: 2, cols: 2 });
+    expect(Array.from(y.data)).toEqual([0, 2, 0, 3]);
+    expect(Array.from(relu.backward({ data: Float32Array.of(5, 6, 7, 8), rows: 2, cols: 2 }).data)).toEqual([0, 6, 0, 8]);
+  });
+});
