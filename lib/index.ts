@@ -33,6 +33,8 @@ export type {
 export { SparseLinear, sparseLinearNnz, ReLU, softmaxCrossEntropy } from './train';
 export type { SparseLinearOptions } from './train';
 export { SGD, Adam } from './optim';
+export { SET, RigL } from './dst';
+export type { MaskUpdateOptions, MaskUpdateResult } from './dst';
 export type { Param, SGDOptions, AdamOptions } from './optim';
 export { info, setThreads, setIsa } from './runtime';
 export type { Info, IsaName } from './runtime';

@@ -75,6 +75,23 @@ export class SGD {
     const buf = this.buffers.get(p);
     if (buf) resetAt([buf], indices, buf.length);
   }
+
+  /** After a pattern change: entry k's state becomes old entry from[k], or 0 where from[k] < 0 (regrown). */
+  remapState(p: Param, from: Int32Array): void {
+    const buf = this.buffers.get(p);
+    if (buf) this.buffers.set(p, remap(buf, from));
+  }
+}
+
+function remap(old: Float32Array, from: Int32Array): Float32Array {
+  v.int32Array('from', from);
+  const out = new Float32Array(from.length);
+  for (let k = 0; k < from.length; k++) {
+    const f = from[k];
+    if (f >= old.length) v.fail('ERR_RANGE', `from[${k}] = ${f} is past the ${old.length} entries of the state`);
+    out[k] = f < 0 ? 0 : old[f];
+  }
+  return out;
 }
 
 export interface AdamOptions {
@@ -129,5 +146,11 @@ export class Adam {
   resetState(p: Param, indices: Int32Array | number[]): void {
     const s = this.states.get(p);
     if (s) resetAt([s.m, s.v], indices, s.m.length);
+  }
+
+  /** After a pattern change: entry k's moments become old entry from[k]'s, or 0 where from[k] < 0 (regrown). */
+  remapState(p: Param, from: Int32Array): void {
+    const s = this.states.get(p);
+    if (s) this.states.set(p, { m: remap(s.m, from), v: remap(s.v, from), t: s.t });
   }
 }

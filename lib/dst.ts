@@ -1,0 +1,144 @@
+/**
+ * Dynamic sparse training at constant sparsity: every `updateEvery` steps until `endStep`, drop the fraction
+ * dropFraction(step) of a layer's stored weights with the smallest |w| and grow as many new ones: at random (SET,
+ * Mocanu et al. 2018) or where the dense gradient is largest (RigL, Evci et al. 2020). The dense gradient is only
+ * formed on update steps, one layer at a time (an SDDMM over the full pattern of that layer). Regrown weights start
+ * at 0 and their optimizer state at 0; kept weights keep their values and state; nnz is preserved exactly and the
+ * pattern stays sorted CSR.
+ */
+import { addon } from './binding';
+import { CSRMatrix } from './csr';
+import { DenseMatrix } from './dense';
+import { Mask } from './mask';
+import { sddmm } from './ops';
+import { Adam, SGD } from './optim';
+import { Rng } from './random';
+import { SparseLinear } from './train';
+import * as v from './validate';
+
+export interface MaskUpdateOptions {
+  /** Fraction of stored weights replaced at an update (before annealing). Default 0.3. */
+  dropFraction?: number;
+  /** 'cosine' (default): dropFraction * (1 + cos(pi * step / endStep)) / 2; 'constant'. */
+  anneal?: 'cosine' | 'constant';
+  /** Steps between updates. Default 100. */
+  updateEvery?: number;
+  /** No updates from this step on. */
+  endStep: number;
+  /** Seed for SET's random growth (and nothing else). Default 0. */
+  seed?: number;
+}
+
+export interface MaskUpdateResult {
+  dropped: number;
+  grown: number;
+}
+
+abstract class MaskUpdater {
+  readonly dropFraction: number;
+  readonly anneal: 'cosine' | 'constant';
+  readonly updateEvery: number;
+  readonly endStep: number;
+  protected readonly rng: Rng;
+
+  constructor(opts: MaskUpdateOptions) {
+    const o = v.options<MaskUpdateOptions>('options', opts, ['dropFraction', 'anneal', 'updateEvery', 'endStep', 'seed']);
+    this.dropFraction = o.dropFraction === undefined ? 0.3 : v.fraction('options.dropFraction', o.dropFraction);
+    const anneal = o.anneal ?? 'cosine';
+    if (anneal !== 'cosine' && anneal !== 'constant') v.fail('ERR_UNSUPPORTED', `Expected 'cosine' or 'constant' for options.anneal but received ${v.describe(anneal)}`);
+    this.anneal = anneal;
+    this.updateEvery = o.updateEvery === undefined ? 100 : v.integer('options.updateEvery', o.updateEvery, 1, Number.MAX_SAFE_INTEGER);
+    this.endStep = v.integer('options.endStep', o.endStep, 0, Number.MAX_SAFE_INTEGER);
+    this.rng = new Rng(o.seed === undefined ? 0 : v.integer('options.seed', o.seed, 0, 2 ** 32 - 1));
+  }
+
+  /** Whether to update the masks at this step (step > 0, a multiple of updateEvery, before endStep). */
+  shouldUpdate(step: number): boolean {
+    v.integer('step', step, 0, Number.MAX_SAFE_INTEGER);
+    return step > 0 && step < this.endStep && step % this.updateEvery === 0;
+  }
+
+  /** The fraction dropped (and regrown) at this step. */
+  dropFractionAt(step: number): number {
+    v.integer('step', step, 0, Number.MAX_SAFE_INTEGER);
+    if (this.anneal === 'constant') return step < this.endStep ? this.dropFraction : 0;
+    return step >= this.endStep ? 0 : (this.dropFraction / 2) * (1 + Math.cos((Math.PI * step) / this.endStep));
+  }
+
+  /**
+   * Updates one layer: its last forward input x (in x batch) and output gradient dy (out x batch) give RigL's
+   * dense gradient dy xᵀ. The optimizer's state for the layer's weights follows the new pattern.
+   */
+  update(layer: SparseLinear, step: number, ctx: { x?: DenseMatrix; dy?: DenseMatrix; optimizer?: SGD | Adam } = {}): MaskUpdateResult {
+    v.instanceOf('layer', layer, SparseLinear);
+    const W = layer.weight;
+    const nnz = W.nnz, size = W.rows * W.cols;
+    const k = Math.min(Math.round(this.dropFractionAt(step) * nnz), nnz);
+    if (k === 0) return { dropped: 0, grown: 0 };
+    // Drop: keep the nnz - k largest |w| among the stored weights (ties keep the lower index).
+    const keep = new Uint32Array(Math.ceil(nnz / 32));
+    addon.selectGlobal([W.values], [null], [1], [keep], nnz - k, true, false);
+    const kept = Mask.empty(W.rows, W.cols);
+    for (let i = 0, e = 0; i < W.rows; i++) {
+      for (let q = W.indptr[i]; q < W.indptr[i + 1]; q++, e++) {
+        if ((keep[e >>> 5] >>> (e & 31)) & 1) {
+          const bit = i * W.cols + W.indices[q];
+          kept.bits[bit >>> 5] |= 1 << (bit & 31);
+        }
+      }
+    }
+    // Grow: the k best scores among positions not kept (just-dropped ones may come back, as in RigL).
+    const scores = this.growScores(layer, ctx);
+    for (let bit = 0; bit < size; bit++) if ((kept.bits[bit >>> 5] >>> (bit & 31)) & 1) scores[bit] = -Infinity;
+    const grown = Mask.empty(W.rows, W.cols);
+    addon.selectGlobal([scores], [null], [1], [grown.bits], k, false, false);
+    // New pattern = kept | grown, sorted; values and optimizer state carried over entry by entry.
+    const pattern = kept.or(grown).toCSR();
+    const from = new Int32Array(pattern.nnz);
+    for (let i = 0, k2 = 0; i < W.rows; i++) {
+      let q = W.indptr[i];
+      for (let p = pattern.indptr[i]; p < pattern.indptr[i + 1]; p++, k2++) {
+        const j = pattern.indices[p];
+        while (q < W.indptr[i + 1] && W.indices[q] < j) q++;
+        const wasKept = q < W.indptr[i + 1] && W.indices[q] === j && ((kept.bits[(i * W.cols + j) >>> 5] >>> ((i * W.cols + j) & 31)) & 1);
+        from[k2] = wasKept ? q : -1;
+        pattern.values[p] = wasKept ? W.values[q] : 0;
+      }
+    }
+    const param = layer.params()[0];
+    layer.setWeight(pattern);
+    if (ctx.optimizer) ctx.optimizer.remapState(param, from);
+    return { dropped: k, grown: k };
+  }
+
+  protected abstract growScores(layer: SparseLinear, ctx: { x?: DenseMatrix; dy?: DenseMatrix }): Float32Array;
+}
+
+/** SET: random regrowth. */
+export class SET extends MaskUpdater {
+  protected growScores(layer: SparseLinear): Float32Array {
+    const W = layer.weight;
+    const scores = new Float32Array(W.rows * W.cols);
+    for (let k = 0; k < scores.length; k++) scores[k] = this.rng.next();
+    return scores;
+  }
+}
+
+/** RigL: regrowth where |dL/dW| of the dense layer is largest (computed only on update steps). */
+export class RigL extends MaskUpdater {
+  private full = new Map<string, CSRMatrix>();
+
+  protected growScores(layer: SparseLinear, ctx: { x?: DenseMatrix; dy?: DenseMatrix }): Float32Array {
+    const W = layer.weight;
+    if (!ctx.x || !ctx.dy) v.fail('ERR_ARGUMENT', 'RigL.update needs { x, dy }: the layer input and output gradient of a batch');
+    const key = `${W.rows}x${W.cols}`;
+    let full = this.full.get(key);
+    if (!full) {
+      full = Mask.full(W.rows, W.cols).toCSR();
+      this.full.set(key, full);
+    }
+    const g = sddmm(full, ctx.dy, ctx.x).values; // the dense gradient dy xᵀ, row-major: one layer, this step only
+    for (let k = 0; k < g.length; k++) g[k] = Math.abs(g[k]);
+    return g;
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, test } from 'vitest';
+import { Adam, CSRMatrix, RigL, SET, SparseLinear } from '../lib/index';
+import { expectSparseError, randomVector } from './helpers';
+
+function positions(W: CSRMatrix): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < W.rows; i++) for (let q = W.indptr[i]; q < W.indptr[i + 1]; q++) m.set(i * W.cols + W.indices[q], q);
+  return m;
+}
+
+describe('SET and RigL', () => {
+  test('schedule: cosine-annealed drop fraction, updates every N steps before endStep', () => {
+    const r = new RigL({ dropFraction: 0.3, updateEvery: 10, endStep: 100 });
+    expect(r.dropFractionAt(0)).toBeCloseTo(0.3, 12);
+    expect(r.dropFractionAt(50)).toBeCloseTo(0.15, 12);
+    expect(r.dropFractionAt(100)).toBe(0);
+    expect([r.shouldUpdate(0), r.shouldUpdate(10), r.shouldUpdate(15), r.shouldUpdate(100)]).toEqual([false, true, false, false]);
+    expect(new SET({ anneal: 'constant', endStep: 10 }).dropFractionAt(5)).toBe(0.3);
+    expectSparseError(() => new SET({ endStep: 10, anneal: 'linear' as never }), 'ERR_UNSUPPORTED', /options.anneal/);
+  });
+
+  test.each(['SET', 'RigL'])('%s keeps nnz exactly, a valid sorted pattern, zero regrown weights and reset state over many updates', (kind) => {
+    const layer = new SparseLinear(40, 30, { density: 0.2, seed: 1 });
+    const opt = new Adam({ lr: 0.01 });
+    const updater = kind === 'SET' ? new SET({ dropFraction: 0.3, endStep: 1000, seed: 3 }) : new RigL({ dropFraction: 0.3, endStep: 1000 });
+    const nnz = layer.weight.nnz;
+    const x = { data: randomVector(40 * 16, 1), rows: 40, cols: 16 };
+    for (let step = 1; step <= 12; step++) {
+      const y = layer.forward(x);
+      const dy = { data: randomVector(y.data.length, step), rows: 30, cols: 16 };
+      layer.backward(dy);
+      opt.step(layer.params());
+      const before = layer.weight;
+      const oldPos = positions(before);
+      const oldM = opt.state(layer.params()[0]).m!.slice();
+      const { dropped, grown } = updater.update(layer, 100, { x, dy, optimizer: opt });
+      const after = layer.weight;
+      expect(dropped).toBe(grown);
+      expect(dropped).toBe(Math.round(updater.dropFractionAt(100) * nnz));
+      expect(after.nnz).toBe(nnz);
+      expect(() => CSRMatrix.fromArrays(after.rows, after.cols, after.indptr, after.indices, after.values)).not.toThrow();
+      const m = opt.state(layer.params()[0]).m!;
+      expect(layer.params()[0].value).toBe(after.values);
+      // Every entry is either carried over (value and optimizer state unchanged) or regrown (both zero). A weight
+      // dropped at this update may be regrown, and then starts again from zero.
+      let regrown = 0;
+      for (const [pos, q] of positions(after)) {
+        const old = oldPos.get(pos);
+        const carried = old !== undefined && after.values[q] === before.values[old] && m[q] === oldM[old];
+        if (!carried) {
+          expect(after.values[q]).toBe(0);
+          expect(m[q]).toBe(0);
+          regrown++;
+        }
+      }
+      expect(regrown).toBeLessThanOrEqual(dropped);
+    }
+  });
+
+  test('SET is reproducible from its seed', () => {
+    const run = () => {
+      const layer = new SparseLinear(20, 10, { density: 0.3, seed: 5 });
+      const set = new SET({ endStep: 100, seed: 9 });
+      set.update(layer, 10);
+      set.update(layer, 20);
+      return layer.weight.indices;
+    };
+    expect(run()).toEqual(run());
+  });
+
+  test('RigL grows where the dense gradient is largest', () => {
+    // One output, 6 inputs; weights on inputs 0-2. The gradient dy xᵀ is largest at inputs 4 and 5.
+    const pattern = CSRMatrix.fromArrays(1, 6, Int32Array.of(0, 3), Int32Array.of(0, 1, 2), Float32Array.of(0.01, 5, 3));
+    const layer = new SparseLinear(6, 1, { pattern, bias: false });
+    layer.weight.values.set([0.01, 5, 3]);
+    const x = { data: Float32Array.of(1, 1, 1, 0.1, 8, 9), rows: 6, cols: 1 };
+    const dy = { data: Float32Array.of(1), rows: 1, cols: 1 };
+    const rigl = new RigL({ dropFraction: 1 / 3, anneal: 'constant', endStep: 10 });
+    expect(rigl.update(layer, 1, { x, dy })).toEqual({ dropped: 1, grown: 1 });
+    expect(Array.from(layer.weight.indices)).toEqual([1, 2, 5]); // |w| = 0.01 dropped, input 5 (|g| = 9) grown
+    expect(Array.from(layer.weight.values)).toEqual([5, 3, 0]);
+    expectSparseError(() => rigl.update(layer, 1), 'ERR_ARGUMENT', /needs \{ x, dy \}/);
+  });
+});
