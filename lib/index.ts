@@ -30,7 +30,8 @@ export type {
   PruneOptions, PruneScope, GlobalPruneOptions, RandomPruneOptions, NMPruneOptions, BlockPruneOptions, Schedule,
   ConstantSparsityOptions, PolynomialDecayOptions, PruneReport,
 } from './prune';
-export { SparseLinear, sparseLinearNnz, ReLU, softmaxCrossEntropy } from './train';
+export { SparseLinear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential } from './train';
+export type { Layer } from './train';
 export type { SparseLinearOptions } from './train';
 export { SGD, Adam } from './optim';
 export { SET, RigL } from './dst';

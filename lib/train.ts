@@ -186,3 +186,32 @@ export function softmaxCrossEntropy(logits: DenseMatrix, labels: Int32Array | Ui
   }
   return { loss: loss / batch, grad: { data: grad, rows: classes, cols: batch }, correct };
 }
+
+/** A layer Sequential can hold. */
+export interface Layer {
+  forward(x: DenseMatrix): DenseMatrix;
+  backward(dy: DenseMatrix): DenseMatrix;
+  params?(): Param[];
+}
+
+/** Layers applied in order; backward runs them in reverse. Feature-major batches throughout. */
+export class Sequential {
+  readonly layers: Layer[];
+
+  constructor(layers: Layer[]) {
+    if (!Array.isArray(layers) || layers.length === 0) v.fail('ERR_ARGUMENT', `Expected a non-empty array of layers but received ${v.describe(layers)}`);
+    this.layers = layers;
+  }
+
+  forward(x: DenseMatrix): DenseMatrix {
+    return this.layers.reduce((h, l) => l.forward(h), x);
+  }
+
+  backward(dy: DenseMatrix): DenseMatrix {
+    return this.layers.reduceRight((g, l) => l.backward(g), dy);
+  }
+
+  params(): Param[] {
+    return this.layers.flatMap((l) => (l.params ? l.params() : []));
+  }
+}

