@@ -39,7 +39,7 @@ abstract class MaskUpdater {
   readonly anneal: 'cosine' | 'constant';
   readonly updateEvery: number;
   readonly endStep: number;
-  protected readonly rng: Rng;
+  protected rng: Rng;
 
   constructor(opts: MaskUpdateOptions) {
     const o = v.options<MaskUpdateOptions>('options', opts, ['dropFraction', 'anneal', 'updateEvery', 'endStep', 'seed']);
@@ -50,6 +50,15 @@ abstract class MaskUpdater {
     this.updateEvery = o.updateEvery === undefined ? 100 : v.integer('options.updateEvery', o.updateEvery, 1, Number.MAX_SAFE_INTEGER);
     this.endStep = v.integer('options.endStep', o.endStep, 0, Number.MAX_SAFE_INTEGER);
     this.rng = new Rng(o.seed === undefined ? 0 : v.integer('options.seed', o.seed, 0, 2 ** 32 - 1));
+  }
+
+  /** The generator state (SET's random growth), for checkpoints. */
+  rngState(): Uint32Array {
+    return this.rng.state();
+  }
+
+  setRngState(state: Uint32Array): void {
+    this.rng = Rng.fromState(state);
   }
 
   /** Whether to update the masks at this step (step > 0, a multiple of updateEvery, before endStep). */

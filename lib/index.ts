@@ -35,6 +35,8 @@ export type { Layer } from './train';
 export type { SparseLinearOptions } from './train';
 export { SGD, Adam } from './optim';
 export { SET, RigL } from './dst';
+export { saveTraining, loadTraining } from './checkpoint';
+export type { TrainingState } from './checkpoint';
 export type { MaskUpdateOptions, MaskUpdateResult } from './dst';
 export type { Param, SGDOptions, AdamOptions } from './optim';
 export { info, setThreads, setIsa } from './runtime';

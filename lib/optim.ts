@@ -81,6 +81,11 @@ export class SGD {
     const buf = this.buffers.get(p);
     if (buf) this.buffers.set(p, remap(buf, from));
   }
+
+  /** Replaces a parameter's state (from a checkpoint). */
+  setState(p: Param, state: { momentum?: Float32Array }): void {
+    if (state.momentum) this.buffers.set(p, v.float32Array('state.momentum', state.momentum, p.value.length).slice());
+  }
 }
 
 function remap(old: Float32Array, from: Int32Array): Float32Array {
@@ -152,5 +157,15 @@ export class Adam {
   remapState(p: Param, from: Int32Array): void {
     const s = this.states.get(p);
     if (s) this.states.set(p, { m: remap(s.m, from), v: remap(s.v, from), t: s.t });
+  }
+
+  /** Replaces a parameter's state (from a checkpoint). */
+  setState(p: Param, state: { m?: Float32Array; v?: Float32Array; step: number }): void {
+    if (!state.m || !state.v) return;
+    this.states.set(p, {
+      m: v.float32Array('state.m', state.m, p.value.length).slice(),
+      v: v.float32Array('state.v', state.v, p.value.length).slice(),
+      t: v.integer('state.step', state.step, 0, Number.MAX_SAFE_INTEGER),
+    });
   }
 }
