@@ -34,7 +34,7 @@ export { SparseLinear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential } 
 export type { Layer } from './train';
 export type { SparseLinearOptions } from './train';
 export { SGD, Adam } from './optim';
-export { SET, RigL } from './dst';
+export { SET, RigL, pruneLayer } from './dst';
 export { saveTraining, loadTraining } from './checkpoint';
 export type { TrainingState } from './checkpoint';
 export type { MaskUpdateOptions, MaskUpdateResult } from './dst';

@@ -82,3 +82,39 @@ describe('SET and RigL', () => {
     expectSparseError(() => rigl.update(layer, 1), 'ERR_ARGUMENT', /needs \{ x, dy \}/);
   });
 });
+
+describe('gradual magnitude pruning during training', () => {
+  test('pruneLayer follows a polynomialDecay schedule from dense to 90%, keeping the largest weights and their state', async () => {
+    const { polynomialDecay, pruneLayer, keptCount } = await import('../lib/index');
+    const layer = new SparseLinear(30, 20, { density: 1, seed: 2 });
+    const opt = new Adam({ lr: 0.01 });
+    const x = { data: randomVector(30 * 8, 3), rows: 30, cols: 8 };
+    const schedule = polynomialDecay({ initialSparsity: 0, finalSparsity: 0.9, beginStep: 0, endStep: 40, frequency: 10 });
+    for (let step = 0; step <= 50; step++) {
+      const y = layer.forward(x);
+      layer.backward({ data: randomVector(y.data.length, step), rows: 20, cols: 8 });
+      opt.step(layer.params());
+      if (!schedule.shouldPrune(step)) continue;
+      const before = layer.weight, oldM = opt.state(layer.params()[0]).m!.slice();
+      const target = keptCount(600, schedule(step));
+      pruneLayer(layer, schedule(step), { optimizer: opt });
+      const after = layer.weight;
+      expect(after.nnz).toBe(Math.min(target, before.nnz));
+      expect(() => CSRMatrix.fromArrays(after.rows, after.cols, after.indptr, after.indices, after.values)).not.toThrow();
+      // Every kept |w| is at least every dropped |w|; kept entries keep their Adam state.
+      const old = positions(before), now = positions(after);
+      let minKept = Infinity, maxDropped = 0;
+      for (const [pos, q] of old) {
+        const k = now.get(pos);
+        if (k === undefined) maxDropped = Math.max(maxDropped, Math.abs(before.values[q]));
+        else {
+          minKept = Math.min(minKept, Math.abs(before.values[q]));
+          expect(opt.state(layer.params()[0]).m![k]).toBe(oldM[q]);
+        }
+      }
+      expect(maxDropped).toBeLessThanOrEqual(minKept);
+    }
+    expect(layer.weight.nnz).toBe(keptCount(600, 0.9));
+    expect(layer.weightGrad.length).toBe(layer.weight.nnz);
+  });
+});
