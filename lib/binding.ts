@@ -75,6 +75,8 @@ export interface RawAddon {
   spmmNmAsync(...args: unknown[]): Promise<void>;
   spmvNm(...args: unknown[]): void;
   spmvNmAsync(...args: unknown[]): Promise<void>;
+  gemm(...args: unknown[]): void;
+  gemmAsync(...args: unknown[]): Promise<void>;
 }
 
 /** The package root: lib/ when run from source (tests), dist/ when installed; both sit one level below it. */

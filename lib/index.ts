@@ -20,8 +20,8 @@ export { save, load, loadMetadata } from './io/safetensors';
 export type { Savable, JsonValue } from './io/safetensors';
 export { readMatrixMarket, writeMatrixMarket } from './io/matrix-market';
 export type { WriteMatrixMarketOptions } from './io/matrix-market';
-export { spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan } from './ops';
-export type { KernelOptions, SpmmTOptions, SddmmOptions, SparseOperand } from './ops';
+export { spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync } from './ops';
+export type { KernelOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions } from './ops';
 export {
   magnitudePrune, taylorPrune, scorePrune, globalMagnitudePrune, randomPrune, nmPrune, blockPrune, keptCount,
   constantSparsity, polynomialDecay, oneShot, iterativeSparsities, uniformDensities, erkDensities, pruneReport,
@@ -30,7 +30,7 @@ export type {
   PruneOptions, PruneScope, GlobalPruneOptions, RandomPruneOptions, NMPruneOptions, BlockPruneOptions, Schedule,
   ConstantSparsityOptions, PolynomialDecayOptions, PruneReport,
 } from './prune';
-export { SparseLinear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential } from './train';
+export { SparseLinear, Linear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential } from './train';
 export type { Layer } from './train';
 export type { SparseLinearOptions } from './train';
 export { SGD, Adam } from './optim';

@@ -31,7 +31,7 @@ export interface SpmmTOptions extends KernelOptions<DenseMatrix> {
 export type SparseOperand = CSRMatrix | BSRMatrix | NMMatrix;
 
 const KERNEL_OPTIONS = ['out', 'alpha', 'beta'] as const;
-type RawName = 'spmv' | 'spmm' | 'sddmm' | 'spmmT' | 'spmmTPlan' | 'spmmBsr' | 'spmmNm' | 'spmvNm';
+type RawName = 'spmv' | 'spmm' | 'sddmm' | 'spmmT' | 'spmmTPlan' | 'spmmBsr' | 'spmmNm' | 'spmvNm' | 'gemm';
 /** A validated call: the raw addon function, its arguments, and what it returns. */
 interface Call<R> {
   raw: RawName;
@@ -213,4 +213,31 @@ export function sddmm(pattern: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, opts?:
 
 export async function sddmmAsync(pattern: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, opts?: SddmmOptions): Promise<CSRMatrix> {
   return runAsync(sddmmCall(pattern, X, Y, opts));
+}
+
+export interface GemmOptions extends KernelOptions<DenseMatrix> {
+  /** Use Aᵀ (A is then k x m). Default false. */
+  transA?: boolean;
+}
+
+function gemmCall(A: DenseMatrix, B: DenseMatrix, opts?: GemmOptions): Call<DenseMatrix> {
+  v.dense('A', A);
+  v.dense('B', B);
+  const o = v.options<GemmOptions>('options', opts, [...KERNEL_OPTIONS, 'transA']);
+  const trans = o.transA === undefined ? false : v.boolean('options.transA', o.transA);
+  const m = trans ? A.cols : A.rows, k = trans ? A.rows : A.cols;
+  if (B.rows !== k) v.fail('ERR_SHAPE', `Expected B.rows to equal ${trans ? 'A.rows' : 'A.cols'} (${k}) but received ${B.rows}`);
+  const [alpha, beta] = scalars(o);
+  const out = denseOut('gemm', o.out, m, B.cols);
+  disjointFrom('options.out.data', out.data, [['A.data', A.data], ['B.data', B.data]]);
+  return { raw: 'gemm', args: [A.data, m, k, trans, B.data, B.cols, out.data, alpha, beta], result: out };
+}
+
+/** Dense C = alpha * op(A) B + beta * C (row-major), register-tiled SIMD, threaded: the dense counterpart of spmm. */
+export function gemm(A: DenseMatrix, B: DenseMatrix, opts?: GemmOptions): DenseMatrix {
+  return runSync(gemmCall(A, B, opts));
+}
+
+export async function gemmAsync(A: DenseMatrix, B: DenseMatrix, opts?: GemmOptions): Promise<DenseMatrix> {
+  return runAsync(gemmCall(A, B, opts));
 }

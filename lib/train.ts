@@ -10,7 +10,7 @@
 import { CSRMatrix } from './csr';
 import { alignedFloat32Array, DenseMatrix } from './dense';
 import { Mask } from './mask';
-import { sddmm, spmm, spmmT, TransposePlan, transposePlan } from './ops';
+import { gemm, sddmm, spmm, spmmT, TransposePlan, transposePlan } from './ops';
 import { Param } from './optim';
 import { keptCount, randomPrune } from './prune';
 import { Rng } from './random';
@@ -130,6 +130,74 @@ export class SparseLinear {
     this.plan = transposePlan(w);
     this.paramList[0].value = w.values;
     this.paramList[0].grad = this.weightGrad;
+  }
+}
+
+/**
+ * A dense linear layer with SparseLinear's interface (feature-major): forward gemm(W, X), input gradient
+ * gemm(Wᵀ, dY), weight gradient dY Xᵀ as an SDDMM over the full pattern (dot products over the batch).
+ */
+export class Linear {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** outFeatures x inFeatures, row-major. */
+  readonly weight: DenseMatrix;
+  readonly weightGrad: Float32Array;
+  readonly bias: Float32Array | null;
+  readonly biasGrad: Float32Array | null;
+  private readonly full: CSRMatrix;
+  private readonly paramList: Param[];
+  private input: DenseMatrix | null = null;
+
+  constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean; seed?: number; init?: 'uniform' | 'zeros' }) {
+    this.inFeatures = v.integer('inFeatures', inFeatures, 1);
+    this.outFeatures = v.integer('outFeatures', outFeatures, 1);
+    const o = v.options<{ bias?: boolean; seed?: number; init?: 'uniform' | 'zeros' }>('options', opts, ['bias', 'seed', 'init']);
+    const rng = new Rng(((o.seed === undefined ? 0 : v.integer('options.seed', o.seed, 0, 2 ** 32 - 1)) ^ 0x9e3779b9) >>> 0);
+    const init = o.init ?? 'uniform';
+    if (init !== 'uniform' && init !== 'zeros') v.fail('ERR_UNSUPPORTED', `Expected 'uniform' or 'zeros' for options.init but received ${v.describe(init)}`);
+    const bound = 1 / Math.sqrt(inFeatures);
+    const data = alignedFloat32Array(v.denseSize('weight', outFeatures, inFeatures));
+    for (let k = 0; k < data.length; k++) data[k] = init === 'zeros' ? 0 : (rng.next() * 2 - 1) * bound;
+    this.weight = { data, rows: outFeatures, cols: inFeatures };
+    this.weightGrad = alignedFloat32Array(data.length);
+    const bias = o.bias === undefined ? true : v.boolean('options.bias', o.bias);
+    this.bias = bias ? Float32Array.from({ length: outFeatures }, () => (init === 'zeros' ? 0 : (rng.next() * 2 - 1) * bound)) : null;
+    this.biasGrad = bias ? new Float32Array(outFeatures) : null;
+    this.full = Mask.full(outFeatures, inFeatures).toCSR();
+    this.paramList = [{ value: data, grad: this.weightGrad }];
+    if (this.bias && this.biasGrad) this.paramList.push({ value: this.bias, grad: this.biasGrad });
+  }
+
+  params(): Param[] {
+    return this.paramList;
+  }
+
+  forward(x: DenseMatrix): DenseMatrix {
+    v.dense('x', x, this.inFeatures);
+    const y = gemm(this.weight, x);
+    if (this.bias) {
+      const n = x.cols, b = this.bias, d = y.data;
+      for (let i = 0; i < this.outFeatures; i++) for (let j = i * n, e = j + n; j < e; j++) d[j] += b[i];
+    }
+    this.input = x;
+    return y;
+  }
+
+  backward(dy: DenseMatrix): DenseMatrix {
+    const x = this.input;
+    if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
+    v.dense('dy', dy, this.outFeatures, x.cols);
+    sddmm(this.full, dy, x, { out: this.weightGrad }); // row-major over the full pattern: the dense dY Xᵀ
+    if (this.biasGrad) {
+      const n = dy.cols, g = this.biasGrad, d = dy.data;
+      for (let i = 0; i < this.outFeatures; i++) {
+        let s = 0;
+        for (let j = i * n, e = j + n; j < e; j++) s += d[j];
+        g[i] = s;
+      }
+    }
+    return gemm(this.weight, dy, { transA: true });
   }
 }
 

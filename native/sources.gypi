@@ -31,6 +31,7 @@
       'native/kernels/f32-spmv-nm/f32-spmv-nm-scalar.cc',
       'native/kernels/f32-sgd/f32-sgd-scalar.cc',
       'native/kernels/f32-adam/f32-adam-scalar.cc',
+      'native/kernels/f32-gemm/f32-gemm-scalar.cc',
     ],
     # x86-64 only; only these files get -mavx2 -mfma.
     'sk_avx2_sources': [
@@ -43,6 +44,7 @@
       'native/kernels/f32-spmv-nm/f32-spmv-nm-avx2.cc',
       'native/kernels/f32-sgd/f32-sgd-avx2.cc',
       'native/kernels/f32-adam/f32-adam-avx2.cc',
+      'native/kernels/f32-gemm/f32-gemm-avx2.cc',
     ],
     # x86-64 only; only these files get the AVX-512 flags.
     'sk_avx512_sources': [
@@ -55,6 +57,7 @@
       'native/kernels/f32-spmv-nm/f32-spmv-nm-avx512.cc',
       'native/kernels/f32-sgd/f32-sgd-avx512.cc',
       'native/kernels/f32-adam/f32-adam-avx512.cc',
+      'native/kernels/f32-gemm/f32-gemm-avx512.cc',
     ],
   },
 }

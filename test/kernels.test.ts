@@ -196,3 +196,22 @@ describe('new kernels: async, plans and bad input', () => {
     setIsa('auto');
   });
 });
+
+describe('dense gemm', () => {
+  test.each(ISAS)('gemm (and transposed A) matches the reference, isa %s', async (isa) => {
+    const { gemm } = await import('../lib/index');
+    setIsa(isa);
+    expect(info().kernels['f32-gemm'].isa).toBe(isa);
+    for (const [m, k] of [[1, 1], [5, 3], [13, 37], [130, 70]] as [number, number][]) {
+      const A = randomDense(m, k, 1, m * k);
+      for (const n of [1, 3, 16, 17, 65]) {
+        const B = { data: randomVector(k * n, n), rows: k, cols: n };
+        const c0 = randomVector(m * n, 2);
+        expectClose(gemm(A, B, { alpha: 1.5, beta: -0.5, out: { data: c0.slice(), rows: m, cols: n } }).data, referenceSpmm(A, B, 1.5, -0.5, c0), `gemm ${isa} ${m}x${k}x${n}`);
+        const At = transposeDense(A);
+        expectClose(gemm(At, B, { transA: true }).data, referenceSpmm(A, B, 1, 0), `gemm transA ${isa} ${m}x${k}x${n}`);
+      }
+    }
+    setIsa('auto');
+  });
+});

@@ -20,7 +20,7 @@ describe('runtime', () => {
     expect(i.isas[0]).toBe('scalar');
     expect(i.isas).toContain(i.isa);
     expect(i.threads).toBeGreaterThanOrEqual(1);
-    expect(Object.keys(i.kernels).sort()).toEqual(['f32-adam', 'f32-sddmm-csr', 'f32-sgd', 'f32-spmm-bsr', 'f32-spmm-csr', 'f32-spmm-nm', 'f32-spmmt-csr', 'f32-spmv-csr', 'f32-spmv-nm']);
+    expect(Object.keys(i.kernels).sort()).toEqual(['f32-adam', 'f32-gemm', 'f32-sddmm-csr', 'f32-sgd', 'f32-spmm-bsr', 'f32-spmm-csr', 'f32-spmm-nm', 'f32-spmmt-csr', 'f32-spmv-csr', 'f32-spmv-nm']);
     expect(i.cuda).toBeNull();
     if (process.arch === 'x64') expect(i.kernels['f32-spmm-csr'].kernel).toMatch(/^sk_f32_spmm_csr__/);
   });

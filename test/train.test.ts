@@ -117,3 +117,26 @@ describe('ReLU and softmax cross-entropy', () => {
     expect(Array.from(relu.backward({ data: Float32Array.of(5, 6, 7, 8), rows: 2, cols: 2 }).data)).toEqual([0, 6, 0, 8]);
   });
 });
+
+describe('Linear (dense)', () => {
+  test('forward, and gradients by finite differences, like SparseLinear', async () => {
+    const { Linear } = await import('../lib/index');
+    const layer = new Linear(6, 4, { seed: 3 });
+    const x = { data: randomVector(6 * 3, 4), rows: 6, cols: 3 };
+    const r = randomVector(4 * 3, 5);
+    layer.forward(x);
+    const dx = layer.backward({ data: r, rows: 4, cols: 3 });
+    const eps = 1e-2;
+    const numeric = (perturb: (d: number) => void) => {
+      perturb(eps);
+      const up = loss(layer.forward(x), r);
+      perturb(-2 * eps);
+      const down = loss(layer.forward(x), r);
+      perturb(eps);
+      return (up - down) / (2 * eps);
+    };
+    for (let k = 0; k < x.data.length; k++) expect(dx.data[k]).toBeCloseTo(numeric((d) => { x.data[k] += d; }), 3);
+    for (let k = 0; k < layer.weight.data.length; k++) expect(layer.weightGrad[k]).toBeCloseTo(numeric((d) => { layer.weight.data[k] += d; }), 3);
+    for (let i = 0; i < 4; i++) expect(layer.biasGrad![i]).toBeCloseTo(numeric((d) => { layer.bias![i] += d; }), 3);
+  });
+});

@@ -227,6 +227,20 @@ sk::SpmvNmParams spmv_nm_params(const Napi::CallbackInfo& info) {
   return sk::SpmvNmParams{a, x.data, y.data, float_arg(info, 8, "alpha"), float_arg(info, 9, "beta")};
 }
 
+// gemm(a, m, k, transA, b, n, c, alpha, beta): C (m x n) = alpha op(A) B + beta C; A is m x k, or k x m when transA.
+sk::GemmParams gemm_params(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int32_t m = dim_arg(info, 1, "A rows (op(A))"), k = dim_arg(info, 2, "A cols (op(A))");
+  const bool trans = info[3].ToBoolean().Value();
+  View<float> a = dense_arg(info, 0, "A.data", m, k);
+  const int32_t n = dim_arg(info, 5, "B.cols");
+  View<float> b = dense_arg(info, 4, "B.data", k, n);
+  View<float> c = dense_arg(info, 6, "out.data", m, n);
+  expect_disjoint(env, c, "out.data", a, "A.data");
+  expect_disjoint(env, c, "out.data", b, "B.data");
+  return sk::GemmParams{a.data, trans ? m : k, trans, b.data, n, c.data, n, m, n, k, float_arg(info, 7, "alpha"), float_arg(info, 8, "beta")};
+}
+
 template <typename Params, Params (*Parse)(const Napi::CallbackInfo&), sk::Status (*Op)(const Params&)>
 Napi::Value Sync(const Napi::CallbackInfo& info) {
   throw_if_error(info.Env(), Op(Parse(info)));
@@ -252,6 +266,7 @@ void register_kernels(Napi::Env env, Napi::Object exports) {
   SK_EXPORT("spmmBsr", sk::SpmmBsrParams, spmm_bsr_params, sk::spmm_bsr_f32)
   SK_EXPORT("spmmNm", sk::SpmmNmParams, spmm_nm_params, sk::spmm_nm_f32)
   SK_EXPORT("spmvNm", sk::SpmvNmParams, spmv_nm_params, sk::spmv_nm_f32)
+  SK_EXPORT("gemm", sk::GemmParams, gemm_params, sk::gemm_f32)
 #undef SK_EXPORT
 }
 

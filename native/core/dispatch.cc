@@ -43,6 +43,9 @@ const Entry<SgdF32Fn> kSgdF32[] = {
 const Entry<AdamF32Fn> kAdamF32[] = {
 #include "../kernels/f32-adam/f32-adam.inc"
 };
+const Entry<GemmF32Fn> kGemmF32[] = {
+#include "../kernels/f32-gemm/f32-gemm.inc"
+};
 #undef SK_KERNEL
 
 // The entry with the highest ISA not above the active one that this CPU supports. Every list starts with a scalar
@@ -70,6 +73,7 @@ SpmmNmF32Fn spmm_nm_f32_kernel() { return pick(kSpmmNmF32).fn; }
 SpmvNmF32Fn spmv_nm_f32_kernel() { return pick(kSpmvNmF32).fn; }
 SgdF32Fn sgd_f32_kernel() { return pick(kSgdF32).fn; }
 AdamF32Fn adam_f32_kernel() { return pick(kAdamF32).fn; }
+GemmF32Fn gemm_f32_kernel() { return pick(kGemmF32).fn; }
 
 int chosen_kernels(Chosen* out, int max) {
   const Chosen all[] = {
@@ -82,6 +86,7 @@ int chosen_kernels(Chosen* out, int max) {
       {"f32-spmv-nm", pick(kSpmvNmF32).name, isa_name(pick(kSpmvNmF32).isa)},
       {"f32-sgd", pick(kSgdF32).name, isa_name(pick(kSgdF32).isa)},
       {"f32-adam", pick(kAdamF32).name, isa_name(pick(kAdamF32).isa)},
+      {"f32-gemm", pick(kGemmF32).name, isa_name(pick(kGemmF32).isa)},
   };
   const int count = static_cast<int>(sizeof(all) / sizeof(all[0]));
   for (int i = 0; i < count && i < max; ++i) out[i] = all[i];

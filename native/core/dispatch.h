@@ -20,6 +20,7 @@ SpmmNmF32Fn spmm_nm_f32_kernel();
 SpmvNmF32Fn spmv_nm_f32_kernel();
 SgdF32Fn sgd_f32_kernel();
 AdamF32Fn adam_f32_kernel();
+GemmF32Fn gemm_f32_kernel();
 
 // What each family runs at the active ISA, for info(). Fills up to `max` entries and returns how many there are.
 int chosen_kernels(Chosen* out, int max);

@@ -210,6 +210,19 @@ Status run_elements(const Params& p, Fn kernel, int32_t n) {
 
 }  // namespace
 
+Status gemm_f32(const GemmParams& p) {
+  if (p.m == 0 || p.n == 0) return Status::ok();
+  if (p.alpha == 0.0f) {  // BLAS semantics: A and B are not read
+    scale_rows(p.c, p.m, p.n, p.ldc, p.beta);
+    return Status::ok();
+  }
+  const int parts = task_count(static_cast<int64_t>(p.m) * p.n * std::max(p.k, 1), kMacsPerTask, std::max<int64_t>(1, p.m / 4));
+  int32_t bounds[kMaxThreads + 1];
+  split_uniform(p.m, parts, 4, bounds);
+  run(p, gemm_f32_kernel(), parts, bounds);
+  return Status::ok();
+}
+
 Status sgd_f32(const SgdParams& p, int32_t n) { return run_elements(p, sgd_f32_kernel(), n); }
 Status adam_f32(const AdamParams& p, int32_t n) { return run_elements(p, adam_f32_kernel(), n); }
 

@@ -34,4 +34,7 @@ Status spmv_nm_f32(const SpmvNmParams& p);
 Status sgd_f32(const SgdParams& p, int32_t n);
 Status adam_f32(const AdamParams& p, int32_t n);
 
+// Dense C = alpha op(A) B + beta C, rows of C split over threads.
+Status gemm_f32(const GemmParams& p);
+
 }  // namespace sk

@@ -40,4 +40,8 @@ namespace sk {
 #include "f32-adam/f32-adam.inc"
 #undef SK_KERNEL
 
+#define SK_KERNEL(isa, fn) int64_t fn(const GemmParams& p, int32_t begin, int32_t end);
+#include "f32-gemm/f32-gemm.inc"
+#undef SK_KERNEL
+
 }  // namespace sk

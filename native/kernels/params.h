@@ -139,6 +139,21 @@ struct AdamParams {
   bool decoupled;
 };
 
+// Dense GEMM: C = alpha * op(A) B + beta * C, all row-major; op(A) is A (m x k, lda) or, with trans_a, the
+// transpose of a k x m matrix (lda its row length). B is k x n (ldb), C is m x n (ldc).
+struct GemmParams {
+  const float* a;
+  int64_t lda;
+  bool trans_a;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  int32_t m, n, k;
+  float alpha;
+  float beta;
+};
+
 // A kernel computes rows [row_begin, row_end) (block rows for BSR, columns of C for SpMMT) and returns the number
 // of anomalies it skipped (see above).
 using SpmvCsrF32Fn = int64_t (*)(const SpmvParams& p, int32_t row_begin, int32_t row_end);
@@ -149,6 +164,7 @@ using SpmmBsrF32Fn = int64_t (*)(const SpmmBsrParams& p, int32_t block_row_begin
 using SpmmNmF32Fn = int64_t (*)(const SpmmNmParams& p, int32_t row_begin, int32_t row_end);
 using SpmvNmF32Fn = int64_t (*)(const SpmvNmParams& p, int32_t row_begin, int32_t row_end);
 using SgdF32Fn = int64_t (*)(const SgdParams& p, int32_t begin, int32_t end);
+using GemmF32Fn = int64_t (*)(const GemmParams& p, int32_t row_begin, int32_t row_end);
 using AdamF32Fn = int64_t (*)(const AdamParams& p, int32_t begin, int32_t end);
 
 // True when row i's bounds can be used; written once so every kernel checks the same way.
