@@ -16,6 +16,22 @@ import { keptCount, randomPrune } from './prune';
 import { Rng } from './random';
 import * as v from './validate';
 
+/** y[i, :] += b[i]: a bias over a feature-major batch. */
+function addBias(y: DenseMatrix, b: Float32Array): void {
+  const n = y.cols, d = y.data;
+  for (let i = 0; i < y.rows; i++) for (let j = i * n, e = j + n; j < e; j++) d[j] += b[i];
+}
+
+/** out[i] = sum of row i: the bias gradient of a feature-major batch. */
+function rowSums(m: DenseMatrix, out: Float32Array): void {
+  const n = m.cols, d = m.data;
+  for (let i = 0; i < m.rows; i++) {
+    let s = 0;
+    for (let j = i * n, e = j + n; j < e; j++) s += d[j];
+    out[i] = s;
+  }
+}
+
 export interface SparseLinearOptions {
   /** Fraction of weights kept (give density or sparsity, not both). */
   density?: number;
@@ -93,10 +109,7 @@ export class SparseLinear {
   forward(x: DenseMatrix): DenseMatrix {
     v.dense('x', x, this.inFeatures);
     const y = spmm(this.weight, x);
-    if (this.bias) {
-      const n = x.cols, b = this.bias, d = y.data;
-      for (let i = 0; i < this.outFeatures; i++) for (let j = i * n, e = j + n; j < e; j++) d[j] += b[i];
-    }
+    if (this.bias) addBias(y, this.bias);
     this.input = x;
     return y;
   }
@@ -110,14 +123,7 @@ export class SparseLinear {
     if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
     v.dense('dy', dy, this.outFeatures, x.cols);
     sddmm(this.weight, dy, x, { out: this.weightGrad });
-    if (this.biasGrad) {
-      const n = dy.cols, g = this.biasGrad, d = dy.data;
-      for (let i = 0; i < this.outFeatures; i++) {
-        let s = 0;
-        for (let j = i * n, e = j + n; j < e; j++) s += d[j];
-        g[i] = s;
-      }
-    }
+    if (this.biasGrad) rowSums(dy, this.biasGrad);
     return spmmT(this.weight, dy, { plan: this.plan, out: { data: alignedFloat32Array(this.inFeatures * dy.cols), rows: this.inFeatures, cols: dy.cols } });
   }
 
@@ -176,10 +182,7 @@ export class Linear {
   forward(x: DenseMatrix): DenseMatrix {
     v.dense('x', x, this.inFeatures);
     const y = gemm(this.weight, x);
-    if (this.bias) {
-      const n = x.cols, b = this.bias, d = y.data;
-      for (let i = 0; i < this.outFeatures; i++) for (let j = i * n, e = j + n; j < e; j++) d[j] += b[i];
-    }
+    if (this.bias) addBias(y, this.bias);
     this.input = x;
     return y;
   }
@@ -189,14 +192,7 @@ export class Linear {
     if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
     v.dense('dy', dy, this.outFeatures, x.cols);
     sddmm(this.full, dy, x, { out: this.weightGrad }); // row-major over the full pattern: the dense dY Xᵀ
-    if (this.biasGrad) {
-      const n = dy.cols, g = this.biasGrad, d = dy.data;
-      for (let i = 0; i < this.outFeatures; i++) {
-        let s = 0;
-        for (let j = i * n, e = j + n; j < e; j++) s += d[j];
-        g[i] = s;
-      }
-    }
+    if (this.biasGrad) rowSums(dy, this.biasGrad);
     return gemm(this.weight, dy, { transA: true });
   }
 }

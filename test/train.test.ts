@@ -9,6 +9,32 @@ function loss(y: DenseMatrix, r: Float32Array): number {
   return s;
 }
 
+/**
+ * Checks a layer's backward against central finite differences of loss = sum(Y ⊙ R): dX, every entry of
+ * `weights` (the trainable weight values) and the bias. The layers are linear, so the differences are exact up to
+ * float32 rounding.
+ */
+function checkGradients(layer: { forward(x: DenseMatrix): DenseMatrix; backward(dy: DenseMatrix): DenseMatrix; weightGrad: Float32Array;
+  bias: Float32Array | null; biasGrad: Float32Array | null }, weights: () => Float32Array, inF: number, outF: number): void {
+  const x = { data: randomVector(inF * 3, 4), rows: inF, cols: 3 };
+  const r = randomVector(outF * 3, 5);
+  layer.forward(x);
+  const dx = layer.backward({ data: r, rows: outF, cols: 3 });
+  const eps = 1e-2;
+  const numeric = (perturb: (d: number) => void) => {
+    perturb(eps);
+    const up = loss(layer.forward(x), r);
+    perturb(-2 * eps);
+    const down = loss(layer.forward(x), r);
+    perturb(eps);
+    return (up - down) / (2 * eps);
+  };
+  for (let k = 0; k < x.data.length; k++) expect(dx.data[k]).toBeCloseTo(numeric((d) => { x.data[k] += d; }), 3);
+  const w = weights();
+  for (let k = 0; k < w.length; k++) expect(layer.weightGrad[k]).toBeCloseTo(numeric((d) => { w[k] += d; }), 3);
+  for (let i = 0; i < outF; i++) expect(layer.biasGrad![i]).toBeCloseTo(numeric((d) => { layer.bias![i] += d; }), 3);
+}
+
 describe('SparseLinear', () => {
   test('forward is W X + b against a dense reference (feature-major batches)', () => {
     const layer = new SparseLinear(37, 13, { density: 0.3, seed: 2 });
@@ -27,23 +53,7 @@ describe('SparseLinear', () => {
 
   test('gradients match finite differences (input, stored weights, bias)', () => {
     const layer = new SparseLinear(7, 5, { density: 0.5, seed: 3 });
-    const x = { data: randomVector(7 * 3, 4), rows: 7, cols: 3 };
-    const r = randomVector(5 * 3, 5);
-    layer.forward(x);
-    const dx = layer.backward({ data: r, rows: 5, cols: 3 });
-    const eps = 1e-2;
-    const numeric = (perturb: (d: number) => void) => {
-      perturb(eps);
-      const up = loss(layer.forward(x), r);
-      perturb(-2 * eps);
-      const down = loss(layer.forward(x), r);
-      perturb(eps);
-      return (up - down) / (2 * eps);
-    };
-    for (let k = 0; k < x.data.length; k++) expect(dx.data[k]).toBeCloseTo(numeric((d) => { x.data[k] += d; }), 3);
-    const w = layer.weight.values;
-    for (let k = 0; k < w.length; k++) expect(layer.weightGrad[k]).toBeCloseTo(numeric((d) => { w[k] += d; }), 3);
-    for (let i = 0; i < 5; i++) expect(layer.biasGrad![i]).toBeCloseTo(numeric((d) => { layer.bias![i] += d; }), 3);
+    checkGradients(layer, () => layer.weight.values, 7, 5);
   });
 
   test('a pattern from a Mask is kept, values initialised, seeds reproduce', () => {
@@ -119,24 +129,9 @@ describe('ReLU and softmax cross-entropy', () => {
 });
 
 describe('Linear (dense)', () => {
-  test('forward, and gradients by finite differences, like SparseLinear', async () => {
+  test('gradients by finite differences, like SparseLinear', async () => {
     const { Linear } = await import('../lib/index');
     const layer = new Linear(6, 4, { seed: 3 });
-    const x = { data: randomVector(6 * 3, 4), rows: 6, cols: 3 };
-    const r = randomVector(4 * 3, 5);
-    layer.forward(x);
-    const dx = layer.backward({ data: r, rows: 4, cols: 3 });
-    const eps = 1e-2;
-    const numeric = (perturb: (d: number) => void) => {
-      perturb(eps);
-      const up = loss(layer.forward(x), r);
-      perturb(-2 * eps);
-      const down = loss(layer.forward(x), r);
-      perturb(eps);
-      return (up - down) / (2 * eps);
-    };
-    for (let k = 0; k < x.data.length; k++) expect(dx.data[k]).toBeCloseTo(numeric((d) => { x.data[k] += d; }), 3);
-    for (let k = 0; k < layer.weight.data.length; k++) expect(layer.weightGrad[k]).toBeCloseTo(numeric((d) => { layer.weight.data[k] += d; }), 3);
-    for (let i = 0; i < 4; i++) expect(layer.biasGrad![i]).toBeCloseTo(numeric((d) => { layer.bias![i] += d; }), 3);
+    checkGradients(layer, () => layer.weight.data, 6, 4);
   });
 });
