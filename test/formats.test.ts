@@ -140,6 +140,18 @@ describe('format invariants and bad input', () => {
     expectSparseError(() => N.toCSR(), 'ERR_FORMAT', /positions must be strictly increasing below m/);
   });
 
+  test('a fill whose indptr does not match its input is refused before writing', async () => {
+    const { addon } = await import('../lib/binding');
+    const d = randomDense(5, 6, 0.5, 8);
+    const ip = new Int32Array(6);
+    addon.denseToCsrCount(d.data, 5, 6, 0, ip);
+    const wrong = ip.slice();
+    wrong[5] += 3; // claims more entries than the matrix has
+    expectSparseError(() => addon.denseToCsrFill(d.data, 5, 6, 0, wrong, new Int32Array(wrong[5]), new Float32Array(wrong[5])), 'ERR_ARGUMENT', /do not match the input/);
+    const B = BSRMatrix.fromDense(d, { block: [2, 2] });
+    expectSparseError(() => addon.bsrToCsrFill(5, 6, 2, 2, B.indptr, B.indices, B.values, wrong, new Int32Array(wrong[5]), new Float32Array(wrong[5])), 'ERR_ARGUMENT', /do not match/);
+  });
+
   test('property: random matrices survive CSR -> BSR -> CSR -> COO -> CSR (seeded)', () => {
     for (let seed = 0; seed < 30; seed++) {
       const rows = 1 + (seed * 7) % 40, cols = 1 + (seed * 11) % 37;

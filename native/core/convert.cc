@@ -34,6 +34,18 @@ Status check_csr(const CsrView& a, const char* name) {
 
 inline bool keep(float x, float threshold) { return x != 0.0f && !(std::fabs(x) <= threshold); }
 
+// Recounts with `count` (which fills an indptr of rows + 1 and returns a Status) and compares with the caller's.
+template <typename Count>
+Status verify_counts(Count count, const int32_t* indptr, int32_t rows, int64_t capacity) {
+  std::vector<int32_t> check(static_cast<size_t>(rows) + 1);
+  Status s = count(check.data());
+  if (!s.is_ok()) return s;
+  if (!std::equal(check.begin(), check.end(), indptr) || check[rows] != capacity) {
+    return Status::error(Code::kArgument, "the output indptr or lengths do not match the input (was it changed between count and fill?)");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 void dense_to_csr_count(const float* data, int32_t rows, int32_t cols, float threshold, int32_t* indptr) {
@@ -46,8 +58,15 @@ void dense_to_csr_count(const float* data, int32_t rows, int32_t cols, float thr
   }
 }
 
-void dense_to_csr_fill(const float* data, int32_t rows, int32_t cols, float threshold, const int32_t* indptr,
-                       int32_t* indices, float* values) {
+Status dense_to_csr_fill(const float* data, int32_t rows, int32_t cols, float threshold, const int32_t* indptr,
+                         int32_t* indices, float* values, int64_t capacity) {
+  Status s = verify_counts(
+      [&](int32_t* ip) {
+        dense_to_csr_count(data, rows, cols, threshold, ip);
+        return Status::ok();
+      },
+      indptr, rows, capacity);
+  if (!s.is_ok()) return s;
   for (int32_t i = 0; i < rows; ++i) {
     const float* row = data + static_cast<int64_t>(i) * cols;
     int64_t w = indptr[i];
@@ -58,6 +77,7 @@ void dense_to_csr_fill(const float* data, int32_t rows, int32_t cols, float thre
       }
     }
   }
+  return Status::ok();
 }
 
 Status csr_transpose(const CsrView& a, int32_t* tptr, int32_t* tind, float* tval, int32_t* perm) {
@@ -220,7 +240,9 @@ Status bsr_to_csr_count(const BsrView& b, int32_t* indptr) {
   return Status::ok();
 }
 
-void bsr_to_csr_fill(const BsrView& b, const int32_t* indptr, int32_t* indices, float* values) {
+Status bsr_to_csr_fill(const BsrView& b, const int32_t* indptr, int32_t* indices, float* values, int64_t capacity) {
+  Status s = verify_counts([&](int32_t* ip) { return bsr_to_csr_count(b, ip); }, indptr, b.rows, capacity);
+  if (!s.is_ok()) return s;
   for (int32_t row = 0; row < b.rows; ++row) {
     const int32_t bi = row / b.r, a = row - bi * b.r;
     int64_t w = indptr[row];
@@ -235,6 +257,7 @@ void bsr_to_csr_fill(const BsrView& b, const int32_t* indptr, int32_t* indices, 
       }
     }
   }
+  return Status::ok();
 }
 
 Status csr_to_nm(const CsrView& a, int32_t n, int32_t m, float* values, uint8_t* positions) {
@@ -303,7 +326,9 @@ Status nm_to_csr_count(const NmView& a, int32_t* indptr) {
   return Status::ok();
 }
 
-void nm_to_csr_fill(const NmView& a, const int32_t* indptr, int32_t* indices, float* values) {
+Status nm_to_csr_fill(const NmView& a, const int32_t* indptr, int32_t* indices, float* values, int64_t capacity) {
+  Status s = verify_counts([&](int32_t* ip) { return nm_to_csr_count(a, ip); }, indptr, a.rows, capacity);
+  if (!s.is_ok()) return s;
   const int64_t groups = (static_cast<int64_t>(a.cols) + a.m - 1) / a.m;
   for (int32_t i = 0; i < a.rows; ++i) {
     int64_t w = indptr[i];
@@ -316,6 +341,7 @@ void nm_to_csr_fill(const NmView& a, const int32_t* indptr, int32_t* indices, fl
       }
     }
   }
+  return Status::ok();
 }
 
 }  // namespace sk

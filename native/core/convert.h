@@ -29,8 +29,10 @@ struct NmView {
 
 // Dense (row-major) -> CSR keeping x != 0 && !(|x| <= threshold) (NaN kept).
 void dense_to_csr_count(const float* data, int32_t rows, int32_t cols, float threshold, int32_t* indptr);
-void dense_to_csr_fill(const float* data, int32_t rows, int32_t cols, float threshold, const int32_t* indptr,
-                       int32_t* indices, float* values);
+// The *_fill functions recount first and refuse (ERR_ARGUMENT) an indptr that does not match the input or whose
+// total is not `capacity` (the outputs' length), so a fill never writes past its outputs.
+Status dense_to_csr_fill(const float* data, int32_t rows, int32_t cols, float threshold, const int32_t* indptr,
+                         int32_t* indices, float* values, int64_t capacity);
 
 // Aᵀ: out_indptr has cols + 1 entries, out_indices / out_values nnz. perm (nnz entries, or null) receives, for
 // each entry of Aᵀ, the index of the same entry in A (a transpose plan: Aᵀ's values are A.values[perm]).
@@ -47,12 +49,12 @@ Status csr_to_bsr_fill(const CsrView& a, int32_t r, int32_t c, const int32_t* bs
 
 // Non-zero entries of a BSR matrix (padding and zeros dropped).
 Status bsr_to_csr_count(const BsrView& b, int32_t* indptr);
-void bsr_to_csr_fill(const BsrView& b, const int32_t* indptr, int32_t* indices, float* values);
+Status bsr_to_csr_fill(const BsrView& b, const int32_t* indptr, int32_t* indices, float* values, int64_t capacity);
 
 // CSR (non-zero entries) -> N:M; ERR_FORMAT if a group holds more than n non-zeros.
 Status csr_to_nm(const CsrView& a, int32_t n, int32_t m, float* values, uint8_t* positions);
 
 Status nm_to_csr_count(const NmView& a, int32_t* indptr);
-void nm_to_csr_fill(const NmView& a, const int32_t* indptr, int32_t* indices, float* values);
+Status nm_to_csr_fill(const NmView& a, const int32_t* indptr, int32_t* indices, float* values, int64_t capacity);
 
 }  // namespace sk
