@@ -101,6 +101,23 @@ describe.each([1, 2])('selection, threads %i', (threads) => {
   });
 });
 
+describe('selection fallback', () => {
+  test('when the sampled bracket misses, the histogram select still gives the exact answer', () => {
+    // The native sample reads element floor(q * n / 16384) for q < 16384 (select.cc, kSamples). Zeroing exactly
+    // those elements makes the sample see only zeros, so far more than `keep` elements lie above its bracket and
+    // the fast path must give up; the result must still match the sort-based reference.
+    const n = 400_000;
+    const rng = new Rng(21);
+    const W = { data: Float32Array.from({ length: n }, () => rng.next() + 0.001), rows: 400, cols: 1000 };
+    for (let q = 0; q < 16384; q++) W.data[Math.floor((q * n) / 16384)] = 0;
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      const m = magnitudePrune(W, { sparsity: 0.9 });
+      expectSameSet(maskSet(m), referenceKeep(Array.from(W.data), keptCount(n, 0.9)), `fallback, threads ${threads}`);
+    }
+  });
+});
+
 describe('pruning methods', () => {
   test('rounding: round(sparsity * n) pruned, half up', () => {
     expect(keptCount(5, 0.5)).toBe(2);

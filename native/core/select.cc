@@ -40,7 +40,10 @@ struct Candidate {
 };
 
 constexpr int kBuckets = 1 << 16;
-constexpr int64_t kChunk = 1 << 16;  // elements per task; a multiple of 32 so tasks never share a bit word
+constexpr int64_t kChunk = 1 << 16;
+// Sample size for the threshold bracket; the sample is element floor(q * total / kSamples) for q < kSamples
+// (test/prune.test.ts relies on this to force the fallback).
+constexpr int64_t kSamples = 1 << 14;  // elements per task; a multiple of 32 so tasks never share a bit word
 
 }  // namespace
 
@@ -51,7 +54,7 @@ namespace {
 // whole words) and collects the keys inside it; an exact selection among those finishes. Returns false, with
 // every bit cleared, when the bracket missed (then the histogram path runs), or sets *status (NaN refused).
 bool select_sampled(const ScoreTensor* tensors, int count, int64_t total, int64_t keep, bool abs, bool nan_prune, Status* status) {
-  const int64_t samples = std::min<int64_t>(total, 1 << 14);
+  const int64_t samples = std::min<int64_t>(total, kSamples);
   std::vector<uint32_t> sample(samples);
   {
     int t = 0;
@@ -165,7 +168,10 @@ Status select_global(const ScoreTensor* tensors, int count, int64_t keep, bool a
     // Nothing kept, but NaN is still refused unless allowed.
     int64_t nans = 0;
     for (int t = 0; t < count; ++t)
-      for (int64_t e = 0; e < tensors[t].length; ++e) nans += score(tensors[t], e) != score(tensors[t], e);
+      for (int64_t e = 0; e < tensors[t].length; ++e) {
+        const float sc = score(tensors[t], e);
+        nans += sc != sc;
+      }
     return nans && !nan_prune ? nan_error(nans) : Status::ok();
   }
   if (keep < total) {
