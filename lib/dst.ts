@@ -45,9 +45,7 @@ abstract class MaskUpdater {
   constructor(opts: MaskUpdateOptions) {
     const o = v.options<MaskUpdateOptions>('options', opts, ['dropFraction', 'anneal', 'updateEvery', 'endStep', 'seed']);
     this.dropFraction = o.dropFraction === undefined ? 0.3 : v.fraction('options.dropFraction', o.dropFraction);
-    const anneal = o.anneal ?? 'cosine';
-    if (anneal !== 'cosine' && anneal !== 'constant') v.fail('ERR_UNSUPPORTED', `Expected 'cosine' or 'constant' for options.anneal but received ${v.describe(anneal)}`);
-    this.anneal = anneal;
+    this.anneal = v.oneOf('options.anneal', o.anneal, ['cosine', 'constant'], 'cosine');
     this.updateEvery = o.updateEvery === undefined ? 100 : v.integer('options.updateEvery', o.updateEvery, 1, Number.MAX_SAFE_INTEGER);
     this.endStep = v.integer('options.endStep', o.endStep, 0, Number.MAX_SAFE_INTEGER);
     this.rng = new Rng(o.seed === undefined ? 0 : v.integer('options.seed', o.seed, 0, 2 ** 32 - 1));

@@ -32,23 +32,16 @@ export function keptCount(n: number, sparsity: number): number {
   return n - Math.round(v.fraction('sparsity', sparsity) * n);
 }
 
+/** Whether NaN scores are pruned (true) or refused (false). */
 function nanPolicy(name: string, x: unknown): boolean {
-  if (x === undefined || x === 'error') return false;
-  if (x === 'prune') return true;
-  return v.fail('ERR_UNSUPPORTED', `Expected 'error' or 'prune' for ${name} but received ${v.describe(x)}`);
-}
-
-function scopeOf(x: unknown): PruneScope {
-  if (x === undefined) return 'tensor';
-  if (x === 'tensor' || x === 'row' || x === 'column') return x;
-  return v.fail('ERR_UNSUPPORTED', `Expected 'tensor', 'row' or 'column' for options.scope but received ${v.describe(x)}`);
+  return v.oneOf(name, x, ['error', 'prune'], 'error') === 'prune';
 }
 
 /** Keeps the entries with the largest scores (|x * y| when abs, else x * y) of a rows x cols tensor. */
 function selectMask(x: DenseMatrix, y: DenseMatrix | null, opts: PruneOptions | undefined, abs: boolean): Mask {
   const o = v.options<PruneOptions>('options', opts, ['sparsity', 'scope', 'nan']);
   const sparsity = v.fraction('options.sparsity', o.sparsity);
-  const scope = scopeOf(o.scope);
+  const scope = v.oneOf<PruneScope>('options.scope', o.scope, ['tensor', 'row', 'column'], 'tensor');
   const nan = nanPolicy('options.nan', o.nan);
   const mask = Mask.empty(x.rows, x.cols);
   const yd = y ? y.data : null;
@@ -92,8 +85,7 @@ export function globalMagnitudePrune(Ws: DenseMatrix[], opts: GlobalPruneOptions
   const o = v.options<GlobalPruneOptions>('options', opts, ['sparsity', 'normalize', 'nan']);
   const sparsity = v.fraction('options.sparsity', o.sparsity);
   const nan = nanPolicy('options.nan', o.nan);
-  const normalize = o.normalize ?? 'none';
-  if (!['none', 'l2', 'max'].includes(normalize)) v.fail('ERR_UNSUPPORTED', `Expected 'none', 'l2' or 'max' for options.normalize but received ${v.describe(normalize)}`);
+  const normalize = v.oneOf('options.normalize', o.normalize, ['none', 'l2', 'max'], 'none');
   const scales = Ws.map((W) => {
     if (normalize === 'none') return 1;
     let acc = 0;
@@ -166,8 +158,7 @@ export function blockPrune(W: DenseMatrix, opts: BlockPruneOptions): BSRMatrix {
   const o = v.options<BlockPruneOptions>('options', opts, ['block', 'sparsity', 'norm', 'nan']);
   const [r, c] = v.blockShape('options.block', o.block);
   const sparsity = v.fraction('options.sparsity', o.sparsity);
-  const norm = o.norm ?? 'l2';
-  if (norm !== 'l1' && norm !== 'l2') v.fail('ERR_UNSUPPORTED', `Expected 'l1' or 'l2' for options.norm but received ${v.describe(norm)}`);
+  const norm = v.oneOf('options.norm', o.norm, ['l1', 'l2'], 'l2');
   const br = Math.ceil(rows / r), bc = Math.ceil(cols / c);
   const norms = new Float32Array(br * bc);
   for (let i = 0; i < rows; i++) {

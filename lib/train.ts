@@ -78,8 +78,7 @@ export class SparseLinear {
       const density = o.density !== undefined ? v.fraction('options.density', o.density) : 1 - v.fraction('options.sparsity', o.sparsity ?? 0);
       pattern = randomPrune({ rows: outFeatures, cols: inFeatures }, { sparsity: 1 - density, seed }).toCSR();
     }
-    const init = o.init ?? 'uniform';
-    if (init !== 'uniform' && init !== 'zeros') v.fail('ERR_UNSUPPORTED', `Expected 'uniform' or 'zeros' for options.init but received ${v.describe(init)}`);
+    const init = v.oneOf('options.init', o.init, ['uniform', 'zeros'], 'uniform');
     const rng = new Rng((seed ^ 0x9e3779b9) >>> 0);
     const density = Math.max(pattern.nnz / (inFeatures * outFeatures), 1 / inFeatures);
     const bound = 1 / Math.sqrt(inFeatures * density);
@@ -160,8 +159,7 @@ export class Linear {
     this.outFeatures = v.integer('outFeatures', outFeatures, 1);
     const o = v.options<{ bias?: boolean; seed?: number; init?: 'uniform' | 'zeros' }>('options', opts, ['bias', 'seed', 'init']);
     const rng = new Rng(((o.seed === undefined ? 0 : v.integer('options.seed', o.seed, 0, 2 ** 32 - 1)) ^ 0x9e3779b9) >>> 0);
-    const init = o.init ?? 'uniform';
-    if (init !== 'uniform' && init !== 'zeros') v.fail('ERR_UNSUPPORTED', `Expected 'uniform' or 'zeros' for options.init but received ${v.describe(init)}`);
+    const init = v.oneOf('options.init', o.init, ['uniform', 'zeros'], 'uniform');
     const bound = 1 / Math.sqrt(inFeatures);
     const data = alignedFloat32Array(v.denseSize('weight', outFeatures, inFeatures));
     for (let k = 0; k < data.length; k++) data[k] = init === 'zeros' ? 0 : (rng.next() * 2 - 1) * bound;

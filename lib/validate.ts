@@ -100,6 +100,15 @@ export function options<T extends object>(name: string, value: unknown, allowed:
   return value as Partial<T>;
 }
 
+/** One of a fixed set of string options (undefined gives `fallback`); anything else is ERR_UNSUPPORTED. */
+export function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly unknown[]).includes(value)) return value as T;
+  const quoted = allowed.map((a) => `'${a}'`);
+  const list = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted[0];
+  return fail('ERR_UNSUPPORTED', `Expected ${list} for ${name} but received ${describe(value)}`);
+}
+
 export function boolean(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') expected('ERR_ARGUMENT', 'a boolean', name, value);
   return value;

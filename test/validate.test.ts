@@ -15,6 +15,13 @@ describe('validate', () => {
     expectSparseError(() => v.options('options', 5, ['alpha']), 'ERR_ARGUMENT', /options object for options/);
   });
 
+  test('oneOf takes a default, accepts the listed strings and names them all when refusing', () => {
+    expect(v.oneOf('options.norm', undefined, ['l1', 'l2'], 'l2')).toBe('l2');
+    expect(v.oneOf('options.norm', 'l1', ['l1', 'l2'], 'l2')).toBe('l1');
+    expectSparseError(() => v.oneOf('options.norm', 'l3', ['l1', 'l2'], 'l2'), 'ERR_UNSUPPORTED', /^Expected 'l1' or 'l2' for options.norm but received 'l3' of type string$/);
+    expectSparseError(() => v.oneOf('options.scope', 3, ['tensor', 'row', 'column'], 'tensor'), 'ERR_UNSUPPORTED', /^Expected 'tensor', 'row' or 'column' for options.scope but received 3 of type number$/);
+  });
+
   test('denseSize refuses more elements than int32 indexing allows', () => {
     expect(v.denseSize('m', 46340, 46340)).toBe(46340 * 46340);
     expectSparseError(() => v.denseSize('m', 65536, 32768), 'ERR_RANGE', /65536x32768/);
