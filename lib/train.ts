@@ -32,6 +32,47 @@ function rowSums(m: DenseMatrix, out: Float32Array): void {
   }
 }
 
+/**
+ * Y = W X + b over feature-major batches: the checks, the bias and the kept input are here; a subclass supplies
+ * the three products with its weight (sparse or dense).
+ */
+abstract class AffineLayer {
+  abstract readonly inFeatures: number;
+  abstract readonly outFeatures: number;
+  abstract readonly bias: Float32Array | null;
+  abstract readonly biasGrad: Float32Array | null;
+  private input: DenseMatrix | null = null;
+
+  /** W X. */
+  protected abstract product(x: DenseMatrix): DenseMatrix;
+  /** Fills the weight gradient dY Xᵀ (at the stored weights). */
+  protected abstract weightGradient(dy: DenseMatrix, x: DenseMatrix): void;
+  /** Wᵀ dY. */
+  protected abstract inputGradient(dy: DenseMatrix): DenseMatrix;
+
+  /** Y = W X + b for X of inFeatures x batch. Keeps X (not copied) for backward(). */
+  forward(x: DenseMatrix): DenseMatrix {
+    v.dense('x', x, this.inFeatures);
+    const y = this.product(x);
+    if (this.bias) addBias(y, this.bias);
+    this.input = x;
+    return y;
+  }
+
+  /**
+   * Given dY (outFeatures x batch) for the last forward(): fills the weight gradient and biasGrad, and returns
+   * dX (inFeatures x batch).
+   */
+  backward(dy: DenseMatrix): DenseMatrix {
+    const x = this.input;
+    if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
+    v.dense('dy', dy, this.outFeatures, x.cols);
+    this.weightGradient(dy, x);
+    if (this.biasGrad) rowSums(dy, this.biasGrad);
+    return this.inputGradient(dy);
+  }
+}
+
 export interface SparseLinearOptions {
   /** Fraction of weights kept (give density or sparsity, not both). */
   density?: number;
@@ -47,7 +88,7 @@ export interface SparseLinearOptions {
 }
 
 /** A linear layer whose weight is kept as CSR: forward, backward and the gradient all stay sparse. */
-export class SparseLinear {
+export class SparseLinear extends AffineLayer {
   readonly inFeatures: number;
   readonly outFeatures: number;
   /** The weight, outFeatures x inFeatures. Its values are the trainable parameter. */
@@ -57,11 +98,11 @@ export class SparseLinear {
   readonly bias: Float32Array | null;
   readonly biasGrad: Float32Array | null;
   private plan: TransposePlan;
-  private input: DenseMatrix | null = null;
   // One stable list: optimizers key their state by these objects.
   private readonly paramList: Param[];
 
   constructor(inFeatures: number, outFeatures: number, opts?: SparseLinearOptions) {
+    super();
     this.inFeatures = v.integer('inFeatures', inFeatures, 1);
     this.outFeatures = v.integer('outFeatures', outFeatures, 1);
     const o = v.options<SparseLinearOptions>('options', opts, ['density', 'sparsity', 'pattern', 'init', 'bias', 'seed']);
@@ -104,25 +145,15 @@ export class SparseLinear {
     return this.paramList;
   }
 
-  /** Y = W X + b for X of inFeatures x batch. Keeps X (not copied) for backward(). */
-  forward(x: DenseMatrix): DenseMatrix {
-    v.dense('x', x, this.inFeatures);
-    const y = spmm(this.weight, x);
-    if (this.bias) addBias(y, this.bias);
-    this.input = x;
-    return y;
+  protected product(x: DenseMatrix): DenseMatrix {
+    return spmm(this.weight, x);
   }
 
-  /**
-   * Given dY (outFeatures x batch) for the last forward(): fills weightGrad (only at stored weights) and biasGrad,
-   * and returns dX (inFeatures x batch).
-   */
-  backward(dy: DenseMatrix): DenseMatrix {
-    const x = this.input;
-    if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
-    v.dense('dy', dy, this.outFeatures, x.cols);
-    sddmm(this.weight, dy, x, { out: this.weightGrad });
-    if (this.biasGrad) rowSums(dy, this.biasGrad);
+  protected weightGradient(dy: DenseMatrix, x: DenseMatrix): void {
+    sddmm(this.weight, dy, x, { out: this.weightGrad }); // only at the stored weights
+  }
+
+  protected inputGradient(dy: DenseMatrix): DenseMatrix {
     return spmmT(this.weight, dy, { plan: this.plan, out: { data: alignedFloat32Array(this.inFeatures * dy.cols), rows: this.inFeatures, cols: dy.cols } });
   }
 
@@ -142,7 +173,7 @@ export class SparseLinear {
  * A dense linear layer with SparseLinear's interface (feature-major): forward gemm(W, X), input gradient
  * gemm(Wᵀ, dY), weight gradient dY Xᵀ as an SDDMM over the full pattern (dot products over the batch).
  */
-export class Linear {
+export class Linear extends AffineLayer {
   readonly inFeatures: number;
   readonly outFeatures: number;
   /** outFeatures x inFeatures, row-major. */
@@ -152,9 +183,9 @@ export class Linear {
   readonly biasGrad: Float32Array | null;
   private readonly full: CSRMatrix;
   private readonly paramList: Param[];
-  private input: DenseMatrix | null = null;
 
   constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean; seed?: number; init?: 'uniform' | 'zeros' }) {
+    super();
     this.inFeatures = v.integer('inFeatures', inFeatures, 1);
     this.outFeatures = v.integer('outFeatures', outFeatures, 1);
     const o = v.options<{ bias?: boolean; seed?: number; init?: 'uniform' | 'zeros' }>('options', opts, ['bias', 'seed', 'init']);
@@ -177,20 +208,15 @@ export class Linear {
     return this.paramList;
   }
 
-  forward(x: DenseMatrix): DenseMatrix {
-    v.dense('x', x, this.inFeatures);
-    const y = gemm(this.weight, x);
-    if (this.bias) addBias(y, this.bias);
-    this.input = x;
-    return y;
+  protected product(x: DenseMatrix): DenseMatrix {
+    return gemm(this.weight, x);
   }
 
-  backward(dy: DenseMatrix): DenseMatrix {
-    const x = this.input;
-    if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
-    v.dense('dy', dy, this.outFeatures, x.cols);
+  protected weightGradient(dy: DenseMatrix, x: DenseMatrix): void {
     sddmm(this.full, dy, x, { out: this.weightGrad }); // row-major over the full pattern: the dense dY Xᵀ
-    if (this.biasGrad) rowSums(dy, this.biasGrad);
+  }
+
+  protected inputGradient(dy: DenseMatrix): DenseMatrix {
     return gemm(this.weight, dy, { transA: true });
   }
 }
