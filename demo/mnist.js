@@ -31,9 +31,17 @@ function loadMnist(seed) {
   return { train: take(order.slice(0, 8000)), test: take(order.slice(8000, 10000)) };
 }
 
-/** Columns [from, from + n) of a feature-major set as a batch. */
-function batch(set, from, n, out) {
-  for (let f = 0; f < 784; f++) out.data.set(set.x.subarray(f * set.n + from, f * set.n + from + n), f * n);
+/**
+ * The set cut into feature-major batches of n columns, each stored contiguously (784 x n), once: a step then
+ * reads its batch in place instead of gathering 784 slices.
+ */
+function batches(set, n) {
+  const out = [];
+  for (let from = 0; from + n <= set.n; from += n) {
+    const b = sk.denseMatrix(784, n);
+    for (let f = 0; f < 784; f++) b.data.set(set.x.subarray(f * set.n + from, f * set.n + from + n), f * n);
+    out.push({ x: b, y: set.y.subarray(from, from + n) });
+  }
   return out;
 }
 
@@ -46,11 +54,8 @@ function build(method, sparsity, seed) {
 }
 
 function evaluate(net, set) {
-  const n = 500, x = sk.denseMatrix(784, n);
   let correct = 0;
-  for (let from = 0; from + n <= set.n; from += n) {
-    correct += sk.softmaxCrossEntropy(net.forward(batch(set, from, n, x)), set.y.subarray(from, from + n)).correct;
-  }
+  for (const b of batches(set, 500)) correct += sk.softmaxCrossEntropy(net.forward(b.x), b.y).correct;
   return correct / set.n;
 }
 
@@ -58,42 +63,20 @@ function train({ method, sparsity, epochs, batchSize = 128, seed = 1, lr = 2e-3,
   const data = loadMnist(seed);
   const { net, fcs } = build(method, sparsity, seed);
   const opt = new sk.Adam({ lr });
-  const steps = Math.floor(data.train.n / batchSize);
+  const train = batches(data.train, batchSize), steps = train.length;
   const rigl = method === 'rigl' ? new sk.RigL({ dropFraction: 0.3, updateEvery: 50, endStep: Math.floor(0.75 * steps * epochs) }) : null;
-  const x = sk.denseMatrix(784, batchSize);
-  const inputs = [];
   let stepMs = 0, step = 0;
   const t0 = performance.now();
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let s = 0; s < steps; s++, step++) {
+    for (const b of train) {
       const ts = performance.now();
-      const xb = batch(data.train, s * batchSize, batchSize, x);
-      // Keep each layer's input for RigL's dense gradient (only used on update steps).
-      let h = xb;
-      inputs.length = 0;
-      for (const layer of net.layers) {
-        if (layer instanceof sk.SparseLinear || layer instanceof sk.Linear) inputs.push(h);
-        h = layer.forward(h);
-      }
-      const { grad } = sk.softmaxCrossEntropy(h, data.train.y.subarray(s * batchSize, (s + 1) * batchSize));
-      if (rigl && rigl.shouldUpdate(step)) {
-        // Backward layer by layer to have each layer's output gradient for RigL's growth scores.
-        let g = grad, li = fcs.length - 1;
-        for (let l = net.layers.length - 1; l >= 0; l--) {
-          const layer = net.layers[l];
-          if (layer instanceof sk.SparseLinear) {
-            const dy = g;
-            g = layer.backward(dy);
-            opt.step(layer.params());
-            rigl.update(layer, step, { x: inputs[li--], dy, optimizer: opt });
-          } else g = layer.backward(g);
-        }
-      } else {
-        net.backward(grad);
-        opt.step(net.params());
-      }
+      const { grad } = sk.softmaxCrossEntropy(net.forward(b.x), b.y);
+      net.backward(grad, { inputGradient: false }); // the pixels need no gradient
+      opt.step(net.params());
+      // RigL's growth uses each layer's input and output gradient of this step, which the layers keep.
+      if (rigl && rigl.shouldUpdate(step)) for (const fc of fcs) rigl.update(fc, step, { optimizer: opt });
       stepMs += performance.now() - ts;
-      progress(step + 1, steps * epochs);
+      progress(++step, steps * epochs);
     }
   }
   const ms = performance.now() - t0;

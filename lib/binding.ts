@@ -57,6 +57,11 @@ export interface RawAddon {
     nesterov: boolean): void;
   adamStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lr: number, beta1: number, beta2: number,
     eps: number, weightDecay: number, c1: number, c2: number, decoupled: boolean): void;
+  // Elementwise passes of the training layers (feature-major rows x cols).
+  addRowBias(y: Float32Array, rows: number, cols: number, bias: Float32Array): void;
+  rowSums(m: Float32Array, rows: number, cols: number, out: Float32Array): void;
+  relu(x: Float32Array, out: Float32Array): void;
+  reluBackward(x: Float32Array, dy: Float32Array, out: Float32Array): void;
   // Kernels: each has a sync form and an ...Async form (same arguments, returns a Promise). Argument lists are
   // built and checked in lib/ops.ts; the addon re-checks lengths, kinds and aliasing.
   spmv(...args: unknown[]): void;

@@ -7,6 +7,7 @@
  *             dW = (dY Xᵀ) on mask sddmm(W, dY, X)        (K = batch; written into the gradient buffer)
  *             db = row sums of dY
  */
+import { addon } from './binding';
 import { CSRMatrix } from './csr';
 import { alignedFloat32Array, DenseMatrix } from './dense';
 import { Mask } from './mask';
@@ -16,20 +17,27 @@ import { keptCount, randomPrune } from './prune';
 import { Rng } from './random';
 import * as v from './validate';
 
-/** y[i, :] += b[i]: a bias over a feature-major batch. */
-function addBias(y: DenseMatrix, b: Float32Array): void {
-  const n = y.cols, d = y.data;
-  for (let i = 0; i < y.rows; i++) for (let j = i * n, e = j + n; j < e; j++) d[j] += b[i];
+/** A fresh, 64-byte aligned rows x cols batch. */
+function newDense(rows: number, cols: number): DenseMatrix {
+  return { data: alignedFloat32Array(rows * cols), rows, cols };
 }
 
-/** out[i] = sum of row i: the bias gradient of a feature-major batch. */
-function rowSums(m: DenseMatrix, out: Float32Array): void {
-  const n = m.cols, d = m.data;
-  for (let i = 0; i < m.rows; i++) {
-    let s = 0;
-    for (let j = i * n, e = j + n; j < e; j++) s += d[j];
-    out[i] = s;
-  }
+/** The `out` a layer writes into: the given one after its checks, or a fresh one. */
+function outArg(out: DenseMatrix | undefined, rows: number, cols: number, input: DenseMatrix, inputName: string): DenseMatrix {
+  if (out === undefined) return newDense(rows, cols);
+  v.dense('options.out', out, rows, cols);
+  v.disjoint('options.out', out.data, inputName, input.data);
+  return out;
+}
+
+export interface ForwardOptions {
+  /** Write the output here (its shape must match; it may not share memory with the input) instead of a new matrix. */
+  out?: DenseMatrix;
+}
+
+export interface BackwardOptions extends ForwardOptions {
+  /** false: fill the parameter gradients only and return null (the input gradient of a first layer is not needed). */
+  inputGradient?: boolean;
 }
 
 /**
@@ -42,34 +50,53 @@ abstract class AffineLayer {
   abstract readonly bias: Float32Array | null;
   abstract readonly biasGrad: Float32Array | null;
   private input: DenseMatrix | null = null;
+  private outputGrad: DenseMatrix | null = null;
 
-  /** W X. */
-  protected abstract product(x: DenseMatrix): DenseMatrix;
+  /** W X into out. */
+  protected abstract product(x: DenseMatrix, out: DenseMatrix): DenseMatrix;
   /** Fills the weight gradient dY Xᵀ (at the stored weights). */
   protected abstract weightGradient(dy: DenseMatrix, x: DenseMatrix): void;
-  /** Wᵀ dY. */
-  protected abstract inputGradient(dy: DenseMatrix): DenseMatrix;
+  /** Wᵀ dY into out. */
+  protected abstract inputGradient(dy: DenseMatrix, out: DenseMatrix): DenseMatrix;
+
+  /** The X of the last forward() and the dY of the last backward() (what RigL's dense gradient needs), or null. */
+  get lastInput(): DenseMatrix | null {
+    return this.input;
+  }
+
+  get lastOutputGrad(): DenseMatrix | null {
+    return this.outputGrad;
+  }
 
   /** Y = W X + b for X of inFeatures x batch. Keeps X (not copied) for backward(). */
-  forward(x: DenseMatrix): DenseMatrix {
+  forward(x: DenseMatrix, opts?: ForwardOptions): DenseMatrix {
     v.dense('x', x, this.inFeatures);
-    const y = this.product(x);
-    if (this.bias) addBias(y, this.bias);
+    const o = v.options<ForwardOptions>('options', opts, ['out']);
+    const y = this.product(x, outArg(o.out, this.outFeatures, x.cols, x, 'x'));
+    if (this.bias) addon.addRowBias(y.data, y.rows, y.cols, this.bias);
     this.input = x;
+    this.outputGrad = null;
     return y;
   }
 
   /**
    * Given dY (outFeatures x batch) for the last forward(): fills the weight gradient and biasGrad, and returns
-   * dX (inFeatures x batch).
+   * dX (inFeatures x batch), or null with { inputGradient: false }. Keeps dY (not copied).
    */
-  backward(dy: DenseMatrix): DenseMatrix {
+  backward(dy: DenseMatrix, opts?: BackwardOptions & { inputGradient?: true }): DenseMatrix;
+  backward(dy: DenseMatrix, opts: BackwardOptions & { inputGradient: false }): null;
+  backward(dy: DenseMatrix, opts?: BackwardOptions): DenseMatrix | null;
+  backward(dy: DenseMatrix, opts?: BackwardOptions): DenseMatrix | null {
     const x = this.input;
     if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
     v.dense('dy', dy, this.outFeatures, x.cols);
+    const o = v.options<BackwardOptions>('options', opts, ['out', 'inputGradient']);
+    const wantInput = o.inputGradient === undefined ? true : v.boolean('options.inputGradient', o.inputGradient);
+    const out = wantInput ? outArg(o.out, this.inFeatures, x.cols, dy, 'dy') : null;
     this.weightGradient(dy, x);
-    if (this.biasGrad) rowSums(dy, this.biasGrad);
-    return this.inputGradient(dy);
+    if (this.biasGrad) addon.rowSums(dy.data, dy.rows, dy.cols, this.biasGrad);
+    this.outputGrad = dy;
+    return out ? this.inputGradient(dy, out) : null;
   }
 }
 
@@ -145,16 +172,16 @@ export class SparseLinear extends AffineLayer {
     return this.paramList;
   }
 
-  protected product(x: DenseMatrix): DenseMatrix {
-    return spmm(this.weight, x);
+  protected product(x: DenseMatrix, out: DenseMatrix): DenseMatrix {
+    return spmm(this.weight, x, { out });
   }
 
   protected weightGradient(dy: DenseMatrix, x: DenseMatrix): void {
     sddmm(this.weight, dy, x, { out: this.weightGrad }); // only at the stored weights
   }
 
-  protected inputGradient(dy: DenseMatrix): DenseMatrix {
-    return spmmT(this.weight, dy, { plan: this.plan, out: { data: alignedFloat32Array(this.inFeatures * dy.cols), rows: this.inFeatures, cols: dy.cols } });
+  protected inputGradient(dy: DenseMatrix, out: DenseMatrix): DenseMatrix {
+    return spmmT(this.weight, dy, { plan: this.plan, out });
   }
 
   /** Replaces the weight pattern (e.g. after a mask update); values and gradient buffer follow the new pattern. */
@@ -208,16 +235,16 @@ export class Linear extends AffineLayer {
     return this.paramList;
   }
 
-  protected product(x: DenseMatrix): DenseMatrix {
-    return gemm(this.weight, x);
+  protected product(x: DenseMatrix, out: DenseMatrix): DenseMatrix {
+    return gemm(this.weight, x, { out });
   }
 
   protected weightGradient(dy: DenseMatrix, x: DenseMatrix): void {
     sddmm(this.full, dy, x, { out: this.weightGrad }); // row-major over the full pattern: the dense dY Xᵀ
   }
 
-  protected inputGradient(dy: DenseMatrix): DenseMatrix {
-    return gemm(this.weight, dy, { transA: true });
+  protected inputGradient(dy: DenseMatrix, out: DenseMatrix): DenseMatrix {
+    return gemm(this.weight, dy, { transA: true, out });
   }
 }
 
@@ -226,25 +253,30 @@ export function sparseLinearNnz(inFeatures: number, outFeatures: number, density
   return keptCount(inFeatures * outFeatures, 1 - density);
 }
 
-/** ReLU with the mask kept for backward (feature-major, any shape). */
+/** ReLU with its input kept for backward (feature-major, any shape). NaN stays NaN (and passes no gradient). */
 export class ReLU {
   private input: DenseMatrix | null = null;
 
-  forward(x: DenseMatrix): DenseMatrix {
+  /** max(x, 0). options.out may be x itself (in place: backward still works, as the kept sign pattern is the same). */
+  forward(x: DenseMatrix, opts?: ForwardOptions): DenseMatrix {
     v.dense('x', x);
-    const out = alignedFloat32Array(x.data.length);
-    for (let k = 0; k < out.length; k++) out[k] = x.data[k] > 0 ? x.data[k] : 0;
+    const o = v.options<ForwardOptions>('options', opts, ['out']);
+    const out = o.out === x ? x : outArg(o.out, x.rows, x.cols, x, 'x');
+    addon.relu(x.data, out.data);
     this.input = x;
-    return { data: out, rows: x.rows, cols: x.cols };
+    return out;
   }
 
-  backward(dy: DenseMatrix): DenseMatrix {
+  /** dY where the kept input was > 0, else 0. options.out may be dy itself. */
+  backward(dy: DenseMatrix, opts?: ForwardOptions): DenseMatrix {
     const x = this.input;
     if (!x) v.fail('ERR_ARGUMENT', 'backward() needs a forward() first');
     v.dense('dy', dy, x.rows, x.cols);
-    const out = alignedFloat32Array(dy.data.length);
-    for (let k = 0; k < out.length; k++) out[k] = x.data[k] > 0 ? dy.data[k] : 0;
-    return { data: out, rows: dy.rows, cols: dy.cols };
+    const o = v.options<ForwardOptions>('options', opts, ['out']);
+    const out = o.out === dy ? dy : outArg(o.out, dy.rows, dy.cols, dy, 'dy');
+    v.disjoint('options.out', out.data, 'the kept input', x.data);
+    addon.reluBackward(x.data, dy.data, out.data);
+    return out;
   }
 }
 
@@ -264,12 +296,12 @@ export function softmaxCrossEntropy(logits: DenseMatrix, labels: Int32Array | Ui
     const y = labels[b];
     if (!Number.isInteger(y) || y < 0 || y >= classes) v.fail('ERR_RANGE', `labels[${b}] = ${y} is not a class in [0, ${classes})`);
     let max = -Infinity, arg = 0;
-    for (let c = 0; c < classes; c++) if (data[c * batch + b] > max) { max = data[c * batch + b]; arg = c; }
+    for (let c = 0, k = b; c < classes; c++, k += batch) if (data[k] > max) { max = data[k]; arg = c; }
     if (!Number.isFinite(max)) v.fail('ERR_RANGE', `logits column ${b} is not finite`);
     let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(data[c * batch + b] - max);
+    for (let c = 0, k = b; c < classes; c++, k += batch) sum += (grad[k] = Math.exp(data[k] - max));
     loss += Math.log(sum) + max - data[y * batch + b];
-    for (let c = 0; c < classes; c++) grad[c * batch + b] = (Math.exp(data[c * batch + b] - max) / sum - (c === y ? 1 : 0)) / batch;
+    for (let c = 0, k = b; c < classes; c++, k += batch) grad[k] = (grad[k] / sum - (c === y ? 1 : 0)) / batch;
     if (arg === y) correct++;
   }
   return { loss: loss / batch, grad: { data: grad, rows: classes, cols: batch }, correct };
@@ -278,25 +310,74 @@ export function softmaxCrossEntropy(logits: DenseMatrix, labels: Int32Array | Ui
 /** A layer Sequential can hold. */
 export interface Layer {
   forward(x: DenseMatrix): DenseMatrix;
-  backward(dy: DenseMatrix): DenseMatrix;
+  backward(dy: DenseMatrix): DenseMatrix | null;
   params?(): Param[];
 }
 
-/** Layers applied in order; backward runs them in reverse. Feature-major batches throughout. */
+/**
+ * Layers applied in order; backward runs them in reverse. Feature-major batches throughout. The activations and
+ * gradients between layers live in buffers Sequential owns and reuses while the batch size stays the same (so a
+ * step allocates nothing but its output); what forward() and backward() return is always a new matrix. The
+ * library's own layers (SparseLinear, Linear, ReLU) write into those buffers; other layers allocate as they like.
+ */
 export class Sequential {
   readonly layers: Layer[];
+  private readonly acts: (DenseMatrix | undefined)[] = [];
+  private readonly grads: (DenseMatrix | undefined)[] = [];
 
   constructor(layers: Layer[]) {
     if (!Array.isArray(layers) || layers.length === 0) v.fail('ERR_ARGUMENT', `Expected a non-empty array of layers but received ${v.describe(layers)}`);
+    layers.forEach((l, i) => {
+      if (l === null || typeof l !== 'object' || typeof l.forward !== 'function' || typeof l.backward !== 'function') {
+        v.fail('ERR_ARGUMENT', `Expected layers[${i}] to have forward() and backward() but received ${v.describe(l)}`);
+      }
+    });
     this.layers = layers;
   }
 
-  forward(x: DenseMatrix): DenseMatrix {
-    return this.layers.reduce((h, l) => l.forward(h), x);
+  /** The reusable rows x cols buffer in slot i of a list. */
+  private static buffer(list: (DenseMatrix | undefined)[], i: number, rows: number, cols: number): DenseMatrix {
+    const b = list[i];
+    if (b && b.rows === rows && b.cols === cols) return b;
+    return (list[i] = newDense(rows, cols));
   }
 
-  backward(dy: DenseMatrix): DenseMatrix {
-    return this.layers.reduceRight((g, l) => l.backward(g), dy);
+  forward(x: DenseMatrix): DenseMatrix {
+    let h = x;
+    const last = this.layers.length - 1;
+    this.layers.forEach((l, i) => {
+      if (i < last && l instanceof AffineLayer) h = l.forward(h, { out: Sequential.buffer(this.acts, i, l.outFeatures, h.cols) });
+      else if (i < last && l instanceof ReLU && i > 0 && h === this.acts[i - 1]) h = l.forward(h, { out: h }); // in place on a buffer of ours
+      else h = l.forward(h);
+    });
+    return h;
+  }
+
+  /**
+   * Backpropagates dY (not modified) through every layer, filling the parameter gradients; returns dX, or null
+   * with { inputGradient: false } (then the first layer's input gradient is not computed at all).
+   */
+  backward(dy: DenseMatrix, opts?: { inputGradient?: boolean }): DenseMatrix | null {
+    const o = v.options<{ inputGradient?: boolean }>('options', opts, ['inputGradient']);
+    const wantInput = o.inputGradient === undefined ? true : v.boolean('options.inputGradient', o.inputGradient);
+    let g: DenseMatrix = dy;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const l = this.layers[i];
+      if (i === 0) {
+        if (wantInput) return l.backward(g);
+        if (l instanceof AffineLayer) l.backward(g, { inputGradient: false });
+        else if (!(l instanceof ReLU)) l.backward(g);
+        return null;
+      }
+      if (l instanceof AffineLayer) g = l.backward(g, { out: Sequential.buffer(this.grads, i, l.inFeatures, g.cols) });
+      else if (l instanceof ReLU) g = l.backward(g, { out: Sequential.buffer(this.grads, i, g.rows, g.cols) });
+      else {
+        const next = l.backward(g);
+        if (!next) v.fail('ERR_ARGUMENT', `layers[${i}].backward() returned no input gradient`);
+        g = next;
+      }
+    }
+    return g;
   }
 
   params(): Param[] {

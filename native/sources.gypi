@@ -11,6 +11,7 @@
       'native/core/ops.cc',
       'native/core/convert.cc',
       'native/core/select.cc',
+      'native/core/elementwise.cc',
     ],
     'sk_binding_sources': [
       'native/binding/addon.cc',
@@ -20,6 +21,7 @@
       'native/binding/convert.cc',
       'native/binding/prune.cc',
       'native/binding/optim.cc',
+      'native/binding/layers.cc',
     ],
     'sk_scalar_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-scalar.cc',

@@ -7,6 +7,7 @@ void register_kernels(Napi::Env env, Napi::Object exports);
 void register_convert(Napi::Env env, Napi::Object exports);
 void register_prune(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
+void register_layers(Napi::Env env, Napi::Object exports);
 }  // namespace skb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -16,6 +17,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   skb::register_convert(env, exports);
   skb::register_prune(env, exports);
   skb::register_optim(env, exports);
+  skb::register_layers(env, exports);
   return exports;
 }
 
