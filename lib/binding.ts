@@ -52,6 +52,10 @@ export interface RawAddon {
     abs: boolean, nanPrune: boolean, bits: Uint32Array): void;
   selectNm(x: Float32Array, rows: number, cols: number, n: number, m: number, nanPrune: boolean, values: Float32Array,
     positions: Uint8Array): void;
+  // Drop-and-grow at constant nnz (SET / RigL); scores is scratch. See native/core/regrow.h.
+  regrowCsr(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, k: number,
+    scores: Float32Array, abs: boolean, outIndptr: Int32Array, outIndices: Int32Array, outValues: Float32Array,
+    from: Int32Array): void;
   // Optimizer updates, in place on the parameter and its state.
   sgdStep(w: Float32Array, g: Float32Array, buf: Float32Array | null, lr: number, momentum: number, weightDecay: number,
     nesterov: boolean): void;

@@ -74,61 +74,38 @@ abstract class MaskUpdater {
   }
 
   /**
-   * Updates one layer: its last forward input x (in x batch) and output gradient dy (out x batch) give RigL's
-   * dense gradient dy xᵀ. The optimizer's state for the layer's weights follows the new pattern.
+   * Updates one layer. RigL's dense gradient dy xᵀ comes from the layer's input x (in x batch) and output gradient
+   * dy (out x batch): by default those of its last forward() and backward(), or ctx.x and ctx.dy. The optimizer's
+   * state for the layer's weights follows the new pattern.
    */
   update(layer: SparseLinear, step: number, ctx: { x?: DenseMatrix; dy?: DenseMatrix; optimizer?: SGD | Adam } = {}): MaskUpdateResult {
     v.instanceOf('layer', layer, SparseLinear);
     const W = layer.weight;
-    const nnz = W.nnz, size = W.rows * W.cols;
+    const nnz = W.nnz;
     const k = Math.min(Math.round(this.dropFractionAt(step) * nnz), nnz);
     if (k === 0) return { dropped: 0, grown: 0 };
-    // Drop: keep the nnz - k largest |w| among the stored weights (ties keep the lower index).
-    const keep = new Uint32Array(Math.ceil(nnz / 32));
-    addon.selectGlobal([W.values], [null], [1], [keep], nnz - k, true, false);
-    const kept = Mask.empty(W.rows, W.cols);
-    for (let i = 0, e = 0; i < W.rows; i++) {
-      for (let q = W.indptr[i]; q < W.indptr[i + 1]; q++, e++) {
-        if ((keep[e >>> 5] >>> (e & 31)) & 1) {
-          const bit = i * W.cols + W.indices[q];
-          kept.bits[bit >>> 5] |= 1 << (bit & 31);
-        }
-      }
-    }
-    // Grow: the k best scores among positions not kept (just-dropped ones may come back, as in RigL).
-    const scores = this.growScores(layer, ctx);
-    for (let bit = 0; bit < size; bit++) if ((kept.bits[bit >>> 5] >>> (bit & 31)) & 1) scores[bit] = -Infinity;
-    const grown = Mask.empty(W.rows, W.cols);
-    addon.selectGlobal([scores], [null], [1], [grown.bits], k, false, false);
-    // New pattern = kept | grown, sorted; values and optimizer state carried over entry by entry.
-    const pattern = kept.or(grown).toCSR();
-    const from = new Int32Array(pattern.nnz);
-    for (let i = 0, k2 = 0; i < W.rows; i++) {
-      let q = W.indptr[i];
-      for (let p = pattern.indptr[i]; p < pattern.indptr[i + 1]; p++, k2++) {
-        const j = pattern.indices[p];
-        while (q < W.indptr[i + 1] && W.indices[q] < j) q++;
-        const wasKept = q < W.indptr[i + 1] && W.indices[q] === j && ((kept.bits[(i * W.cols + j) >>> 5] >>> ((i * W.cols + j) & 31)) & 1);
-        from[k2] = wasKept ? q : -1;
-        pattern.values[p] = wasKept ? W.values[q] : 0;
-      }
-    }
+    // Native: keep the nnz - k largest |w| (ties: lower index), grow the k best scores among the positions not
+    // kept (a just-dropped one may come back, as in RigL), merge into a sorted pattern; from[] maps kept entries.
+    const { scores, abs } = this.growScores(layer, ctx);
+    const indptr = new Int32Array(W.rows + 1), indices = new Int32Array(nnz), values = new Float32Array(nnz), from = new Int32Array(nnz);
+    addon.regrowCsr(W.rows, W.cols, W.indptr, W.indices, W.values, k, scores, abs, indptr, indices, values, from);
     const param = layer.params()[0];
-    layer.setWeight(pattern);
+    layer.setWeight(CSRMatrix.fromArrays(W.rows, W.cols, indptr, indices, values));
     if (ctx.optimizer) ctx.optimizer.remapState(param, from);
     return { dropped: k, grown: k };
   }
 
-  protected abstract growScores(layer: SparseLinear, ctx: { x?: DenseMatrix; dy?: DenseMatrix }): Float32Array;
+  /** Growth scores over all rows x cols positions (a new array the update may overwrite); abs: rank by |score|. */
+  protected abstract growScores(layer: SparseLinear, ctx: { x?: DenseMatrix; dy?: DenseMatrix }): { scores: Float32Array; abs: boolean };
 }
 
 /** SET: random regrowth. */
 export class SET extends MaskUpdater {
-  protected growScores(layer: SparseLinear): Float32Array {
+  protected growScores(layer: SparseLinear): { scores: Float32Array; abs: boolean } {
     const W = layer.weight;
     const scores = new Float32Array(W.rows * W.cols);
     for (let k = 0; k < scores.length; k++) scores[k] = this.rng.next();
-    return scores;
+    return { scores, abs: false };
   }
 }
 
@@ -136,18 +113,18 @@ export class SET extends MaskUpdater {
 export class RigL extends MaskUpdater {
   private full = new Map<string, CSRMatrix>();
 
-  protected growScores(layer: SparseLinear, ctx: { x?: DenseMatrix; dy?: DenseMatrix }): Float32Array {
+  protected growScores(layer: SparseLinear, ctx: { x?: DenseMatrix; dy?: DenseMatrix }): { scores: Float32Array; abs: boolean } {
     const W = layer.weight;
-    if (!ctx.x || !ctx.dy) v.fail('ERR_ARGUMENT', 'RigL.update needs { x, dy }: the layer input and output gradient of a batch');
+    const x = ctx.x ?? layer.lastInput, dy = ctx.dy ?? layer.lastOutputGrad;
+    if (!x || !dy) v.fail('ERR_ARGUMENT', 'RigL.update needs the layer input and output gradient of a batch: call it after backward(), or pass { x, dy }');
     const key = `${W.rows}x${W.cols}`;
     let full = this.full.get(key);
     if (!full) {
       full = Mask.full(W.rows, W.cols).toCSR();
       this.full.set(key, full);
     }
-    const g = sddmm(full, ctx.dy, ctx.x).values; // the dense gradient dy xᵀ, row-major: one layer, this step only
-    for (let k = 0; k < g.length; k++) g[k] = Math.abs(g[k]);
-    return g;
+    // The dense gradient dy xᵀ, row-major: one layer, this step only, ranked by magnitude.
+    return { scores: sddmm(full, dy, x).values, abs: true };
   }
 }
 

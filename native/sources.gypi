@@ -12,6 +12,8 @@
       'native/core/convert.cc',
       'native/core/select.cc',
       'native/core/elementwise.cc',
+      'native/core/regrow.cc',
+      'native/core/check.cc',
     ],
     'sk_binding_sources': [
       'native/binding/addon.cc',

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Adam, CSRMatrix, RigL, SET, SparseLinear } from '../lib/index';
-import { expectSparseError, randomVector } from './helpers';
+import { addon } from '../lib/binding';
+import { expectSameBits, expectSparseError, randomVector } from './helpers';
 
 function positions(W: CSRMatrix): Map<number, number> {
   const m = new Map<number, number>();
@@ -79,7 +80,83 @@ describe('SET and RigL', () => {
     expect(rigl.update(layer, 1, { x, dy })).toEqual({ dropped: 1, grown: 1 });
     expect(Array.from(layer.weight.indices)).toEqual([1, 2, 5]); // |w| = 0.01 dropped, input 5 (|g| = 9) grown
     expect(Array.from(layer.weight.values)).toEqual([5, 3, 0]);
-    expectSparseError(() => rigl.update(layer, 1), 'ERR_ARGUMENT', /needs \{ x, dy \}/);
+    expectSparseError(() => rigl.update(layer, 1), 'ERR_ARGUMENT', /after backward\(\), or pass \{ x, dy \}/);
+  });
+
+  test('RigL defaults to the input and output gradient the layer kept from its last forward and backward', () => {
+    const make = () => new SparseLinear(12, 7, { density: 0.25, seed: 4 });
+    const a = make(), b = make();
+    const x = { data: randomVector(12 * 5, 1), rows: 12, cols: 5 }, dy = { data: randomVector(7 * 5, 2), rows: 7, cols: 5 };
+    a.forward(x);
+    a.backward(dy);
+    new RigL({ dropFraction: 0.5, anneal: 'constant', endStep: 10 }).update(a, 1);
+    new RigL({ dropFraction: 0.5, anneal: 'constant', endStep: 10 }).update(b, 1, { x, dy });
+    expect(Array.from(a.weight.indices)).toEqual(Array.from(b.weight.indices));
+    expectSameBits(a.weight.values, b.weight.values);
+  });
+});
+
+/**
+ * Scalar reference of one drop-and-grow: keep the nnz - k largest |w| (ties: lower entry index), then grow the k
+ * largest scores (by |score| when abs) among the positions not kept (ties: lower position).
+ */
+function referenceRegrow(W: CSRMatrix, k: number, scores: Float32Array, abs: boolean): { indices: number[]; values: number[]; indptr: number[] } {
+  const entries: { pos: number; v: number; q: number }[] = [];
+  for (let i = 0; i < W.rows; i++) for (let q = W.indptr[i]; q < W.indptr[i + 1]; q++) entries.push({ pos: i * W.cols + W.indices[q], v: W.values[q], q });
+  const kept = [...entries].sort((a, b) => Math.abs(b.v) - Math.abs(a.v) || a.q - b.q).slice(0, entries.length - k);
+  const keptAt = new Map(kept.map((e) => [e.pos, e.v]));
+  const free = [];
+  for (let pos = 0; pos < W.rows * W.cols; pos++) if (!keptAt.has(pos)) free.push(pos);
+  const score = (pos: number) => (abs ? Math.abs(scores[pos]) : scores[pos]);
+  const grown = new Set(free.sort((a, b) => score(b) - score(a) || a - b).slice(0, k));
+  const indptr = [0], indices: number[] = [], values: number[] = [];
+  for (let i = 0; i < W.rows; i++) {
+    for (let j = 0; j < W.cols; j++) {
+      const pos = i * W.cols + j;
+      if (keptAt.has(pos) || grown.has(pos)) {
+        indices.push(j);
+        values.push(keptAt.get(pos) ?? 0);
+      }
+    }
+    indptr.push(indices.length);
+  }
+  return { indices, values, indptr };
+}
+
+describe('the native drop-and-grow step', () => {
+  test.each([[1, 1, 1], [1, 17, 0.5], [9, 1, 0.4], [13, 37, 0.2], [40, 33, 0.9]])('matches the scalar reference on %ix%i at density %f', (rows, cols, density) => {
+    for (const abs of [false, true]) {
+      for (const frac of [0, 0.3, 1]) {
+        const W = CSRMatrix.random(rows, cols, { density, seed: rows * cols });
+        W.values.set(randomVector(W.nnz, 3).map((x) => Math.round(x * 4) / 4)); // ties on purpose
+        const scores = randomVector(rows * cols, 5).map((x) => Math.round(x * 8) / 8);
+        const k = Math.round(frac * W.nnz);
+        const want = referenceRegrow(W, k, scores, abs);
+        const indptr = new Int32Array(rows + 1), indices = new Int32Array(W.nnz), values = new Float32Array(W.nnz), from = new Int32Array(W.nnz);
+        addon.regrowCsr(rows, cols, W.indptr, W.indices, W.values, k, scores.slice(), abs, indptr, indices, values, from);
+        expect(Array.from(indptr)).toEqual(want.indptr);
+        expect(Array.from(indices)).toEqual(want.indices);
+        expect(Array.from(values)).toEqual(want.values);
+        for (let e = 0; e < W.nnz; e++) if (from[e] >= 0) expect(W.values[from[e]]).toBe(values[e]);
+      }
+    }
+  });
+
+  test('the native layer re-checks the weight structure and refuses NaN scores, writing nothing to the layer', () => {
+    const out = () => [new Int32Array(3), new Int32Array(3), new Float32Array(3), new Int32Array(3)];
+    const scores = new Float32Array(8);
+    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(1, 9, 0), new Float32Array(3), 1, scores, true, ...out()), 'ERR_FORMAT', /indices\[1\] = 9/);
+    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(2, 1, 0), new Float32Array(3), 1, scores, true, ...out()), 'ERR_FORMAT', /not sorted/);
+    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 5, 3), Int32Array.of(0, 1, 0), new Float32Array(3), 1, scores, true, ...out()), 'ERR_FORMAT', /indptr\[1\] = 5/);
+    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(0, 1, 0), new Float32Array(3), 4, scores, true, ...out()), 'ERR_RANGE', /k must be/);
+    const o = out();
+    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(0, 1, 0), new Float32Array(3), 1, scores, true, o[0], o[0], o[2], o[3]), 'ERR_ARGUMENT', /must not share memory/);
+    const layer = new SparseLinear(6, 4, { density: 0.5, seed: 1 });
+    const before = layer.weight;
+    layer.forward({ data: randomVector(12, 1), rows: 6, cols: 2 });
+    layer.backward({ data: Float32Array.of(NaN, 1, 1, 1, 1, 1, 1, 1), rows: 4, cols: 2 });
+    expectSparseError(() => new RigL({ endStep: 10, anneal: 'constant' }).update(layer, 1), 'ERR_RANGE', /NaN/);
+    expect(layer.weight).toBe(before);
   });
 });
 

@@ -1,6 +1,7 @@
 // Selection for pruning (native/core/select.h). Argument order mirrors lib/binding.ts (RawAddon).
 #include <vector>
 
+#include "../core/regrow.h"
 #include "../core/select.h"
 #include "common.h"
 
@@ -91,12 +92,44 @@ Napi::Value SelectNm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// regrowCsr(rows, cols, indptr, indices, values, k, scores, abs, outIndptr, outIndices, outValues, from)
+Napi::Value RegrowCsr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CsrArgs w = csr_args(info, 0, "weight");
+  const int64_t k = count_arg(info, 5, "k");
+  View<float> scores = float32_arg(info, 6, "scores");
+  expect_length(env, scores.length, static_cast<int64_t>(w.a.rows) * w.a.cols, "scores");
+  View<int32_t> indptr = int32_arg(info, 8, "out indptr"), indices = int32_arg(info, 9, "out indices"), from = int32_arg(info, 11, "from");
+  View<float> values = float32_arg(info, 10, "out values");
+  expect_length(env, indptr.length, static_cast<int64_t>(w.a.rows) + 1, "out indptr");
+  for (const auto* v : {&indices, &from}) expect_length(env, v->length, w.a.nnz, "out indices / from");
+  expect_length(env, values.length, w.a.nnz, "out values");
+  // The outputs are written while the weight and scores are read: no shared bytes between any two of them.
+  auto apart = [&](const auto& out, const char* name) {
+    expect_disjoint(env, out, name, w.indptr, "weight.indptr");
+    expect_disjoint(env, out, name, w.indices, "weight.indices");
+    expect_disjoint(env, out, name, w.values, "weight.values");
+    expect_disjoint(env, out, name, scores, "scores");
+  };
+  apart(indptr, "out indptr"), apart(indices, "out indices"), apart(values, "out values"), apart(from, "from");
+  expect_disjoint(env, indptr, "out indptr", indices, "out indices");
+  expect_disjoint(env, indptr, "out indptr", values, "out values");
+  expect_disjoint(env, indptr, "out indptr", from, "from");
+  expect_disjoint(env, indices, "out indices", values, "out values");
+  expect_disjoint(env, indices, "out indices", from, "from");
+  expect_disjoint(env, values, "out values", from, "from");
+  const sk::RegrowParams p{w.a, k, scores.data, info[7].ToBoolean().Value(), indptr.data, indices.data, values.data, from.data};
+  throw_if_error(env, sk::regrow_csr_f32(p));
+  return env.Undefined();
+}
+
 }  // namespace
 
 void register_prune(Napi::Env env, Napi::Object exports) {
   exports.Set("selectGlobal", Napi::Function::New(env, SelectGlobal, "selectGlobal"));
   exports.Set("selectSegments", Napi::Function::New(env, SelectSegments, "selectSegments"));
   exports.Set("selectNm", Napi::Function::New(env, SelectNm, "selectNm"));
+  exports.Set("regrowCsr", Napi::Function::New(env, RegrowCsr, "regrowCsr"));
 }
 
 }  // namespace skb
