@@ -40,10 +40,17 @@
       ],
     },
     {
+      'target_name': 'sparsekit_kernels_neon',
+      'type': 'static_library',
+      'conditions': [
+        ['target_arch=="arm64"', {'sources': ['<@(sk_neon_sources)']}],
+      ],
+    },
+    {
       'target_name': 'sparsekit',
       'sources': ['<@(sk_core_sources)', '<@(sk_binding_sources)', '<@(sk_scalar_sources)'],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      'dependencies': ['sparsekit_kernels_avx2', 'sparsekit_kernels_avx512'],
+      'dependencies': ['sparsekit_kernels_avx2', 'sparsekit_kernels_avx512', 'sparsekit_kernels_neon'],
     },
   ],
 }

@@ -63,5 +63,18 @@
       'native/kernels/f32-adam/f32-adam-avx512.cc',
       'native/kernels/f32-gemm/f32-gemm-avx512.cc',
     ],
+    # aarch64 only; Advanced SIMD is baseline there, so these need no flags.
+    'sk_neon_sources': [
+      'native/kernels/f32-spmv-csr/f32-spmv-csr-neon.cc',
+      'native/kernels/f32-spmm-csr/f32-spmm-csr-neon.cc',
+      'native/kernels/f32-sddmm-csr/f32-sddmm-csr-neon.cc',
+      'native/kernels/f32-spmmt-csr/f32-spmmt-csr-neon.cc',
+      'native/kernels/f32-spmm-bsr/f32-spmm-bsr-neon.cc',
+      'native/kernels/f32-spmm-nm/f32-spmm-nm-neon.cc',
+      'native/kernels/f32-spmv-nm/f32-spmv-nm-neon.cc',
+      'native/kernels/f32-sgd/f32-sgd-neon.cc',
+      'native/kernels/f32-adam/f32-adam-neon.cc',
+      'native/kernels/f32-gemm/f32-gemm-neon.cc',
+    ],
   },
 }

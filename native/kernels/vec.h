@@ -5,6 +5,9 @@
 #if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
+#if defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 
 namespace sk {
 namespace simd {
@@ -56,6 +59,35 @@ struct Avx2 {
   static M first(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
+};
+#endif
+
+#if defined(__aarch64__)
+// Advanced SIMD is part of the aarch64 baseline, so this needs no flags. NEON has no masked loads or stores: a
+// partial vector (M = lanes in use) goes through a small buffer and never touches memory past its lanes.
+struct Neon {
+  using V = float32x4_t;
+  using M = int;
+  static constexpr int W = 4;
+  static V zero() { return vdupq_n_f32(0.0f); }
+  static V set1(float x) { return vdupq_n_f32(x); }
+  static V load(const float* p) { return vld1q_f32(p); }
+  static V load(const float* p, M n) {
+    float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    for (int i = 0; i < n; ++i) t[i] = p[i];
+    return vld1q_f32(t);
+  }
+  static void store(float* p, V v) { vst1q_f32(p, v); }
+  static void store(float* p, V v, M n) {
+    float t[4];
+    vst1q_f32(t, v);
+    for (int i = 0; i < n; ++i) p[i] = t[i];
+  }
+  static V fmadd(V a, V b, V c) { return vfmaq_f32(c, a, b); }
+  static V mul(V a, V b) { return vmulq_f32(a, b); }
+  static V add(V a, V b) { return vaddq_f32(a, b); }
+  static float hsum(V v) { return vaddvq_f32(v); }
+  static M first(int n) { return n >= 4 ? 4 : n; }
 };
 #endif
 

@@ -1,0 +1,322 @@
+// A standalone test runner for the native kernels, without Node: every kernel family at every ISA this CPU has is
+// compared against the scalar kernels over awkward shapes (empty rows, one column, widths that are not multiples
+// of any vector width, leading dimensions wider than the matrix, unaligned pointers), with 1 and 2 threads, and a
+// corrupt index must be reported the same way on every path. Built by scripts/native-tests.sh for this machine and,
+// cross-compiled, for arm64 under qemu-user (the NEON kernels). Exit status 0 when everything matches.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "../core/cpu.h"
+#include "../core/ops.h"
+#include "../core/thread_pool.h"
+
+namespace {
+
+int g_failures = 0, g_checks = 0;
+
+struct Rng {
+  uint64_t s;
+  explicit Rng(uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+  uint32_t next() {
+    s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+    return static_cast<uint32_t>(s >> 16);
+  }
+  float uniform() { return static_cast<float>(next() % 2000001) / 1000000.0f - 1.0f; }  // [-1, 1]
+  bool chance(double p) { return (next() % 1000000) < p * 1000000; }
+};
+
+// A floating-point buffer whose data starts one float past an aligned address, poisoned with NaN around it.
+struct Buf {
+  std::vector<float> store;
+  float* data;
+  size_t n;
+  explicit Buf(size_t count, Rng* r = nullptr) : store(count + 18, NAN), data(store.data() + 1), n(count) {
+    for (size_t i = 0; i < n; ++i) data[i] = r ? r->uniform() : 0.0f;
+  }
+};
+
+struct Csr {
+  int32_t rows, cols;
+  std::vector<int32_t> indptr, indices;
+  std::vector<float> values;
+  sk::CsrF32 view() const { return {rows, cols, static_cast<int64_t>(indices.size()), indptr.data(), indices.data(), values.data()}; }
+};
+
+Csr random_csr(int32_t rows, int32_t cols, double density, Rng& r) {
+  Csr a{rows, cols, {0}, {}, {}};
+  for (int32_t i = 0; i < rows; ++i) {
+    if (i % 5 == 2) {  // some empty rows whatever the density
+      a.indptr.push_back(static_cast<int32_t>(a.indices.size()));
+      continue;
+    }
+    for (int32_t j = 0; j < cols; ++j)
+      if (r.chance(density)) a.indices.push_back(j), a.values.push_back(r.uniform());
+    a.indptr.push_back(static_cast<int32_t>(a.indices.size()));
+  }
+  return a;
+}
+
+void expect_close(const std::string& what, const float* got, const float* want, size_t n) {
+  ++g_checks;
+  for (size_t i = 0; i < n; ++i) {
+    const double tol = 2e-4 * (1.0 + std::fabs(want[i]));
+    if (!(std::fabs(static_cast<double>(got[i]) - want[i]) <= tol)) {
+      if (++g_failures <= 20) std::printf("FAIL %s: [%zu] = %.7g, scalar %.7g\n", what.c_str(), i, got[i], want[i]);
+      return;
+    }
+  }
+}
+
+void expect_status(const std::string& what, const sk::Status& got, const sk::Status& want) {
+  ++g_checks;
+  if (got.code != want.code) {
+    if (++g_failures <= 20) std::printf("FAIL %s: status %d, scalar %d\n", what.c_str(), static_cast<int>(got.code), static_cast<int>(want.code));
+  }
+}
+
+// Runs `run` (which fills and returns an output) at the scalar ISA, then at every other ISA the CPU has, with 1 and
+// 2 threads, and compares each against the scalar result.
+void compare(const std::string& name, const std::function<sk::Status(std::vector<float>*)>& run, bool expect_error = false) {
+  for (int threads : {1, 2}) {
+    sk::set_pool_threads(threads);
+    sk::set_active_isa(sk::kIsaScalar);
+    std::vector<float> want;
+    const sk::Status want_status = run(&want);
+    if (want_status.is_ok() == expect_error) {
+      ++g_failures;
+      std::printf("FAIL %s: the scalar kernel %s\n", name.c_str(), expect_error ? "did not report the corruption" : "failed");
+    }
+    for (int isa = 1; isa < sk::kIsaCount; ++isa) {
+      if (!(sk::supported_isas() & (1u << isa))) continue;
+      sk::set_active_isa(isa);
+      std::vector<float> got;
+      const sk::Status got_status = run(&got);
+      const std::string what = name + " isa=" + sk::isa_name(isa) + " threads=" + std::to_string(threads);
+      expect_status(what, got_status, want_status);
+      if (got.size() != want.size()) {
+        ++g_failures;
+        std::printf("FAIL %s: output sizes differ\n", what.c_str());
+      } else {
+        expect_close(what, got.data(), want.data(), got.size());
+      }
+    }
+  }
+  sk::set_active_isa(sk::best_isa());
+}
+
+std::string shape(const char* fam, int a, int b, int c, double d) {
+  char s[128];
+  std::snprintf(s, sizeof s, "%s %dx%d n=%d density=%.1f", fam, a, b, c, d);
+  return s;
+}
+
+const int kRows[] = {0, 1, 7, 13, 37};
+const int kCols[] = {1, 4, 16, 33};
+const int kWidths[] = {1, 3, 4, 5, 15, 16, 17, 33, 64};
+const double kDensities[] = {0.0, 0.3, 1.0};
+
+void test_csr_kernels() {
+  Rng r(1);
+  for (int rows : kRows)
+    for (int cols : kCols)
+      for (double d : kDensities) {
+        const Csr a = random_csr(rows, cols, d, r);
+        Buf x(cols, &r), y0(rows, &r);
+        compare(shape("spmv", rows, cols, 1, d), [&](std::vector<float>* out) {
+          std::vector<float> y(y0.data, y0.data + rows);
+          sk::Status s = sk::spmv_csr_f32({a.view(), x.data, y.data(), 1.5f, 0.5f});
+          *out = y;
+          return s;
+        });
+        for (int n : kWidths) {
+          const int64_t ldb = n + 3, ldc = n + 2;
+          Buf b(static_cast<size_t>(cols) * ldb, &r), bt(static_cast<size_t>(rows) * ldb, &r);
+          Buf c0(static_cast<size_t>(std::max(rows, cols)) * ldc, &r);
+          compare(shape("spmm", rows, cols, n, d), [&](std::vector<float>* out) {
+            std::vector<float> c(c0.data, c0.data + static_cast<size_t>(rows) * ldc);
+            sk::Status s = sk::spmm_csr_f32({a.view(), b.data, ldb, c.data(), ldc, n, 0.75f, -0.5f});
+            *out = c;
+            return s;
+          });
+          compare(shape("spmmT", rows, cols, n, d), [&](std::vector<float>* out) {
+            std::vector<float> c(c0.data, c0.data + static_cast<size_t>(cols) * ldc);
+            sk::Status s = sk::spmmt_csr_f32({a.view(), bt.data, ldb, c.data(), ldc, n, 1.25f, 0.5f});
+            *out = c;
+            return s;
+          });
+          Buf xs(static_cast<size_t>(rows) * ldb, &r), ys(static_cast<size_t>(cols) * ldb, &r);
+          compare(shape("sddmm", rows, cols, n, d), [&](std::vector<float>* out) {
+            std::vector<float> o(a.values);
+            sk::Status s = sk::sddmm_csr_f32({a.view(), xs.data, ldb, ys.data, ldb, n, o.data(), 1.0f, 0.25f});
+            *out = o;
+            return s;
+          });
+        }
+      }
+  // A corrupt column index: every path reports it (ERR_FORMAT) and reads nothing out of range.
+  Csr bad = random_csr(9, 6, 1.0, r);
+  bad.indices[3] = 1000;
+  Buf x(6, &r), b(6 * 17, &r);
+  compare("spmv corrupt", [&](std::vector<float>* out) {
+    std::vector<float> y(9, 0.0f);
+    sk::Status s = sk::spmv_csr_f32({bad.view(), x.data, y.data(), 1.0f, 0.0f});
+    out->clear();
+    return s;
+  }, true);
+  compare("spmm corrupt", [&](std::vector<float>* out) {
+    std::vector<float> c(9 * 17, 0.0f);
+    sk::Status s = sk::spmm_csr_f32({bad.view(), b.data, 17, c.data(), 17, 17, 1.0f, 0.0f});
+    out->clear();
+    return s;
+  }, true);
+}
+
+void test_bsr() {
+  Rng r(2);
+  const int shapes[][2] = {{1, 4}, {4, 1}, {4, 4}, {8, 1}, {16, 1}, {3, 5}};
+  for (const auto& bs : shapes)
+    for (int rows : {1, 13, 37})
+      for (int cols : {4, 17})
+        for (int n : {1, 5, 16, 33}) {
+          const int br = (rows + bs[0] - 1) / bs[0], bc = (cols + bs[1] - 1) / bs[1];
+          std::vector<int32_t> indptr{0}, indices;
+          std::vector<float> values;
+          for (int i = 0; i < br; ++i) {
+            for (int j = 0; j < bc; ++j)
+              if (r.chance(0.5)) {
+                indices.push_back(j);
+                for (int e = 0; e < bs[0] * bs[1]; ++e) {
+                  // zero padding outside the matrix, as the format requires
+                  const int ri = i * bs[0] + e / bs[1], ci = j * bs[1] + e % bs[1];
+                  values.push_back(ri < rows && ci < cols ? r.uniform() : 0.0f);
+                }
+              }
+            indptr.push_back(static_cast<int32_t>(indices.size()));
+          }
+          const sk::BsrF32 a{rows, cols, bs[0], bs[1], static_cast<int64_t>(indices.size()), indptr.data(), indices.data(), values.data()};
+          const int64_t ld = n + 1;
+          Buf b(static_cast<size_t>(cols) * ld, &r), c0(static_cast<size_t>(rows) * ld, &r);
+          compare(shape("bsr", rows, cols, n, bs[0] * 10 + bs[1]), [&](std::vector<float>* out) {
+            std::vector<float> c(c0.data, c0.data + c0.n);
+            sk::Status s = sk::spmm_bsr_f32({a, b.data, ld, c.data(), ld, n, 1.0f, 0.5f});
+            *out = c;
+            return s;
+          });
+        }
+}
+
+void test_nm() {
+  Rng r(3);
+  const int nms[][2] = {{2, 4}, {1, 4}, {2, 8}, {4, 8}, {3, 5}};
+  for (const auto& nm : nms)
+    for (int rows : {1, 7, 13})
+      for (int cols : {3, 8, 33}) {
+        const int groups = (cols + nm[1] - 1) / nm[1];
+        std::vector<float> values(static_cast<size_t>(rows) * groups * nm[0]);
+        std::vector<uint8_t> positions(values.size());
+        for (int i = 0; i < rows; ++i)
+          for (int g = 0; g < groups; ++g) {
+            // n distinct increasing positions in the group; a slot past the last column holds 0
+            int pos = 0;
+            for (int s = 0; s < nm[0]; ++s) {
+              const size_t k = (static_cast<size_t>(i) * groups + g) * nm[0] + s;
+              pos += (r.next() % 2) && pos + (nm[0] - s) < nm[1] ? 1 : 0;
+              positions[k] = static_cast<uint8_t>(pos);
+              values[k] = g * nm[1] + pos < cols ? r.uniform() : 0.0f;
+              ++pos;
+            }
+          }
+        const sk::NmF32 a{rows, cols, nm[0], nm[1], values.data(), positions.data()};
+        Buf x(cols, &r);
+        compare(shape("nm spmv", rows, cols, nm[0] * 10 + nm[1], 0), [&](std::vector<float>* out) {
+          std::vector<float> y(rows, 1.0f);
+          sk::Status s = sk::spmv_nm_f32({a, x.data, y.data(), 1.0f, 0.5f});
+          *out = y;
+          return s;
+        });
+        for (int n : {1, 3, 16, 17, 40}) {
+          const int64_t ld = n + 2;
+          Buf b(static_cast<size_t>(cols) * ld, &r), c0(static_cast<size_t>(rows) * ld, &r);
+          compare(shape("nm spmm", rows, cols, n, nm[0] * 10 + nm[1]), [&](std::vector<float>* out) {
+            std::vector<float> c(c0.data, c0.data + c0.n);
+            sk::Status s = sk::spmm_nm_f32({a, b.data, ld, c.data(), ld, n, 1.0f, -1.0f});
+            *out = c;
+            return s;
+          });
+        }
+      }
+  // A corrupt position (>= m) with a non-zero value: reported (ERR_FORMAT) on every path, never read.
+  std::vector<float> values(3 * 2 * 2, 1.0f);
+  std::vector<uint8_t> positions{0, 1, 2, 3, 0, 9, 0, 1, 1, 2, 0, 3};
+  const sk::NmF32 bad{3, 8, 2, 4, values.data(), positions.data()};
+  Buf x(8, &r), b(8 * 5, &r);
+  compare("nm spmv corrupt", [&](std::vector<float>* out) {
+    std::vector<float> y(3, 0.0f);
+    sk::Status s = sk::spmv_nm_f32({bad, x.data, y.data(), 1.0f, 0.0f});
+    out->clear();
+    return s;
+  }, true);
+  compare("nm spmm corrupt", [&](std::vector<float>* out) {
+    std::vector<float> c(3 * 5, 0.0f);
+    sk::Status s = sk::spmm_nm_f32({bad, b.data, 5, c.data(), 5, 5, 1.0f, 0.0f});
+    out->clear();
+    return s;
+  }, true);
+}
+
+void test_dense_and_optimizers() {
+  Rng r(4);
+  for (int m : {1, 5, 13})
+    for (int k : {1, 7, 33})
+      for (int n : {1, 3, 16, 17, 65})
+        for (bool trans : {false, true}) {
+          Buf a(static_cast<size_t>(m) * (k + 1) + k, &r), b(static_cast<size_t>(k) * (n + 1), &r), c0(static_cast<size_t>(m) * (n + 3), &r);
+          compare(shape(trans ? "gemm T" : "gemm", m, k, n, 0), [&](std::vector<float>* out) {
+            std::vector<float> c(c0.data, c0.data + c0.n);
+            const int64_t lda = trans ? m + 1 : k + 1;
+            sk::Status s = sk::gemm_f32({a.data, lda, trans, b.data, n + 1, c.data(), n + 3, m, n, k, 1.0f, 0.5f});
+            *out = c;
+            return s;
+          });
+        }
+  for (int n : {1, 15, 16, 17, 100}) {
+    Buf w0(n, &r), g(n, &r), m0(n, &r), v0(n, &r);
+    for (size_t i = 0; i < v0.n; ++i) v0.data[i] = std::fabs(v0.data[i]);
+    for (bool nesterov : {false, true})
+      compare(shape("sgd", n, 0, nesterov, 0), [&](std::vector<float>* out) {
+        std::vector<float> w(w0.data, w0.data + n), buf(m0.data, m0.data + n);
+        sk::Status s = sk::sgd_f32({w.data(), g.data, buf.data(), 0.1f, 0.9f, 0.01f, nesterov}, n);
+        *out = w;
+        out->insert(out->end(), buf.begin(), buf.end());
+        return s;
+      });
+    for (bool decoupled : {false, true})
+      compare(shape("adam", n, 0, decoupled, 0), [&](std::vector<float>* out) {
+        std::vector<float> w(w0.data, w0.data + n), mm(m0.data, m0.data + n), vv(v0.data, v0.data + n);
+        sk::Status s = sk::adam_f32({w.data(), g.data, mm.data(), vv.data(), 0.01f, 0.9f, 0.999f, 1e-8f, 0.01f, 10.0f, 1000.0f, decoupled}, n);
+        *out = w;
+        out->insert(out->end(), mm.begin(), mm.end());
+        out->insert(out->end(), vv.begin(), vv.end());
+        return s;
+      });
+  }
+}
+
+}  // namespace
+
+int main() {
+  std::printf("kernel tests: best ISA %s; comparing against scalar:", sk::isa_name(sk::best_isa()));
+  for (int isa = 1; isa < sk::kIsaCount; ++isa)
+    if (sk::supported_isas() & (1u << isa)) std::printf(" %s", sk::isa_name(isa));
+  std::printf("\n");
+  test_csr_kernels();
+  test_bsr();
+  test_nm();
+  test_dense_and_optimizers();
+  std::printf("%d comparisons, %d failures\n", g_checks, g_failures);
+  return g_failures == 0 ? 0 : 1;
+}
