@@ -51,6 +51,9 @@
       'sources': ['<@(sk_core_sources)', '<@(sk_binding_sources)', '<@(sk_scalar_sources)'],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       'dependencies': ['sparsekit_kernels_avx2', 'sparsekit_kernels_avx512', 'sparsekit_kernels_neon'],
+      'conditions': [
+        ['OS=="linux"', {'ldflags': ['-Wl,--version-script=<(module_root_dir)/native/exports.map']}],
+      ],
     },
   ],
 }
