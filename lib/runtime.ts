@@ -64,6 +64,10 @@ function applyEnvironment(): void {
       v.fail('ERR_UNSUPPORTED', `SPARSEKIT_ISA=${isa}: ${(e as Error).message}`);
     }
   }
+  else if (process.arch === 'x64' && !addon.info().isas.includes('avx2')) {
+    // The minimum CPU check: the binary needs only baseline x86-64, so this CPU works, on the portable kernels.
+    process.emitWarning('this x86-64 CPU has no AVX2 (or the OS does not enable it): sparsekit runs its scalar kernels, correct but several times slower. SPARSEKIT_ISA=scalar silences this.', { code: 'SPARSEKIT_SCALAR' });
+  }
   const threads = process.env.SPARSEKIT_THREADS;
   if (threads) {
     const n = Number(threads);
