@@ -21,10 +21,12 @@ case "$target" in
   *) echo "usage: $0 [native|arm64]" >&2; exit 2 ;;
 esac
 objs=()
-compile() {  # source, extra flags...
+jobs_max="$(nproc)"
+compile() {  # source, extra flags...: compiled in the background, nproc at a time
   local src="$1"; shift
   local obj="$out/$(echo "$src" | tr '/' '_').o"
-  "${cxx[@]}" -std=c++17 -O2 -g -Wall -Wextra -Wno-unused-parameter ${CXXFLAGS:-} "$@" -c "$src" -o "$obj"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+  "${cxx[@]}" -std=c++17 -O2 -g -Wall -Wextra -Wno-unused-parameter ${CXXFLAGS:-} "$@" -c "$src" -o "$obj" &
   objs+=("$obj")
 }
 for f in $(group core) $(group scalar) native/test/kernel-tests.cc; do compile "$f"; done
@@ -34,5 +36,6 @@ if [ "$target" = native ] && [ "$(uname -m)" = x86_64 ]; then
 elif [ "$target" = arm64 ] || [ "$(uname -m)" = aarch64 ]; then
   for f in $(group neon); do compile "$f"; done
 fi
+for pid in $(jobs -rp); do wait "$pid"; done
 "${cxx[@]}" ${CXXFLAGS:-} "${objs[@]}" -o "$out/kernel-tests" -lpthread
 "${run[@]}" "$out/kernel-tests"
