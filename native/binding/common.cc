@@ -15,6 +15,11 @@ Napi::Error make_error(Napi::Env env, sk::Code code, const std::string& message)
 
 void fail(Napi::Env env, sk::Code code, const std::string& message) { throw make_error(env, code, message); }
 
+void fail_from_exception(Napi::Env env) {
+  const sk::Status status = status_of([]() -> sk::Status { throw; });
+  fail(env, status.code, status.message);
+}
+
 void throw_if_error(Napi::Env env, const sk::Status& status) {
   if (!status.is_ok()) fail(env, status.code, status.message);
 }

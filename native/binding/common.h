@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <algorithm>
+#include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -59,5 +61,35 @@ struct CsrArgs {
   View<float> values;
 };
 CsrArgs csr_args(const Napi::CallbackInfo& info, size_t first, const char* name = "A");
+
+// Maps a C++ exception that is not a JS error (std::bad_alloc above all) to a SparseError: ERR_NATIVE, "out of
+// memory ...". Never lets one escape into N-API, where it would abort the process.
+[[noreturn]] void fail_from_exception(Napi::Env env);
+
+// Every exported function goes through this: its body's C++ exceptions become SparseErrors.
+template <Napi::Value (*Fn)(const Napi::CallbackInfo&)>
+Napi::Value guarded(const Napi::CallbackInfo& info) {
+  try {
+    return Fn(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (...) {
+    fail_from_exception(info.Env());
+  }
+}
+
+// The status of an operator that may throw (run off the main thread, where nothing may reach N-API).
+template <typename F>
+sk::Status status_of(F&& f) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return sk::Status::error(sk::Code::kNative, "out of memory: a native temporary could not be allocated");
+  } catch (const std::exception& e) {
+    return sk::Status::error(sk::Code::kNative, std::string("native error: ") + e.what());
+  } catch (...) {
+    return sk::Status::error(sk::Code::kNative, "native error: unknown exception");
+  }
+}
 
 }  // namespace skb

@@ -201,17 +201,17 @@ Napi::Value NmToCsrFill(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_convert(Napi::Env env, Napi::Object exports) {
-  exports.Set("denseToCsrCount", Napi::Function::New(env, DenseToCsrCount, "denseToCsrCount"));
-  exports.Set("denseToCsrFill", Napi::Function::New(env, DenseToCsrFill, "denseToCsrFill"));
-  exports.Set("csrTranspose", Napi::Function::New(env, CsrTranspose, "csrTranspose"));
-  exports.Set("cooToCsr", Napi::Function::New(env, CooToCsr, "cooToCsr"));
-  exports.Set("csrToBsrCount", Napi::Function::New(env, CsrToBsrCount, "csrToBsrCount"));
-  exports.Set("csrToBsrFill", Napi::Function::New(env, CsrToBsrFill, "csrToBsrFill"));
-  exports.Set("bsrToCsrCount", Napi::Function::New(env, BsrToCsrCount, "bsrToCsrCount"));
-  exports.Set("bsrToCsrFill", Napi::Function::New(env, BsrToCsrFill, "bsrToCsrFill"));
-  exports.Set("csrToNm", Napi::Function::New(env, CsrToNm, "csrToNm"));
-  exports.Set("nmToCsrCount", Napi::Function::New(env, NmToCsrCount, "nmToCsrCount"));
-  exports.Set("nmToCsrFill", Napi::Function::New(env, NmToCsrFill, "nmToCsrFill"));
+  exports.Set("denseToCsrCount", Napi::Function::New(env, guarded<DenseToCsrCount>, "denseToCsrCount"));
+  exports.Set("denseToCsrFill", Napi::Function::New(env, guarded<DenseToCsrFill>, "denseToCsrFill"));
+  exports.Set("csrTranspose", Napi::Function::New(env, guarded<CsrTranspose>, "csrTranspose"));
+  exports.Set("cooToCsr", Napi::Function::New(env, guarded<CooToCsr>, "cooToCsr"));
+  exports.Set("csrToBsrCount", Napi::Function::New(env, guarded<CsrToBsrCount>, "csrToBsrCount"));
+  exports.Set("csrToBsrFill", Napi::Function::New(env, guarded<CsrToBsrFill>, "csrToBsrFill"));
+  exports.Set("bsrToCsrCount", Napi::Function::New(env, guarded<BsrToCsrCount>, "bsrToCsrCount"));
+  exports.Set("bsrToCsrFill", Napi::Function::New(env, guarded<BsrToCsrFill>, "bsrToCsrFill"));
+  exports.Set("csrToNm", Napi::Function::New(env, guarded<CsrToNm>, "csrToNm"));
+  exports.Set("nmToCsrCount", Napi::Function::New(env, guarded<NmToCsrCount>, "nmToCsrCount"));
+  exports.Set("nmToCsrFill", Napi::Function::New(env, guarded<NmToCsrFill>, "nmToCsrFill"));
 }
 
 }  // namespace skb

@@ -57,7 +57,7 @@ class OpWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { status_ = Op(params_); }  // no N-API here
+  void Execute() override { status_ = status_of([this] { return Op(params_); }); }  // no N-API here
   void OnOK() override {
     if (status_.is_ok()) {
       deferred_.Resolve(Env().Undefined());
@@ -256,8 +256,8 @@ Napi::Value Async(const Napi::CallbackInfo& info) {
 
 void register_kernels(Napi::Env env, Napi::Object exports) {
 #define SK_EXPORT(name, Params, parse, op)                                                        \
-  exports.Set(name, Napi::Function::New(env, Sync<Params, parse, op>, name));                    \
-  exports.Set(name "Async", Napi::Function::New(env, Async<Params, parse, op>, name "Async"));
+  exports.Set(name, Napi::Function::New(env, guarded<Sync<Params, parse, op>>, name));                    \
+  exports.Set(name "Async", Napi::Function::New(env, guarded<Async<Params, parse, op>>, name "Async"));
   SK_EXPORT("spmv", sk::SpmvParams, spmv_params, sk::spmv_csr_f32)
   SK_EXPORT("spmm", sk::SpmmParams, spmm_params, sk::spmm_csr_f32)
   SK_EXPORT("sddmm", sk::SddmmParams, sddmm_params, sk::sddmm_csr_f32)

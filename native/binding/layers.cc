@@ -64,10 +64,10 @@ Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_layers(Napi::Env env, Napi::Object exports) {
-  exports.Set("addRowBias", Napi::Function::New(env, AddRowBias, "addRowBias"));
-  exports.Set("rowSums", Napi::Function::New(env, RowSums, "rowSums"));
-  exports.Set("relu", Napi::Function::New(env, Relu, "relu"));
-  exports.Set("reluBackward", Napi::Function::New(env, ReluBackward, "reluBackward"));
+  exports.Set("addRowBias", Napi::Function::New(env, guarded<AddRowBias>, "addRowBias"));
+  exports.Set("rowSums", Napi::Function::New(env, guarded<RowSums>, "rowSums"));
+  exports.Set("relu", Napi::Function::New(env, guarded<Relu>, "relu"));
+  exports.Set("reluBackward", Napi::Function::New(env, guarded<ReluBackward>, "reluBackward"));
 }
 
 }  // namespace skb

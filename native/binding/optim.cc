@@ -47,8 +47,8 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_optim(Napi::Env env, Napi::Object exports) {
-  exports.Set("sgdStep", Napi::Function::New(env, SgdStep, "sgdStep"));
-  exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
+  exports.Set("sgdStep", Napi::Function::New(env, guarded<SgdStep>, "sgdStep"));
+  exports.Set("adamStep", Napi::Function::New(env, guarded<AdamStep>, "adamStep"));
 }
 
 }  // namespace skb

@@ -126,10 +126,10 @@ Napi::Value RegrowCsr(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_prune(Napi::Env env, Napi::Object exports) {
-  exports.Set("selectGlobal", Napi::Function::New(env, SelectGlobal, "selectGlobal"));
-  exports.Set("selectSegments", Napi::Function::New(env, SelectSegments, "selectSegments"));
-  exports.Set("selectNm", Napi::Function::New(env, SelectNm, "selectNm"));
-  exports.Set("regrowCsr", Napi::Function::New(env, RegrowCsr, "regrowCsr"));
+  exports.Set("selectGlobal", Napi::Function::New(env, guarded<SelectGlobal>, "selectGlobal"));
+  exports.Set("selectSegments", Napi::Function::New(env, guarded<SelectSegments>, "selectSegments"));
+  exports.Set("selectNm", Napi::Function::New(env, guarded<SelectNm>, "selectNm"));
+  exports.Set("regrowCsr", Napi::Function::New(env, guarded<RegrowCsr>, "regrowCsr"));
 }
 
 }  // namespace skb

@@ -70,11 +70,11 @@ Napi::Value AlignmentOffset(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
-  exports.Set("init", Napi::Function::New(env, Init, "init"));
-  exports.Set("info", Napi::Function::New(env, Info, "info"));
-  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
-  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
-  exports.Set("alignmentOffset", Napi::Function::New(env, AlignmentOffset, "alignmentOffset"));
+  exports.Set("init", Napi::Function::New(env, guarded<Init>, "init"));
+  exports.Set("info", Napi::Function::New(env, guarded<Info>, "info"));
+  exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>, "setThreads"));
+  exports.Set("setIsa", Napi::Function::New(env, guarded<SetIsa>, "setIsa"));
+  exports.Set("alignmentOffset", Napi::Function::New(env, guarded<AlignmentOffset>, "alignmentOffset"));
 }
 
 }  // namespace skb

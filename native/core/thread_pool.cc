@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -44,6 +45,7 @@ struct Job {
   std::atomic<int> done{0};
   std::mutex mu;
   std::condition_variable finished;
+  std::exception_ptr error;  // the first exception a task threw (under mu)
 };
 
 class Pool {
@@ -89,6 +91,7 @@ class Pool {
     }
     std::unique_lock<std::mutex> lock(job->mu);
     job->finished.wait(lock, [&] { return job->done.load() == job->ntasks; });
+    if (job->error) std::rethrow_exception(job->error);
   }
 
  private:
@@ -96,7 +99,13 @@ class Pool {
     for (;;) {
       int task = job.next.fetch_add(1);
       if (task >= job.ntasks) return;
-      (*job.fn)(task);
+      try {
+        (*job.fn)(task);
+      } catch (...) {
+        // Kept for the caller: an exception must not escape a worker thread (that would terminate the process).
+        std::lock_guard<std::mutex> lock(job.mu);
+        if (!job.error) job.error = std::current_exception();
+      }
       if (job.done.fetch_add(1) + 1 == job.ntasks) {
         std::lock_guard<std::mutex> lock(job.mu);
         job.finished.notify_all();

@@ -17,7 +17,8 @@ int pool_threads();
 void set_pool_threads(int n);
 constexpr int kMaxThreads = 256;
 
-// Runs fn(task) for every task in [0, ntasks) and returns when all have finished. fn must not throw.
+// Runs fn(task) for every task in [0, ntasks) and returns when all have finished. If a task throws (std::bad_alloc),
+// the first exception is rethrown here, in the caller, once every task has finished.
 void parallel_for(int ntasks, const std::function<void(int)>& fn);
 
 }  // namespace sk
