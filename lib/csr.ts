@@ -63,6 +63,7 @@ export class CSRMatrix {
   /** Keeps the non-zero entries of a dense matrix (see FromDenseOptions.threshold). */
   static fromDense(m: DenseMatrix, opts?: FromDenseOptions): CSRMatrix {
     const { data, rows, cols } = v.dense('m', m);
+    v.indptrRows('m.rows', rows);
     const o = v.options<FromDenseOptions>('options', opts, ['threshold']);
     const threshold = o.threshold === undefined ? 0 : v.finite('options.threshold', o.threshold);
     if (threshold < 0) v.fail('ERR_RANGE', `Expected a non-negative number for options.threshold but received ${threshold}`);
@@ -83,6 +84,7 @@ export class CSRMatrix {
     const o = v.options<FromCOOOptions>('options', opts, ['sumDuplicates']);
     const sum = o.sumDuplicates === undefined ? true : v.boolean('options.sumDuplicates', o.sumDuplicates);
     const { rows, cols } = coo;
+    v.indptrRows('coo.rows', rows);
     const n = coo.values.length;
     const indptr = new Int32Array(rows + 1), indices = new Int32Array(n), values = new Float32Array(n);
     const nnz = addon.cooToCsr(rows, cols, coo.rowIndices, coo.colIndices, coo.values, sum, indptr, indices, values);
@@ -94,12 +96,15 @@ export class CSRMatrix {
    * O(rows + nnz) time by skipping geometrically distributed gaps.
    */
   static random(rows: number, cols: number, opts: RandomOptions): CSRMatrix {
-    v.dimension('rows', rows);
+    v.indptrRows('rows', rows);
     v.dimension('cols', cols);
     const o = v.options<RandomOptions>('options', opts, ['density', 'seed']);
     const density = v.fraction('options.density', o.density);
     const rng = new Rng(o.seed ?? 0);
     const expected = rows * cols * density;
+    if (expected > v.INT32_MAX) {
+      v.fail('ERR_RANGE', `CSRMatrix.random: ${rows}x${cols} at density ${density} would store ~${Math.round(expected)} entries, more than int32 indexing allows (${v.INT32_MAX})`);
+    }
     let capacity = Math.min(v.INT32_MAX, Math.ceil(expected + 6 * Math.sqrt(expected)) + 16);
     let indices = new Int32Array(capacity);
     let values = new Float32Array(capacity);

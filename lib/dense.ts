@@ -28,6 +28,12 @@ export function denseMatrix(rows: number, cols: number, data?: Float32Array): De
  */
 export function alignedFloat32Array(length: number): Float32Array {
   v.integer('length', length, 0, v.INT32_MAX);
-  const buffer = new ArrayBuffer(length * 4 + 64);
+  let buffer: ArrayBuffer;
+  try {
+    buffer = new ArrayBuffer(length * 4 + 64);
+  } catch (e) {
+    // V8's RangeError "Array buffer allocation failed": out of memory is a SparseError like every other failure.
+    return v.fail('ERR_RANGE', `Could not allocate ${length} floats (${length * 4 + 64} bytes): ${(e as Error).message}`);
+  }
   return new Float32Array(buffer, addon.alignmentOffset(buffer), length);
 }

@@ -108,6 +108,7 @@ export class Mask {
   /** The pattern as CSR with every stored value 1. */
   toCSR(): CSRMatrix {
     const { rows, cols } = this;
+    v.indptrRows('mask.rows', rows);
     const nnz = this.count();
     const indptr = new Int32Array(rows + 1), indices = new Int32Array(nnz);
     for (let i = 0, w = 0; i < rows; i++) {

@@ -86,6 +86,7 @@ export class NMMatrix {
   /** The non-zero entries as CSR (spare zero slots dropped), native. */
   toCSR(): CSRMatrix {
     const { rows, cols, n, m, values, positions } = this;
+    v.indptrRows('rows', rows);
     const indptr = new Int32Array(rows + 1);
     addon.nmToCsrCount(rows, cols, n, m, values, positions, indptr);
     const indices = new Int32Array(indptr[rows]), vals = new Float32Array(indptr[rows]);

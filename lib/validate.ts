@@ -145,14 +145,20 @@ export function disjoint(outName: string, out: ArrayBufferView, inName: string, 
   if (a0 < b1 && b0 < a1) fail('ERR_ARGUMENT', `${outName} must not share memory with ${inName}`);
 }
 
+/** Rows of a compressed format: a dimension whose indptr (rows + 1 entries) int32 can still index. */
+export function indptrRows(name: string, rows: unknown): number {
+  const r = dimension(name, rows);
+  if (r === INT32_MAX) fail('ERR_RANGE', `${name} must be below ${INT32_MAX} (indptr has rows + 1 entries)`);
+  return r;
+}
+
 /**
  * Full CSR check: lengths, indptr[0] = 0, indptr non-decreasing and ending at nnz, every column index in
  * [0, cols), and indices strictly increasing within a row (sorted, no duplicates). O(rows + nnz).
  */
 export function csr(name: string, rows: number, cols: number, indptr: unknown, indices: unknown, values: unknown): void {
-  dimension(`${name}.rows`, rows);
+  indptrRows(`${name}.rows`, rows);
   dimension(`${name}.cols`, cols);
-  if (rows === INT32_MAX) fail('ERR_RANGE', `${name}.rows must be below ${INT32_MAX} (indptr has rows + 1 entries)`);
   const ip = int32Array(`${name}.indptr`, indptr, rows + 1);
   const ix = int32Array(`${name}.indices`, indices);
   const vs = float32Array(`${name}.values`, values);
