@@ -16,7 +16,7 @@ export type { NMOptions } from './nm';
 export { Mask } from './mask';
 export type { ApplyOptions } from './mask';
 export { Rng } from './random';
-export { save, load, loadMetadata } from './io/safetensors';
+export { save, load, loadMetadata, saveFile, loadFile } from './io/safetensors';
 export type { Savable, JsonValue } from './io/safetensors';
 export { readMatrixMarket, writeMatrixMarket } from './io/matrix-market';
 export type { WriteMatrixMarketOptions } from './io/matrix-market';

@@ -5,6 +5,8 @@
  * `name.values`, ...) and `__metadata__.sparsekit` records each tensor's format as JSON, so Python rebuilds them
  * with safetensors and scipy in a few lines (README, "Files").
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { BSRMatrix } from '../bsr';
 import { COOMatrix } from '../coo';
 import { CSRMatrix } from '../csr';
@@ -289,4 +291,41 @@ export function loadMetadata(bytes: Uint8Array): Record<string, string> {
   const { sparsekit: _own, ...user } = metadata;
   void _own;
   return user;
+}
+
+/**
+ * save() to a file, atomically: the bytes go to a temporary file in the same directory, which is flushed to disk
+ * and then renamed over `file`, so a crash leaves either the old file or the complete new one, never a torn one.
+ * File-system errors become SparseError ERR_IO naming the path.
+ */
+export function saveFile(file: string, tensors: Record<string, Savable>, metadata?: Record<string, string>): void {
+  if (typeof file !== 'string' || file.length === 0) v.fail('ERR_ARGUMENT', `Expected a file path for file but received ${v.describe(file)}`);
+  const bytes = save(tensors, metadata);
+  const target = path.resolve(file);
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(temp, 'wx', 0o644);
+    for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(temp, target);
+  } catch (e) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    v.fail('ERR_IO', `Could not save ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** load() from a file; a missing or unreadable file is SparseError ERR_IO. */
+export function loadFile(file: string): Record<string, Savable> {
+  if (typeof file !== 'string' || file.length === 0) v.fail('ERR_ARGUMENT', `Expected a file path for file but received ${v.describe(file)}`);
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    return v.fail('ERR_IO', `Could not read ${file}: ${(e as Error).message}`);
+  }
+  return load(bytes);
 }
