@@ -94,3 +94,9 @@ export function expectSameBits(got: Float32Array, want: Float32Array, what = 'ar
     throw new Error(`${what}: differ first at ${i}: ${got[i]} vs ${want[i]}`);
   }
 }
+
+/**
+ * Under the sanitizer build (scripts/asan-test.sh) the ASan runtime is preloaded, which an emulated or foreign child
+ * process cannot take; tests that need one run in the normal suite.
+ */
+export const sanitized = /asan/.test(process.env.LD_PRELOAD ?? '');
