@@ -145,8 +145,8 @@ describe('the native drop-and-grow step', () => {
   test('the native layer re-checks the weight structure and refuses NaN scores, writing nothing to the layer', () => {
     const out = () => [new Int32Array(3), new Int32Array(3), new Float32Array(3), new Int32Array(3)];
     const scores = new Float32Array(8);
-    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(1, 9, 0), new Float32Array(3), 1, scores, true, ...out()), 'ERR_FORMAT', /indices\[1\] = 9/);
-    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(2, 1, 0), new Float32Array(3), 1, scores, true, ...out()), 'ERR_FORMAT', /not sorted/);
+    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(1, 9, 0), new Float32Array(3), 1, scores, true, ...out()), 'ERR_RANGE', /indices\[1\] = 9 is out of range/);
+    expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(2, 1, 0), new Float32Array(3), 1, scores, true, ...out()), 'ERR_FORMAT', /not strictly increasing/);
     expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 5, 3), Int32Array.of(0, 1, 0), new Float32Array(3), 1, scores, true, ...out()), 'ERR_FORMAT', /indptr\[1\] = 5/);
     expectSparseError(() => addon.regrowCsr(2, 4, Int32Array.of(0, 2, 3), Int32Array.of(0, 1, 0), new Float32Array(3), 4, scores, true, ...out()), 'ERR_RANGE', /k must be/);
     const o = out();

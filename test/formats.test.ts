@@ -135,6 +135,13 @@ describe('format invariants and bad input', () => {
     const B = BSRMatrix.fromCSR(fresh(), { block: [4, 4] });
     B.indices[0] = 99;
     expectSparseError(() => B.toCSR(), 'ERR_RANGE', /block column index 99 is out of range/);
+    // Found by the native fuzzer: blocks of a block row out of order used to give an unsorted CSR with duplicates.
+    const S = BSRMatrix.fromDense({ data: Float32Array.from({ length: 16 }, (_, i) => i + 1), rows: 2, cols: 8 }, { block: [2, 4] });
+    expect(Array.from(S.indices)).toEqual([0, 1]);
+    S.indices.set([1, 0]);
+    expectSparseError(() => S.toCSR(), 'ERR_FORMAT', /block column indices in block row 0 are not strictly increasing/);
+    S.indices.set([1, 1]);
+    expectSparseError(() => S.toCSR(), 'ERR_FORMAT', /not strictly increasing/);
     const N = NMMatrix.fromCSR(CSRMatrix.fromDense(makeNM(randomDense(6, 8, 0.5, 2), 2, 4)), { n: 2, m: 4 });
     N.positions[1] = 200;
     expectSparseError(() => N.toCSR(), 'ERR_FORMAT', /positions must be strictly increasing below m/);

@@ -6,8 +6,8 @@
 
 namespace sk {
 
-// indptr[0] = 0, non-decreasing, indptr[rows] = nnz; every index in [0, cols); strictly increasing within a row
-// when `sorted`. ERR_FORMAT otherwise.
+// indptr[0] = 0, non-decreasing, indptr[rows] = nnz (ERR_FORMAT); every index in [0, cols) (ERR_RANGE); strictly
+// increasing within a row when `sorted` (ERR_FORMAT). The same rules and codes as lib/validate.ts's csr().
 Status check_csr(const CsrF32& a, bool sorted, const char* name);
 
 }  // namespace sk

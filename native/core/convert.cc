@@ -5,33 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "check.h"
+
 namespace sk {
 namespace {
 
 // indptr starts at 0, never decreases, ends at nnz; indices strictly increasing within a row and in [0, cols).
-Status check_csr(const CsrView& a, const char* name) {
-  if (a.indptr[0] != 0 || a.indptr[a.rows] != a.nnz) {
-    return Status::error(Code::kFormat, std::string(name) + ": indptr must start at 0 and end at nnz");
-  }
-  for (int32_t i = 0; i < a.rows; ++i) {
-    if (a.indptr[i + 1] < a.indptr[i]) {
-      return Status::error(Code::kFormat, std::string(name) + ": indptr decreases at row " + std::to_string(i));
-    }
-  }
-  for (int32_t i = 0; i < a.rows; ++i) {
-    for (int32_t k = a.indptr[i]; k < a.indptr[i + 1]; ++k) {
-      if (static_cast<uint32_t>(a.indices[k]) >= static_cast<uint32_t>(a.cols)) {
-        return Status::error(Code::kRange, std::string(name) + ": indices[" + std::to_string(k) + "] = " +
-                                               std::to_string(a.indices[k]) + " is out of range");
-      }
-      if (k > a.indptr[i] && a.indices[k] <= a.indices[k - 1]) {
-        return Status::error(Code::kFormat, std::string(name) + ": indices in row " + std::to_string(i) + " are not strictly increasing");
-      }
-    }
-  }
-  return Status::ok();
-}
-
 inline bool keep(float x, float threshold) { return x != 0.0f && !(std::fabs(x) <= threshold); }
 
 // Recounts with `count` (which fills an indptr of rows + 1 and returns a Status) and compares with the caller's.
@@ -81,7 +60,7 @@ Status dense_to_csr_fill(const float* data, int32_t rows, int32_t cols, float th
 }
 
 Status csr_transpose(const CsrView& a, int32_t* tptr, int32_t* tind, float* tval, int32_t* perm) {
-  Status s = check_csr(a, "A");
+  Status s = check_csr(a, true, "A");
   if (!s.is_ok()) return s;
   std::fill(tptr, tptr + a.cols + 1, 0);
   for (int64_t k = 0; k < a.nnz; ++k) ++tptr[a.indices[k] + 1];
@@ -163,7 +142,7 @@ void block_columns(const CsrView& a, int32_t r, int32_t c, int32_t bi, std::vect
 }  // namespace
 
 Status csr_to_bsr_count(const CsrView& a, int32_t r, int32_t c, int32_t* bptr) {
-  Status s = check_csr(a, "A");
+  Status s = check_csr(a, true, "A");
   if (!s.is_ok()) return s;
   const int32_t br = (a.rows + r - 1) / r, bc = (a.cols + c - 1) / c;
   std::vector<char> seen(bc, 0);
@@ -179,7 +158,7 @@ Status csr_to_bsr_count(const CsrView& a, int32_t r, int32_t c, int32_t* bptr) {
 }
 
 Status csr_to_bsr_fill(const CsrView& a, int32_t r, int32_t c, const int32_t* bptr, int32_t* bind, float* bval) {
-  Status s = check_csr(a, "A");
+  Status s = check_csr(a, true, "A");
   if (!s.is_ok()) return s;
   const int32_t br = (a.rows + r - 1) / r, bc = (a.cols + c - 1) / c;
   std::vector<char> seen(bc, 0);
@@ -212,9 +191,15 @@ Status check_bsr(const BsrView& b) {
   for (int32_t i = 0; i < br; ++i) {
     if (b.indptr[i + 1] < b.indptr[i]) return Status::error(Code::kFormat, "A: indptr decreases at block row " + std::to_string(i));
   }
-  for (int64_t k = 0; k < b.blocks; ++k) {
-    if (static_cast<uint32_t>(b.indices[k]) >= static_cast<uint32_t>(bc)) {
-      return Status::error(Code::kRange, "A: block column index " + std::to_string(b.indices[k]) + " is out of range");
+  for (int32_t i = 0; i < br; ++i) {
+    for (int32_t k = b.indptr[i]; k < b.indptr[i + 1]; ++k) {
+      if (static_cast<uint32_t>(b.indices[k]) >= static_cast<uint32_t>(bc)) {
+        return Status::error(Code::kRange, "A: block column index " + std::to_string(b.indices[k]) + " is out of range");
+      }
+      // Found by fuzzing: unsorted or repeated blocks made an unsorted CSR with duplicate columns.
+      if (k > b.indptr[i] && b.indices[k] <= b.indices[k - 1]) {
+        return Status::error(Code::kFormat, "A: block column indices in block row " + std::to_string(i) + " are not strictly increasing");
+      }
     }
   }
   return Status::ok();
@@ -261,7 +246,7 @@ Status bsr_to_csr_fill(const BsrView& b, const int32_t* indptr, int32_t* indices
 }
 
 Status csr_to_nm(const CsrView& a, int32_t n, int32_t m, float* values, uint8_t* positions) {
-  Status s = check_csr(a, "A");
+  Status s = check_csr(a, true, "A");
   if (!s.is_ok()) return s;
   const int64_t groups = (static_cast<int64_t>(a.cols) + m - 1) / m;
   std::vector<uint8_t> filled_pos(n);
