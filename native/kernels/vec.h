@@ -15,7 +15,9 @@ namespace simd {
 #if defined(__AVX512F__)
 // GCC 12's _mm512_reduce_add_ps trips a false -Wmaybe-uninitialized inside its own header.
 #pragma GCC diagnostic push
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 struct Avx512 {
   using V = __m512;
   using M = __mmask16;

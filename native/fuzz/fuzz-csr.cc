@@ -1,0 +1,91 @@
+// libFuzzer target: an arbitrary CSR structure (indptr and indices unchecked, possibly corrupt) through the native
+// structure check, every CSR kernel at every ISA, the transpose, CSR -> BSR / N:M and the drop-and-grow step.
+// Properties: no memory error (ASan/UBSan), a corrupt structure never passes check_csr, a valid one runs every
+// kernel without anomalies with the same results on every ISA, and transposing twice gives the matrix back.
+#include <vector>
+
+#include "../core/check.h"
+#include "../core/convert.h"
+#include "../core/ops.h"
+#include "../core/regrow.h"
+#include "fuzz-common.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz::single_thread();
+  fuzz::Reader in{data, size};
+  const int32_t rows = in.small(0, 12), cols = in.small(0, 12), n = in.small(1, 19);
+  const int32_t nnz = in.small(0, 40);
+  std::vector<int32_t> indptr(rows + 1), indices(nnz);
+  std::vector<float> values(nnz);
+  const bool wild = in.u8() < 64;  // a quarter of inputs: raw structure; else a mostly valid one
+  int32_t at = 0;
+  for (int32_t i = 0; i <= rows; ++i) {
+    if (wild) indptr[i] = in.small(-2, nnz + 2);
+    else indptr[i] = i == 0 ? 0 : i == rows ? nnz : (at = std::min(nnz, at + in.small(0, 5)));
+  }
+  for (int32_t k = 0; k < nnz; ++k) indices[k] = wild ? in.small(-3, cols + 3) : in.small(0, std::max(cols - 1, 0));
+  for (int32_t k = 0; k < nnz; ++k) values[k] = in.value();
+  const sk::CsrF32 a{rows, cols, nnz, indptr.data(), indices.data(), values.data()};
+  const sk::Status valid = sk::check_csr(a, true, "A");
+  const bool in_bounds = sk::check_csr(a, false, "A").is_ok();
+
+  std::vector<float> x(cols + 1, 0.5f), b(static_cast<size_t>(cols) * n + 1), bt(static_cast<size_t>(rows) * n + 1);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = fuzz::Reader{data, size, i}.value();
+  for (size_t i = 0; i < bt.size(); ++i) bt[i] = fuzz::Reader{data, size, i + 7}.value();
+  std::vector<float> ref_spmm, ref_spmmt;
+  for (int isa : fuzz::isas()) {
+    sk::set_active_isa(isa);
+    std::vector<float> y(rows), c(static_cast<size_t>(rows) * n), ct(static_cast<size_t>(cols) * n), out(nnz);
+    const sk::Status s1 = sk::spmv_csr_f32({a, x.data(), y.data(), 1.0f, 0.0f});
+    const sk::Status s2 = sk::spmm_csr_f32({a, b.data(), n, c.data(), n, n, 1.0f, 0.0f});
+    const sk::Status s3 = sk::spmmt_csr_f32({a, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f});
+    const sk::Status s4 = sk::sddmm_csr_f32({a, bt.data(), n, b.data(), n, n, out.data(), 1.0f, 0.0f});
+    if (in_bounds) {
+      fuzz::require(s1.is_ok() && s2.is_ok() && s3.is_ok() && s4.is_ok(), "an in-bounds CSR made a kernel report an anomaly");
+      if (ref_spmm.empty()) ref_spmm = c, ref_spmmt = ct;
+      fuzz::require(fuzz::close(c, ref_spmm) && fuzz::close(ct, ref_spmmt), "ISAs disagree on a valid CSR");
+    }
+  }
+  sk::set_active_isa(sk::best_isa());
+
+  std::vector<int32_t> t_indptr(cols + 1), t_indices(nnz), perm(nnz);
+  std::vector<float> t_values(nnz);
+  const sk::Status st = sk::csr_transpose(a, t_indptr.data(), t_indices.data(), t_values.data(), perm.data());
+  fuzz::require(!valid.is_ok() || st.is_ok(), "transpose refused a valid CSR");
+  if (valid.is_ok()) {
+    std::vector<int32_t> r_indptr(rows + 1), r_indices(nnz);
+    std::vector<float> r_values(nnz);
+    const sk::CsrF32 t{cols, rows, nnz, t_indptr.data(), t_indices.data(), t_values.data()};
+    fuzz::require(sk::check_csr(t, true, "At").is_ok(), "the transpose of a valid CSR is not valid");
+    fuzz::require(sk::csr_transpose(t, r_indptr.data(), r_indices.data(), r_values.data()).is_ok(), "transpose back failed");
+    fuzz::require(r_indptr == indptr && r_indices == indices && r_values == values, "transposing twice changed the matrix");
+  }
+
+  const int32_t br = in.small(1, 5), bc = in.small(1, 5);
+  std::vector<int32_t> bsr_indptr((rows + br - 1) / br + 1);
+  if (sk::csr_to_bsr_count(a, br, bc, bsr_indptr.data()).is_ok()) {
+    const int32_t blocks = bsr_indptr.back();
+    fuzz::require(blocks >= 0 && blocks <= static_cast<int64_t>(bsr_indptr.size()) * ((cols + bc - 1) / bc + 1), "BSR block count out of range");
+    std::vector<int32_t> bsr_indices(blocks);
+    std::vector<float> bsr_values(static_cast<size_t>(blocks) * br * bc);
+    (void)sk::csr_to_bsr_fill(a, br, bc, bsr_indptr.data(), bsr_indices.data(), bsr_values.data());
+  }
+  const int32_t nm_n = in.small(1, 4), nm_m = std::max<int32_t>(nm_n, in.small(1, 8));
+  const size_t slots = static_cast<size_t>(rows) * ((cols + nm_m - 1) / nm_m) * nm_n;
+  std::vector<float> nm_values(slots);
+  std::vector<uint8_t> nm_positions(slots);
+  (void)sk::csr_to_nm(a, nm_n, nm_m, nm_values.data(), nm_positions.data());
+
+  std::vector<float> scores(static_cast<size_t>(rows) * cols);
+  for (size_t i = 0; i < scores.size(); ++i) scores[i] = fuzz::Reader{data, size, i + 3}.value();
+  std::vector<int32_t> g_indptr(rows + 1), g_indices(nnz), from(nnz);
+  std::vector<float> g_values(nnz);
+  const int64_t k = in.small(0, nnz);
+  const sk::Status sg = sk::regrow_csr_f32({a, k, scores.data(), (in.u8() & 1) != 0, g_indptr.data(), g_indices.data(), g_values.data(), from.data()});
+  fuzz::require(!valid.is_ok() || sg.is_ok(), "regrow refused a valid CSR");
+  if (sg.is_ok()) {
+    fuzz::require(sk::check_csr({rows, cols, nnz, g_indptr.data(), g_indices.data(), g_values.data()}, true, "G").is_ok(),
+                  "regrow produced an invalid pattern");
+  }
+  return 0;
+}
