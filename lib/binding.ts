@@ -18,6 +18,7 @@ export interface RawAddon {
     bestIsa: string;
     threads: number;
     kernels: Record<string, { kernel: string; isa: string }>;
+    cuda: import('./runtime').CudaInfo | null;
   };
   setThreads(n: number): void;
   setIsa(name: string): void;

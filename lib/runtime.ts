@@ -16,10 +16,23 @@ export interface Info {
   threads: number;
   /** The kernel each family runs now, e.g. kernels['f32-spmm-csr'].kernel. */
   kernels: Record<string, { kernel: string; isa: IsaName }>;
-  /** CUDA backend: null in this build. */
-  cuda: null;
+  /** CUDA backend: null unless the addon was built with it (npm run build:cuda). */
+  cuda: CudaInfo | null;
   /** Path of the loaded native binary. */
   addon: string;
+}
+
+export interface CudaInfo {
+  /** At least one usable device. */
+  available: boolean;
+  /** Why not (the CUDA error text), when unavailable. */
+  reason?: string;
+  runtimeVersion: number;
+  /** 0 without a driver. */
+  driverVersion: number;
+  /** Built with cuSPARSE (the baseline). */
+  cusparse: boolean;
+  devices: { index: number; name: string; computeCapability: string; multiprocessors: number; totalBytes: number; freeBytes: number }[];
 }
 
 const version: string = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version;
@@ -32,7 +45,7 @@ export function info(): Info {
     isas: raw.isas as IsaName[],
     threads: raw.threads,
     kernels: raw.kernels as Info['kernels'],
-    cuda: null,
+    cuda: raw.cuda ?? null,
     addon: addonPath,
   };
 }

@@ -5,6 +5,9 @@
 #include "../core/dispatch.h"
 #include "../core/thread_pool.h"
 #include "common.h"
+#if defined(SPARSEKIT_WITH_CUDA)
+#include "../cuda/cuda.h"
+#endif
 
 namespace skb {
 namespace {
@@ -37,6 +40,31 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     kernels.Set(chosen[i].family, k);
   }
   r.Set("kernels", kernels);
+#if defined(SPARSEKIT_WITH_CUDA)
+  const sk::cuda::Info ci = sk::cuda::info();
+  Napi::Object cuda = Napi::Object::New(env);
+  cuda.Set("available", ci.available);
+  if (!ci.available) cuda.Set("reason", ci.reason);
+  cuda.Set("runtimeVersion", ci.runtime_version);
+  cuda.Set("driverVersion", ci.driver_version);
+  cuda.Set("cusparse", ci.cusparse);
+  Napi::Array devices = Napi::Array::New(env);
+  for (size_t d = 0; d < ci.devices.size(); ++d) {
+    const auto& dev = ci.devices[d];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("index", dev.index);
+    o.Set("name", dev.name);
+    o.Set("computeCapability", std::to_string(dev.major) + "." + std::to_string(dev.minor));
+    o.Set("multiprocessors", dev.multiprocessors);
+    o.Set("totalBytes", static_cast<double>(dev.total_bytes));
+    o.Set("freeBytes", static_cast<double>(dev.free_bytes));
+    devices.Set(static_cast<uint32_t>(d), o);
+  }
+  cuda.Set("devices", devices);
+  r.Set("cuda", cuda);
+#else
+  r.Set("cuda", env.Null());
+#endif
   return r;
 }
 
