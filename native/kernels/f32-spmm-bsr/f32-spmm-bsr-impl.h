@@ -73,4 +73,18 @@ int64_t spmm_bsr(const SpmmBsrParams& p, int32_t block_row_begin, int32_t block_
   return bad;
 }
 
+// The tile shapes for ISAs with 32 vector registers (AVX-512, NEON): accumulators RB x NV <= 16 plus NV for a B row,
+// specialised for the common block shapes; RB = 1 for any other shape.
+template <class S>
+int64_t spmm_bsr_32_registers(const SpmmBsrParams& p, int32_t block_row_begin, int32_t block_row_end) {
+  const int32_t r = p.a.r, c = p.a.c;
+  if (r == 1 && c == 4) return spmm_bsr<S, 1, 4, 8>(p, block_row_begin, block_row_end);
+  if (r == 4 && c == 1) return spmm_bsr<S, 4, 1, 4>(p, block_row_begin, block_row_end);
+  if (r == 4 && c == 4) return spmm_bsr<S, 4, 4, 4>(p, block_row_begin, block_row_end);
+  if (r == 8 && c == 1) return spmm_bsr<S, 8, 1, 2>(p, block_row_begin, block_row_end);
+  if (r == 16 && c == 1) return spmm_bsr<S, 16, 1, 1>(p, block_row_begin, block_row_end);
+  if (r % 4 == 0) return spmm_bsr<S, 4, 0, 4>(p, block_row_begin, block_row_end);
+  return spmm_bsr<S, 1, 0, 8>(p, block_row_begin, block_row_end);
+}
+
 }  // namespace sk
