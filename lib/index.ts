@@ -41,3 +41,4 @@ export type { MaskUpdateOptions, MaskUpdateResult } from './dst';
 export type { Param, SGDOptions, AdamOptions } from './optim';
 export { info, setThreads, setIsa } from './runtime';
 export type { Info, IsaName } from './runtime';
+export { DeviceCSRMatrix, DeviceMatrix, toDevice, spmmDevice } from './cuda';

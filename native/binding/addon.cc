@@ -8,6 +8,9 @@ void register_convert(Napi::Env env, Napi::Object exports);
 void register_prune(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
 void register_layers(Napi::Env env, Napi::Object exports);
+#if defined(SPARSEKIT_WITH_CUDA)
+void register_cuda(Napi::Env env, Napi::Object exports);
+#endif
 }  // namespace skb
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -18,6 +21,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   skb::register_prune(env, exports);
   skb::register_optim(env, exports);
   skb::register_layers(env, exports);
+#if defined(SPARSEKIT_WITH_CUDA)
+  skb::register_cuda(env, exports);
+#endif
   return exports;
 }
 

@@ -30,6 +30,14 @@ struct Info {
 // Probes the driver and devices (cheap; safe without a GPU or driver).
 Info info();
 
+// Device memory and copies (synchronous); every failure is kCuda with the CUDA error name and text.
+Status error_status(const char* what, int cuda_error);
+Status device_alloc(size_t bytes, void** out);
+Status device_free(void* p);
+Status copy_to_device(void* dst, const void* src, size_t bytes);
+Status copy_to_host(void* dst, const void* src, size_t bytes);
+Status synchronize();
+
 // C = alpha * A B + beta * C on the current device, all pointers device pointers (A's structure, B, C row-major with
 // leading dimensions ldb, ldc), on `stream` (a cudaStream_t, 0 for the default stream). A row is handled by one
 // warp, its lanes across columns of B, so uneven rows cost what they hold; column indices are bounds-checked on the

@@ -72,8 +72,7 @@ __global__ void spmv_kernel(SpmvParams p, unsigned long long* bad) {
 
 Status launched(const char* what) {
   const cudaError_t err = cudaGetLastError();
-  if (err == cudaSuccess) return Status::ok();
-  return Status::error(Code::kCuda, std::string(what) + ": " + cudaGetErrorName(err) + ": " + cudaGetErrorString(err));
+  return err == cudaSuccess ? Status::ok() : error_status(what, err);
 }
 
 }  // namespace
