@@ -1,5 +1,5 @@
 // Vector traits for the SIMD kernel bodies that are shared between ISAs (one template, instantiated by each
-// *-avx2.cc / *-avx512.cc file, which is compiled with only its own ISA flags, so each instantiation uses only the
+// *-avx2.cc / *-avx512.cc / *-neon.cc file, which is compiled with only its own ISA flags, so each instantiation uses only the
 // instructions of its file). Only the traits the including file's flags allow are defined.
 #pragma once
 #if defined(__AVX2__) || defined(__AVX512F__)
