@@ -44,6 +44,8 @@ Status synchronize();
 // device and anomalies counted into *anomalies (a device int64), as the CPU kernels do. Returns kCuda on a launch
 // error. Synchronous only if the caller synchronises the stream.
 Status spmm_csr_f32(const SpmmParams& device_params, void* stream, long long* anomalies);
+// spmm_csr_f32 on the default stream, waited for: out-of-range structure entries become kFormat.
+Status spmm_csr_f32_sync(const SpmmParams& device_params);
 // y = alpha * A x + beta * y, one warp per row.
 Status spmv_csr_f32(const SpmvParams& device_params, void* stream, long long* anomalies);
 

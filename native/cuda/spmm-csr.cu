@@ -5,6 +5,8 @@
 // and counted.
 #include <cuda_runtime.h>
 
+#include <string>
+
 #include "cuda.h"
 
 namespace sk {
@@ -89,6 +91,24 @@ Status spmv_csr_f32(const SpmvParams& p, void* stream, long long* anomalies) {
   const unsigned blocks = static_cast<unsigned>((p.a.rows + kWarpsPerBlock - 1) / kWarpsPerBlock);
   spmv_kernel<<<blocks, kWarpsPerBlock * kWarp, 0, static_cast<cudaStream_t>(stream)>>>(p, reinterpret_cast<unsigned long long*>(anomalies));
   return launched("spmv (CUDA)");
+}
+
+Status spmm_csr_f32_sync(const SpmmParams& p) {
+  void* bad = nullptr;
+  Status s = device_alloc(sizeof(long long), &bad);
+  if (!s.is_ok()) return s;
+  long long count = 0;
+  s = copy_to_device(bad, &count, sizeof count);
+  if (s.is_ok()) s = spmm_csr_f32(p, nullptr, static_cast<long long*>(bad));
+  if (s.is_ok()) s = synchronize();
+  if (s.is_ok()) s = copy_to_host(&count, bad, sizeof count);
+  const Status freed = device_free(bad);
+  if (!s.is_ok()) return s;
+  if (!freed.is_ok()) return freed;
+  if (count) {
+    return Status::error(Code::kFormat, "spmm (CUDA): A is not a valid CSR matrix (" + std::to_string(count) + " structure entries out of range)");
+  }
+  return Status::ok();
 }
 
 }  // namespace cuda
