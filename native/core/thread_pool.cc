@@ -84,17 +84,24 @@ class Pool {
     // The caller works on its own job until no task is left to start.
     work_on(*job);
     // The last tasks are usually nearly done: spin before sleeping, as waking this thread again costs more.
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-    for (int spins = 0; job->done.load(std::memory_order_acquire) != job->ntasks; ++spins) {
-      SK_PAUSE();
-      if ((spins & 255) == 0 && std::chrono::steady_clock::now() > until) break;
-    }
+    spin_while([&] { return job->done.load(std::memory_order_acquire) != job->ntasks; });
     std::unique_lock<std::mutex> lock(job->mu);
     job->finished.wait(lock, [&] { return job->done.load() == job->ntasks; });
     if (job->error) std::rethrow_exception(job->error);
   }
 
  private:
+  // Spins (with a pause hint) while `busy` holds, for at most kSpinMicros; the caller then sleeps if still needed.
+  // Longer spins were measured and rejected: on SMT siblings a spinning thread slows the JS thread next to it.
+  template <typename Busy>
+  static void spin_while(Busy busy) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+    for (int spins = 0; busy(); ++spins) {
+      SK_PAUSE();
+      if ((spins & 255) == 0 && std::chrono::steady_clock::now() > until) return;
+    }
+  }
+
   static void work_on(Job& job) {
     for (;;) {
       int task = job.next.fetch_add(1);
@@ -118,11 +125,7 @@ class Pool {
       // Spin briefly before sleeping: kernels are often called back to back (a training step, a benchmark), and
       // waking a sleeping thread costs tens of microseconds, more than a small kernel takes.
       const uint64_t seen = pushed_.load(std::memory_order_acquire);
-      const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
-      for (int spins = 0; pushed_.load(std::memory_order_acquire) == seen; ++spins) {
-        SK_PAUSE();
-        if ((spins & 255) == 0 && std::chrono::steady_clock::now() > until) break;
-      }
+      spin_while([&] { return pushed_.load(std::memory_order_acquire) == seen; });
       std::shared_ptr<Job> job;
       {
         std::unique_lock<std::mutex> lock(mu_);
