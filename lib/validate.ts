@@ -145,6 +145,12 @@ export function disjoint(outName: string, out: ArrayBufferView, inName: string, 
   if (a0 < b1 && b0 < a1) fail('ERR_ARGUMENT', `${outName} must not share memory with ${inName}`);
 }
 
+/** A non-empty file path. */
+export function filePath(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) expected('ERR_ARGUMENT', 'a file path', name, value);
+  return value as string;
+}
+
 /** Rows of a compressed format: a dimension whose indptr (rows + 1 entries) int32 can still index. */
 export function indptrRows(name: string, rows: unknown): number {
   const r = dimension(name, rows);

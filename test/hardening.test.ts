@@ -62,19 +62,26 @@ void operator delete[](void* p, size_t) noexcept { free(p); }
 });
 
 describe('saveFile', () => {
-  test('writes through a temporary file and a rename: the old file stays whole until the new one is complete', () => {
+  test('writes through a temporary file and a rename; a failed save leaves no temporary file and the old file whole', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparsekit-save-'));
     const file = path.join(dir, 'model.safetensors');
     const A = CSRMatrix.random(30, 20, { density: 0.3, seed: 1 });
     saveFile(file, { A, step: 3 });
     const first = fs.readFileSync(file);
     expect(Buffer.compare(first, Buffer.from(save({ A, step: 3 })))).toBe(0);
-    // A save that fails part-way (here: a tensor save() refuses) leaves the previous file untouched and no temp.
+    // A save refused before writing (an unsupported tensor) leaves the previous file untouched.
     expectSparseError(() => saveFile(file, { A, bad: new Float64Array(3) as never }), 'ERR_DTYPE', /bad/);
     expect(Buffer.compare(fs.readFileSync(file), first)).toBe(0);
-    expect(fs.readdirSync(dir)).toEqual(['model.safetensors']);
-    // Writing into a directory that does not exist is ERR_IO naming the path; nothing is left behind.
+    // A save that fails after writing its temporary file (the rename onto a directory fails) removes the temporary
+    // file and reports ERR_IO naming the path; the directory is untouched.
+    const dirTarget = path.join(dir, 'taken');
+    fs.mkdirSync(dirTarget);
+    expectSparseError(() => saveFile(dirTarget, { A }), 'ERR_IO', /taken/);
+    expect(fs.readdirSync(dir).sort()).toEqual(['model.safetensors', 'taken']);
+    expect(fs.readdirSync(dirTarget)).toEqual([]);
+    // Writing into a directory that does not exist is ERR_IO too; nothing is left behind.
     expectSparseError(() => saveFile(path.join(dir, 'missing', 'x.safetensors'), { A }), 'ERR_IO', /missing/);
+    expectSparseError(() => saveFile('', { A }), 'ERR_ARGUMENT', /Expected a file path for file/);
     const back = loadFile(file);
     expectSameBits((back.A as CSRMatrix).values, A.values);
     expect(back.step).toBe(3);

@@ -299,9 +299,8 @@ export function loadMetadata(bytes: Uint8Array): Record<string, string> {
  * File-system errors become SparseError ERR_IO naming the path.
  */
 export function saveFile(file: string, tensors: Record<string, Savable>, metadata?: Record<string, string>): void {
-  if (typeof file !== 'string' || file.length === 0) v.fail('ERR_ARGUMENT', `Expected a file path for file but received ${v.describe(file)}`);
+  const target = path.resolve(v.filePath('file', file));
   const bytes = save(tensors, metadata);
-  const target = path.resolve(file);
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   let fd: number | undefined;
   try {
@@ -320,10 +319,9 @@ export function saveFile(file: string, tensors: Record<string, Savable>, metadat
 
 /** load() from a file; a missing or unreadable file is SparseError ERR_IO. */
 export function loadFile(file: string): Record<string, Savable> {
-  if (typeof file !== 'string' || file.length === 0) v.fail('ERR_ARGUMENT', `Expected a file path for file but received ${v.describe(file)}`);
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = fs.readFileSync(v.filePath('file', file));
   } catch (e) {
     return v.fail('ERR_IO', `Could not read ${file}: ${(e as Error).message}`);
   }

@@ -20,7 +20,7 @@ void row_sums_f32(const float* m, int32_t rows, int32_t cols, float* out) {
 }
 
 void relu_f32(const float* x, float* out, int64_t n) {
-  // x > 0 ? x : 0 keeps NaN as NaN only through the comparison's false branch; spell it out so it does.
+  // `x > 0 ? x : 0` would turn NaN into 0 (the comparison is false); NaN is kept, as in PyTorch.
   for (int64_t k = 0; k < n; ++k) out[k] = (x[k] > 0.0f || x[k] != x[k]) ? x[k] : 0.0f;
 }
 
