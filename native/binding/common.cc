@@ -20,6 +20,12 @@ void fail_from_exception(Napi::Env env) {
   fail(env, status.code, status.message);
 }
 
+View<float> dense_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t rows, int64_t cols) {
+  View<float> d = float32_arg(info, i, name);
+  expect_length(info.Env(), d.length, rows * cols, name);
+  return d;
+}
+
 void throw_if_error(Napi::Env env, const sk::Status& status) {
   if (!status.is_ok()) fail(env, status.code, status.message);
 }

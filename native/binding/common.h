@@ -41,6 +41,9 @@ float float_arg(const Napi::CallbackInfo& info, size_t i, const char* name);
 
 void expect_length(Napi::Env env, size_t got, int64_t want, const char* name);
 
+// A dense operand of `rows` x `cols` at argument i: a Float32Array of exactly rows * cols elements.
+View<float> dense_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t rows, int64_t cols);
+
 // Throws ERR_ARGUMENT when the output's bytes overlap an input's.
 template <typename A, typename B>
 void expect_disjoint(Napi::Env env, const View<A>& out, const char* out_name, const View<B>& in, const char* in_name) {

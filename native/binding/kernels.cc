@@ -82,13 +82,6 @@ Napi::Value queue(const Napi::CallbackInfo& info, const Params& params, const ch
   return promise;
 }
 
-// A dense operand of `rows` x `cols` at argument i; checks the length and returns the data.
-View<float> dense_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t rows, int64_t cols) {
-  View<float> d = float32_arg(info, i, name);
-  expect_length(info.Env(), d.length, rows * cols, name);
-  return d;
-}
-
 // sddmm(rows, cols, indptr, indices, values, x, k, y, out, alpha, beta): out has nnz entries.
 sk::SddmmParams sddmm_params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -11,18 +11,10 @@ void expect_same_or_disjoint(Napi::Env env, const View<T>& out, const char* out_
   if (out.data != in.data) expect_disjoint(env, out, out_name, in, in_name);
 }
 
-View<float> matrix_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int32_t* rows, int32_t* cols) {
-  View<float> m = float32_arg(info, i, name);
-  *rows = dim_arg(info, i + 1, "rows");
-  *cols = dim_arg(info, i + 2, "cols");
-  expect_length(info.Env(), m.length, static_cast<int64_t>(*rows) * *cols, name);
-  return m;
-}
-
 // addRowBias(y, rows, cols, bias): y[i, :] += bias[i], in place.
 Napi::Value AddRowBias(const Napi::CallbackInfo& info) {
-  int32_t rows, cols;
-  View<float> y = matrix_arg(info, 0, "y", &rows, &cols);
+  const int32_t rows = dim_arg(info, 1, "rows"), cols = dim_arg(info, 2, "cols");
+  View<float> y = dense_arg(info, 0, "y", rows, cols);
   View<float> b = float32_arg(info, 3, "bias");
   expect_length(info.Env(), b.length, rows, "bias");
   expect_disjoint(info.Env(), y, "y", b, "bias");
@@ -32,8 +24,8 @@ Napi::Value AddRowBias(const Napi::CallbackInfo& info) {
 
 // rowSums(m, rows, cols, out)
 Napi::Value RowSums(const Napi::CallbackInfo& info) {
-  int32_t rows, cols;
-  View<float> m = matrix_arg(info, 0, "m", &rows, &cols);
+  const int32_t rows = dim_arg(info, 1, "rows"), cols = dim_arg(info, 2, "cols");
+  View<float> m = dense_arg(info, 0, "m", rows, cols);
   View<float> out = float32_arg(info, 3, "out");
   expect_length(info.Env(), out.length, rows, "out");
   expect_disjoint(info.Env(), out, "out", m, "m");
