@@ -23,8 +23,8 @@
       'conditions': [
         ['target_arch=="x64"', {
           'sources': ['<@(sk_avx2_sources)'],
-          'cflags': ['-mavx2', '-mfma'],
-          'xcode_settings': {'OTHER_CFLAGS': ['-mavx2', '-mfma']},
+          'cflags': ['<@(sk_avx2_cflags)'],
+          'xcode_settings': {'OTHER_CFLAGS': ['<@(sk_avx2_cflags)']},
         }],
       ],
     },
@@ -34,8 +34,8 @@
       'conditions': [
         ['target_arch=="x64"', {
           'sources': ['<@(sk_avx512_sources)'],
-          'cflags': ['-mavx512f', '-mavx512vl', '-mavx512bw', '-mavx512dq', '-mavx2', '-mfma'],
-          'xcode_settings': {'OTHER_CFLAGS': ['-mavx512f', '-mavx512vl', '-mavx512bw', '-mavx512dq', '-mavx2', '-mfma']},
+          'cflags': ['<@(sk_avx512_cflags)'],
+          'xcode_settings': {'OTHER_CFLAGS': ['<@(sk_avx512_cflags)']},
         }],
       ],
     },

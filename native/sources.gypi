@@ -1,5 +1,5 @@
 # The one list of native sources, grouped by the compiler flags each group gets. binding.gyp includes this file;
-# CMakeLists.txt parses it (one quoted path per line), so keep that shape.
+# CMakeLists.txt and scripts/native-sources.sh parse it (one quoted path or flag per item), so keep that shape.
 {
   'variables': {
     # Built with no ISA flags: runtime detection and everything that runs before it.
@@ -37,7 +37,10 @@
       'native/kernels/f32-adam/f32-adam-scalar.cc',
       'native/kernels/f32-gemm/f32-gemm-scalar.cc',
     ],
-    # x86-64 only; only these files get -mavx2 -mfma.
+    # The ISA flags of the x86-64 groups (binding.gyp, CMakeLists.txt and scripts/native-sources.sh read them here).
+    'sk_avx2_cflags': ['-mavx2', '-mfma'],
+    'sk_avx512_cflags': ['-mavx512f', '-mavx512vl', '-mavx512bw', '-mavx512dq', '-mavx2', '-mfma'],
+    # x86-64 only; only these files get sk_avx2_cflags.
     'sk_avx2_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-avx2.cc',
       'native/kernels/f32-spmm-csr/f32-spmm-csr-avx2.cc',
@@ -50,7 +53,7 @@
       'native/kernels/f32-adam/f32-adam-avx2.cc',
       'native/kernels/f32-gemm/f32-gemm-avx2.cc',
     ],
-    # x86-64 only; only these files get the AVX-512 flags.
+    # x86-64 only; only these files get sk_avx512_cflags.
     'sk_avx512_sources': [
       'native/kernels/f32-spmv-csr/f32-spmv-csr-avx512.cc',
       'native/kernels/f32-spmm-csr/f32-spmm-csr-avx512.cc',

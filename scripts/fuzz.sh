@@ -11,7 +11,7 @@ runs="${1:-1000000}"
 out=build-fuzz
 mkdir -p "$out"
 cxx="$(command -v clang++ || command -v clang++-14)"
-group() { sed -n "/'sk_$1_sources'/,/\]/p" native/sources.gypi | grep -o "'native/[^']*\.cc'" | tr -d "'"; }
+source scripts/native-sources.sh
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all)
 objs=()
 newest_header="$(find native -name '*.h' -newer "$out/.stamp" 2>/dev/null | head -1 || true)"
@@ -23,10 +23,10 @@ build() {  # source, extra flags...
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ]; then "$cxx" "${flags[@]}" -fsanitize=fuzzer-no-link "$@" -c "$src" -o "$obj"; fi
   objs+=("$obj")
 }
-for f in $(group core) $(group scalar); do build "$f"; done
+for f in $(sources core) $(sources scalar); do build "$f"; done
 if [ "$(uname -m)" = x86_64 ]; then
-  for f in $(group avx2); do build "$f" -mavx2 -mfma; done
-  for f in $(group avx512); do build "$f" -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma; done
+  for f in $(sources avx2); do build "$f" $(cflags avx2); done
+  for f in $(sources avx512); do build "$f" $(cflags avx512); done
 fi
 status=0
 for target in fuzz-csr fuzz-formats; do

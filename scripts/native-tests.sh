@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 target="${1:-native}"
 out="build-tests/$target"
 mkdir -p "$out"
-group() { sed -n "/'sk_$1_sources'/,/\]/p" native/sources.gypi | grep -o "'native/[^']*\.cc'" | tr -d "'"; }
+source scripts/native-sources.sh
 cxx=(g++)
 run=()
 case "$target" in
@@ -29,12 +29,12 @@ compile() {  # source, extra flags...: compiled in the background, nproc at a ti
   "${cxx[@]}" -std=c++17 -O2 -g -Wall -Wextra -Wno-unused-parameter ${CXXFLAGS:-} "$@" -c "$src" -o "$obj" &
   objs+=("$obj")
 }
-for f in $(group core) $(group scalar) native/test/kernel-tests.cc; do compile "$f"; done
+for f in $(sources core) $(sources scalar) native/test/kernel-tests.cc; do compile "$f"; done
 if [ "$target" = native ] && [ "$(uname -m)" = x86_64 ]; then
-  for f in $(group avx2); do compile "$f" -mavx2 -mfma; done
-  for f in $(group avx512); do compile "$f" -mavx512f -mavx512vl -mavx512bw -mavx512dq -mavx2 -mfma; done
+  for f in $(sources avx2); do compile "$f" $(cflags avx2); done
+  for f in $(sources avx512); do compile "$f" $(cflags avx512); done
 elif [ "$target" = arm64 ] || [ "$(uname -m)" = aarch64 ]; then
-  for f in $(group neon); do compile "$f"; done
+  for f in $(sources neon); do compile "$f"; done
 fi
 for pid in $(jobs -rp); do wait "$pid"; done
 "${cxx[@]}" ${CXXFLAGS:-} "${objs[@]}" -o "$out/kernel-tests" -lpthread
