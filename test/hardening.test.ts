@@ -1,14 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { addon } from '../lib/binding';
 import { CSRMatrix, denseMatrix, info, loadFile, save, saveFile } from '../lib/index';
-import { expectSameBits, expectSparseError, sanitized } from './helpers';
+import { expectSameBits, expectSparseError, sanitized, tool } from './helpers';
 
 const root = path.resolve(__dirname, '..');
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 describe('limits', () => {
   test('sizes int32 indexing cannot address are refused with ERR_RANGE before anything is allocated', () => {
@@ -22,7 +21,7 @@ describe('limits', () => {
 });
 
 describe('allocation failure', () => {
-  test.runIf(process.platform === 'linux' && !sanitized && has('g++'))(
+  test.runIf(process.platform === 'linux' && !sanitized && tool('g++'))(
     'a native temporary that cannot be allocated is a SparseError (ERR_NATIVE), and the process goes on',
     () => {
       // A preloaded operator new that fails every request above 256 KiB: the selection's histogram (512 KiB) cannot

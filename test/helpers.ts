@@ -1,4 +1,5 @@
 // Independent references and generators for the tests. Nothing here calls the native addon.
+import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { CSRMatrix, DenseMatrix, Rng, SparseError, SparseErrorCode } from '../lib/index';
 
@@ -100,3 +101,13 @@ export function expectSameBits(got: Float32Array, want: Float32Array, what = 'ar
  * process cannot take; tests that need one run in the normal suite.
  */
 export const sanitized = /asan/.test(process.env.LD_PRELOAD ?? '');
+
+/**
+ * Whether an external tool a test needs is on PATH. CI installs every such tool, so there a missing one is an
+ * error rather than a skipped test; elsewhere the test is skipped.
+ */
+export function tool(cmd: string): boolean {
+  const found = spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  if (!found && process.env.CI) throw new Error(`${cmd} is required in CI`);
+  return found;
+}

@@ -2,24 +2,18 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { info } from '../lib/index';
-import { sanitized } from './helpers';
+import { sanitized, tool } from './helpers';
 
 const root = path.resolve(__dirname, '..');
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-// CI installs every tool these tests use; elsewhere a missing tool skips its test.
-const need = (cmd: string) => {
-  if (!has(cmd) && process.env.CI) throw new Error(`${cmd} is required in CI`);
-  return has(cmd);
-};
 
 describe('the binary a consumer loads', () => {
-  test.runIf(process.platform === 'linux' && need('nm'))('exports only the N-API entry points', () => {
+  test.runIf(process.platform === 'linux' && tool('nm'))('exports only the N-API entry points', () => {
     const out = execFileSync('nm', ['-D', '--defined-only', info().addon], { encoding: 'utf8' });
     const names = out.trim().split('\n').map((l) => l.trim().split(/\s+/).pop()).sort();
     expect(names).toEqual(['napi_register_module_v1', 'node_api_module_get_api_version_v1']);
   });
 
-  test.runIf(process.platform === 'linux' && process.arch === 'x64' && !sanitized && need('qemu-x86_64'))(
+  test.runIf(process.platform === 'linux' && process.arch === 'x64' && !sanitized && tool('qemu-x86_64'))(
     'runs on an x86-64 CPU without AVX (qemu -cpu Nehalem) through the scalar kernels, with correct results',
     () => {
       const script = `
