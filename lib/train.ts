@@ -9,7 +9,7 @@
  */
 import { addon } from './binding';
 import { CSRMatrix } from './csr';
-import { alignedFloat32Array, DenseMatrix } from './dense';
+import { alignedFloat32Array, DenseMatrix, denseMatrix } from './dense';
 import { Mask } from './mask';
 import { gemm, sddmm, spmm, spmmT, TransposePlan, transposePlan } from './ops';
 import { Param } from './optim';
@@ -17,14 +17,9 @@ import { keptCount, randomPrune } from './prune';
 import { Rng } from './random';
 import * as v from './validate';
 
-/** A fresh, 64-byte aligned rows x cols batch. */
-function newDense(rows: number, cols: number): DenseMatrix {
-  return { data: alignedFloat32Array(rows * cols), rows, cols };
-}
-
 /** The `out` a layer writes into: the given one after its checks, or a fresh one. */
 function outArg(out: DenseMatrix | undefined, rows: number, cols: number, input: DenseMatrix, inputName: string): DenseMatrix {
-  if (out === undefined) return newDense(rows, cols);
+  if (out === undefined) return denseMatrix(rows, cols);
   v.dense('options.out', out, rows, cols);
   v.disjoint('options.out', out.data, inputName, input.data);
   return out;
@@ -339,7 +334,7 @@ export class Sequential {
   private static buffer(list: (DenseMatrix | undefined)[], i: number, rows: number, cols: number): DenseMatrix {
     const b = list[i];
     if (b && b.rows === rows && b.cols === cols) return b;
-    return (list[i] = newDense(rows, cols));
+    return (list[i] = denseMatrix(rows, cols));
   }
 
   forward(x: DenseMatrix): DenseMatrix {
