@@ -14,12 +14,28 @@ int32_t positive_arg(const Napi::CallbackInfo& info, size_t i, const char* name,
   return v;
 }
 
+// The outputs of a *ToCsrFill at arguments first..first+2: indptr (rows + 1) and equally long indices and values,
+// whose length is the capacity the fill may write.
+struct CsrOut {
+  View<int32_t> indptr, indices;
+  View<float> values;
+  int64_t capacity() const { return static_cast<int64_t>(indices.length); }
+};
+
+CsrOut csr_out_args(const Napi::CallbackInfo& info, size_t first, int32_t rows, const char* prefix) {
+  const std::string p(prefix);
+  CsrOut o{int32_arg(info, first, (p + "indptr").c_str()), int32_arg(info, first + 1, (p + "indices").c_str()),
+           float32_arg(info, first + 2, (p + "values").c_str())};
+  expect_length(info.Env(), o.indptr.length, static_cast<int64_t>(rows) + 1, (p + "indptr").c_str());
+  expect_length(info.Env(), o.values.length, o.capacity(), (p + "values").c_str());
+  return o;
+}
+
 // denseToCsrCount(data, rows, cols, threshold, indptr)
 Napi::Value DenseToCsrCount(const Napi::CallbackInfo& info) {
-  View<float> d = float32_arg(info, 0, "m.data");
   const int32_t rows = dim_arg(info, 1, "m.rows"), cols = dim_arg(info, 2, "m.cols");
+  View<float> d = dense_arg(info, 0, "m.data", rows, cols);
   View<int32_t> ip = int32_arg(info, 4, "indptr");
-  expect_length(info.Env(), d.length, static_cast<int64_t>(rows) * cols, "m.data");
   expect_length(info.Env(), ip.length, static_cast<int64_t>(rows) + 1, "indptr");
   sk::dense_to_csr_count(d.data, rows, cols, float_arg(info, 3, "threshold"), ip.data);
   return info.Env().Undefined();
@@ -27,15 +43,11 @@ Napi::Value DenseToCsrCount(const Napi::CallbackInfo& info) {
 
 // denseToCsrFill(data, rows, cols, threshold, indptr, indices, values)
 Napi::Value DenseToCsrFill(const Napi::CallbackInfo& info) {
-  View<float> d = float32_arg(info, 0, "m.data");
   const int32_t rows = dim_arg(info, 1, "m.rows"), cols = dim_arg(info, 2, "m.cols");
-  View<int32_t> ip = int32_arg(info, 4, "indptr"), ix = int32_arg(info, 5, "indices");
-  View<float> vs = float32_arg(info, 6, "values");
-  expect_length(info.Env(), d.length, static_cast<int64_t>(rows) * cols, "m.data");
-  expect_length(info.Env(), ip.length, static_cast<int64_t>(rows) + 1, "indptr");
-  expect_length(info.Env(), vs.length, static_cast<int64_t>(ix.length), "values");
-  throw_if_error(info.Env(), sk::dense_to_csr_fill(d.data, rows, cols, float_arg(info, 3, "threshold"), ip.data, ix.data, vs.data,
-                                                   static_cast<int64_t>(ix.length)));
+  View<float> d = dense_arg(info, 0, "m.data", rows, cols);
+  const CsrOut o = csr_out_args(info, 4, rows, "");
+  throw_if_error(info.Env(), sk::dense_to_csr_fill(d.data, rows, cols, float_arg(info, 3, "threshold"), o.indptr.data, o.indices.data,
+                                                   o.values.data, o.capacity()));
   return info.Env().Undefined();
 }
 
@@ -136,14 +148,10 @@ Napi::Value BsrToCsrCount(const Napi::CallbackInfo& info) {
 
 // bsrToCsrFill(rows, cols, r, c, indptr, indices, values, outIndptr, outIndices, outValues)
 Napi::Value BsrToCsrFill(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   sk::BsrView b = bsr_args(info);
-  View<int32_t> op = int32_arg(info, 7, "out.indptr"), oi = int32_arg(info, 8, "out.indices");
-  View<float> ov = float32_arg(info, 9, "out.values");
-  expect_length(env, op.length, static_cast<int64_t>(b.rows) + 1, "out.indptr");
-  expect_length(env, ov.length, static_cast<int64_t>(oi.length), "out.values");
-  throw_if_error(env, sk::bsr_to_csr_fill(b, op.data, oi.data, ov.data, static_cast<int64_t>(oi.length)));
-  return env.Undefined();
+  const CsrOut o = csr_out_args(info, 7, b.rows, "out.");
+  throw_if_error(info.Env(), sk::bsr_to_csr_fill(b, o.indptr.data, o.indices.data, o.values.data, o.capacity()));
+  return info.Env().Undefined();
 }
 
 // csrToNm(rows, cols, indptr, indices, values, n, m, outValues, outPositions)
@@ -188,14 +196,10 @@ Napi::Value NmToCsrCount(const Napi::CallbackInfo& info) {
 
 // nmToCsrFill(rows, cols, n, m, values, positions, outIndptr, outIndices, outValues)
 Napi::Value NmToCsrFill(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   sk::NmView a = nm_args(info);
-  View<int32_t> op = int32_arg(info, 6, "out.indptr"), oi = int32_arg(info, 7, "out.indices");
-  View<float> ov = float32_arg(info, 8, "out.values");
-  expect_length(env, op.length, static_cast<int64_t>(a.rows) + 1, "out.indptr");
-  expect_length(env, ov.length, static_cast<int64_t>(oi.length), "out.values");
-  throw_if_error(env, sk::nm_to_csr_fill(a, op.data, oi.data, ov.data, static_cast<int64_t>(oi.length)));
-  return env.Undefined();
+  const CsrOut o = csr_out_args(info, 6, a.rows, "out.");
+  throw_if_error(info.Env(), sk::nm_to_csr_fill(a, o.indptr.data, o.indices.data, o.values.data, o.capacity()));
+  return info.Env().Undefined();
 }
 
 }  // namespace
