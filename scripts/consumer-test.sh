@@ -23,7 +23,7 @@ for must in package/dist/index.js package/dist/index.mjs package/dist/index.d.ts
             "package/prebuilds/$arch/" package/README.md package/LICENSE; do
   grep -q "^$must" <<<"$listing" || { echo "consumer-test: $must missing from the tarball" >&2; exit 1; }
 done
-if grep -E '^package/(test|bench|lib|demo|scripts|native/test)/|\.(js|ts)\.map$|^package/build' <<<"$listing"; then
+if grep -E '^package/(test|bench|lib|demo|scripts|native/test|native/fuzz)/|\.(js|ts)\.map$|^package/build' <<<"$listing"; then
   echo "consumer-test: the tarball holds files a consumer does not need (above)" >&2; exit 1
 fi
 echo "tarball: $(wc -l <<<"$listing") files, $(du -k "$tarball" | cut -f1) KiB"
