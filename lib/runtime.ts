@@ -30,8 +30,13 @@ export interface CudaInfo {
   runtimeVersion: number;
   /** 0 without a driver. */
   driverVersion: number;
-  /** Built with cuSPARSE (the baseline). */
-  cusparse: boolean;
+  /**
+   * The cuSPARSE library loaded at run time for the `kernel: 'cusparse'` fallback (a file name such as
+   * "libcusparse.so.12"), or null: none found, or no usable GPU (it is only looked for when a GPU is available).
+   */
+  cusparse: string | null;
+  /** Likewise cuBLAS (used by the benchmark's dense baseline). */
+  cublas: string | null;
   devices: { index: number; name: string; computeCapability: string; multiprocessors: number; totalBytes: number; freeBytes: number }[];
 }
 

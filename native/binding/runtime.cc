@@ -47,7 +47,8 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   if (!ci.available) cuda.Set("reason", ci.reason);
   cuda.Set("runtimeVersion", ci.runtime_version);
   cuda.Set("driverVersion", ci.driver_version);
-  cuda.Set("cusparse", ci.cusparse);
+  cuda.Set("cusparse", ci.cusparse.empty() ? env.Null() : Napi::String::New(env, ci.cusparse));
+  cuda.Set("cublas", ci.cublas.empty() ? env.Null() : Napi::String::New(env, ci.cublas));
   Napi::Array devices = Napi::Array::New(env);
   for (size_t d = 0; d < ci.devices.size(); ++d) {
     const auto& dev = ci.devices[d];

@@ -1,12 +1,19 @@
 // The optional CUDA backend (npm run build:cuda; CMake option SPARSEKIT_CUDA). Nothing here is compiled into the
 // default build. Every CUDA error becomes a Status with code kCuda and the CUDA error text; nothing aborts.
+//
+// Streams: every host thread that calls in here gets its own non-blocking stream (made on first use, kept for the
+// thread's life), and every call below waits for its own work before returning. So the JS thread's synchronous calls
+// and the async calls that run on libuv's worker threads overlap on the GPU instead of queueing behind one another,
+// and a call that has returned has finished (there is no hidden ordering to get wrong between streams).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "../core/status.h"
 #include "../kernels/params.h"
+#include "kernels.cuh"
 
 namespace sk {
 namespace cuda {
@@ -23,31 +30,49 @@ struct Info {
   bool available;      // at least one usable device
   std::string reason;  // why not, when !available (the CUDA error text)
   int runtime_version, driver_version;
-  bool cusparse;       // linked with cuSPARSE (the baseline)
+  std::string cusparse;  // the cuSPARSE library loaded at run time for the fallback ("" if none; see vendor.cc)
+  std::string cublas;    // likewise cuBLAS (benchmarks only)
   std::vector<Device> devices;
 };
 
 // Probes the driver and devices (cheap; safe without a GPU or driver).
 Info info();
 
-// Device memory and copies (synchronous); every failure is kCuda with the CUDA error name and text.
+// Device memory and copies, on the calling thread's stream and waited for.
 Status error_status(const char* what, int cuda_error);
 Status device_alloc(size_t bytes, void** out);
 Status device_free(void* p);
 Status copy_to_device(void* dst, const void* src, size_t bytes);
 Status copy_to_host(void* dst, const void* src, size_t bytes);
-Status synchronize();
 
-// C = alpha * A B + beta * C on the current device, all pointers device pointers (A's structure, B, C row-major with
-// leading dimensions ldb, ldc), on `stream` (a cudaStream_t, 0 for the default stream). A row is handled by one
-// warp, its lanes across columns of B, so uneven rows cost what they hold; column indices are bounds-checked on the
-// device and anomalies counted into *anomalies (a device int64), as the CPU kernels do. Returns kCuda on a launch
-// error. Synchronous only if the caller synchronises the stream.
-Status spmm_csr_f32(const SpmmParams& device_params, void* stream, long long* anomalies);
-// spmm_csr_f32 on the default stream, waited for: out-of-range structure entries become kFormat.
-Status spmm_csr_f32_sync(const SpmmParams& device_params);
-// y = alpha * A x + beta * y, one warp per row.
-Status spmv_csr_f32(const SpmvParams& device_params, void* stream, long long* anomalies);
+// What a launcher enqueues onto: the calling thread's stream and a zeroed device anomaly counter.
+struct Launch {
+  void* stream;  // cudaStream_t
+  unsigned long long* anomalies;
+};
+
+// Zeroes the counter, runs `enqueue`, waits for the stream, and turns a non-zero anomaly count into kFormat
+// "<what>: A is not a valid CSR matrix (N structure entries out of range)".
+Status run(const char* what, const std::function<Status(const Launch&)>& enqueue);
+
+// Launchers (enqueue only; all pointers are device pointers). The kernels are in kernels.cuh.
+Status spmm_csr_f32(const SpmmDevice& d, const Launch& l);     // C = alpha A B + beta C, or Aᵀ B via d.perm
+Status spmv_csr_f32(const SpmvParams& p, const Launch& l);     // y = alpha A x + beta y
+Status sddmm_csr_f32(const SddmmParams& p, const Launch& l);   // out = alpha (X Yᵀ at A's pattern) + beta out
+Status check_csr(const CsrF32& a, const Launch& l);               // counts anomalies only
+Status row_sums_f32(const float* m, int32_t rows, int32_t cols, float* out, const Launch& l);
+Status add_row_bias_f32(float* y, int32_t rows, int32_t cols, const float* bias, const Launch& l);
+Status sgd_f32(const SgdParams& p, int64_t n, const Launch& l);
+Status adam_f32(const AdamParams& p, int64_t n, const Launch& l);
+
+// cuSPARSE's SpMM (CSR, row-major B and C) through the library found at run time (vendor.cc): the fallback and
+// the baseline. kUnsupported when no cuSPARSE library can be loaded.
+Status spmm_cusparse_f32(const SpmmParams& p, const Launch& l);
+// cuBLAS SGEMM on row-major operands, C = alpha A B + beta C (A m x k, B k x n): the dense baseline of the benchmark.
+// The file names of the libraries loaded (loading them on first call), or "" where none could be.
+std::string cusparse_library();
+std::string cublas_library();
+Status sgemm_cublas_f32(int32_t m, int32_t n, int32_t k, float alpha, const float* a, const float* b, float beta, float* c, const Launch& l);
 
 }  // namespace cuda
 }  // namespace sk

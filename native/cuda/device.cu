@@ -1,3 +1,4 @@
+// Device memory, copies, the per-thread streams and the checked run of a launch (see cuda.h).
 #include <cuda_runtime.h>
 
 #include "cuda.h"
@@ -11,11 +12,45 @@ Status error_status(const char* what, int err) {
   return Status::error(Code::kCuda, std::string(what) + ": " + cudaGetErrorName(e) + ": " + cudaGetErrorString(e));
 }
 
-#define SK_CUDA_TRY(what, call)                       \
-  do {                                                \
-    const cudaError_t e_ = (call);                    \
+#define SK_CUDA_TRY(what, call)                           \
+  do {                                                    \
+    const cudaError_t e_ = (call);                        \
     if (e_ != cudaSuccess) return error_status(what, e_); \
   } while (0)
+
+namespace {
+
+// The calling thread's stream and anomaly counter, made on first use. They are never destroyed: a thread_local
+// destructor would run after the CUDA runtime has shut down at process exit.
+struct ThreadState {
+  cudaStream_t stream = nullptr;
+  unsigned long long* anomalies = nullptr;
+};
+
+Status thread_state(ThreadState** out) {
+  thread_local ThreadState state;
+  if (!state.stream) {
+    cudaStream_t s = nullptr;
+    SK_CUDA_TRY("cudaStreamCreateWithFlags", cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    void* counter = nullptr;
+    const cudaError_t e = cudaMalloc(&counter, sizeof(unsigned long long));
+    if (e != cudaSuccess) {
+      cudaStreamDestroy(s);
+      return error_status("cudaMalloc (anomaly counter)", e);
+    }
+    state.stream = s;
+    state.anomalies = static_cast<unsigned long long*>(counter);
+  }
+  *out = &state;
+  return Status::ok();
+}
+
+Status wait(cudaStream_t s) {
+  SK_CUDA_TRY("cudaStreamSynchronize", cudaStreamSynchronize(s));
+  return Status::ok();
+}
+
+}  // namespace
 
 Status device_alloc(size_t bytes, void** out) {
   *out = nullptr;
@@ -29,17 +64,39 @@ Status device_free(void* p) {
 }
 
 Status copy_to_device(void* dst, const void* src, size_t bytes) {
-  if (bytes) SK_CUDA_TRY("cudaMemcpy (host to device)", cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
-  return Status::ok();
+  if (!bytes) return Status::ok();
+  ThreadState* t;
+  Status s = thread_state(&t);
+  if (!s.is_ok()) return s;
+  SK_CUDA_TRY("cudaMemcpyAsync (host to device)", cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, t->stream));
+  return wait(t->stream);
 }
 
 Status copy_to_host(void* dst, const void* src, size_t bytes) {
-  if (bytes) SK_CUDA_TRY("cudaMemcpy (device to host)", cudaMemcpy(dst, src, bytes, cudaMemcpyDeviceToHost));
-  return Status::ok();
+  if (!bytes) return Status::ok();
+  ThreadState* t;
+  Status s = thread_state(&t);
+  if (!s.is_ok()) return s;
+  SK_CUDA_TRY("cudaMemcpyAsync (device to host)", cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, t->stream));
+  return wait(t->stream);
 }
 
-Status synchronize() {
-  SK_CUDA_TRY("cudaDeviceSynchronize", cudaDeviceSynchronize());
+Status run(const char* what, const std::function<Status(const Launch&)>& enqueue) {
+  ThreadState* t;
+  Status s = thread_state(&t);
+  if (!s.is_ok()) return s;
+  SK_CUDA_TRY("cudaMemsetAsync (anomaly counter)", cudaMemsetAsync(t->anomalies, 0, sizeof(unsigned long long), t->stream));
+  s = enqueue(Launch{t->stream, t->anomalies});
+  unsigned long long count = 0;
+  // Wait even when the enqueue failed part-way, so nothing of this call is still running when it returns.
+  const cudaError_t copied = cudaMemcpyAsync(&count, t->anomalies, sizeof count, cudaMemcpyDeviceToHost, t->stream);
+  const Status waited = wait(t->stream);
+  if (!s.is_ok()) return s;
+  if (copied != cudaSuccess) return error_status("cudaMemcpyAsync (anomaly counter)", copied);
+  if (!waited.is_ok()) return waited;
+  if (count) {
+    return Status::error(Code::kFormat, std::string(what) + ": A is not a valid CSR matrix (" + std::to_string(count) + " structure entries out of range)");
+  }
   return Status::ok();
 }
 

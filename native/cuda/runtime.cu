@@ -6,10 +6,7 @@ namespace sk {
 namespace cuda {
 
 Info info() {
-  Info r{false, "", 0, 0, false, {}};
-#if defined(SPARSEKIT_WITH_CUSPARSE)
-  r.cusparse = true;
-#endif
+  Info r{false, "", 0, 0, "", "", {}};
   cudaRuntimeGetVersion(&r.runtime_version);
   if (cudaDriverGetVersion(&r.driver_version) != cudaSuccess) r.driver_version = 0;
   int count = 0;
@@ -29,6 +26,11 @@ Info info() {
   }
   r.available = !r.devices.empty();
   if (!r.available) r.reason = "no CUDA device could be queried";
+  // The libraries are looked for only where they could run (loading cuSPARSE takes a moment, once).
+  if (r.available) {
+    r.cusparse = cusparse_library();
+    r.cublas = cublas_library();
+  }
   return r;
 }
 

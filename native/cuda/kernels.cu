@@ -1,0 +1,125 @@
+// Launches of the kernel bodies in kernels.cuh: grid shapes and the atomic anomaly counts. Nothing else lives here,
+// so what the CPU emulation in native/test/cuda-tests.cu checks is what the GPU runs.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+
+#include "cuda.h"
+
+namespace sk {
+namespace cuda {
+namespace {
+
+__device__ inline void count(unsigned long long* counter, int64_t n) {
+  if (n) atomicAdd(counter, static_cast<unsigned long long>(n));
+}
+
+__device__ inline int64_t warp_row() { return static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp; }
+
+__global__ void spmm_kernel(SpmmDevice d, SpmmGrid g, unsigned long long* bad) {
+  for (int64_t by = blockIdx.y; by < g.blocks_y; by += gridDim.y) count(bad, spmm_thread(d, g, blockIdx.x, by, threadIdx.x));
+}
+
+// The warp-per-row kernels return before any shuffle when their row is past the end: the test is warp-uniform.
+__global__ void spmv_kernel(SpmvParams p, unsigned long long* bad) {
+  const int64_t i = warp_row();
+  if (i < p.a.rows) count(bad, spmv_row(p, static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)}));
+}
+
+__global__ void sddmm_kernel(SddmmParams p, unsigned long long* bad) {
+  const int64_t i = warp_row();
+  if (i < p.a.rows) count(bad, sddmm_row(p, static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)}));
+}
+
+__global__ void check_kernel(CsrF32 a, unsigned long long* bad) {
+  const int64_t i = warp_row();
+  if (i < a.rows) count(bad, check_row(a, static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)}));
+}
+
+__global__ void row_sums_kernel(const float* m, int32_t rows, int32_t cols, float* out) {
+  const int64_t i = warp_row();
+  if (i < rows) row_sum(m, cols, out, static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)});
+}
+
+// Element-wise kernels: a grid-stride loop over n elements.
+#define SK_FOR_EACH_ELEMENT(n, idx) \
+  for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < (n); idx += static_cast<int64_t>(gridDim.x) * blockDim.x)
+
+__global__ void bias_kernel(float* y, int64_t n, int32_t cols, const float* bias) {
+  SK_FOR_EACH_ELEMENT(n, idx) add_row_bias(y, cols, bias, idx);
+}
+
+__global__ void sgd_kernel(SgdParams p, int64_t n) {
+  SK_FOR_EACH_ELEMENT(n, idx) sgd_element(p, idx);
+}
+
+__global__ void adam_kernel(AdamParams p, int64_t n) {
+  SK_FOR_EACH_ELEMENT(n, idx) adam_element(p, idx);
+}
+
+Status launched(const char* what) {
+  const cudaError_t err = cudaGetLastError();
+  return err == cudaSuccess ? Status::ok() : error_status(what, err);
+}
+
+unsigned warp_blocks(int64_t rows) { return static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock); }
+
+unsigned element_blocks(int64_t n) { return static_cast<unsigned>(std::min<int64_t>((n + kBlockThreads - 1) / kBlockThreads, 1 << 20)); }
+
+cudaStream_t stream_of(const Launch& l) { return static_cast<cudaStream_t>(l.stream); }
+
+}  // namespace
+
+Status spmm_csr_f32(const SpmmDevice& d, const Launch& l) {
+  if (d.p.a.rows == 0 || d.p.n == 0) return Status::ok();
+  const SpmmGrid g = spmm_grid(d.p.a.rows, d.p.n);
+  const dim3 grid(static_cast<unsigned>(g.blocks_x), static_cast<unsigned>(std::min(g.blocks_y, kMaxGridY)));
+  spmm_kernel<<<grid, kBlockThreads, 0, stream_of(l)>>>(d, g, l.anomalies);
+  return launched("spmm (CUDA)");
+}
+
+Status spmv_csr_f32(const SpmvParams& p, const Launch& l) {
+  if (p.a.rows == 0) return Status::ok();
+  spmv_kernel<<<warp_blocks(p.a.rows), kBlockThreads, 0, stream_of(l)>>>(p, l.anomalies);
+  return launched("spmv (CUDA)");
+}
+
+Status sddmm_csr_f32(const SddmmParams& p, const Launch& l) {
+  if (p.a.rows == 0) return Status::ok();
+  sddmm_kernel<<<warp_blocks(p.a.rows), kBlockThreads, 0, stream_of(l)>>>(p, l.anomalies);
+  return launched("sddmm (CUDA)");
+}
+
+Status check_csr(const CsrF32& a, const Launch& l) {
+  if (a.rows == 0) return Status::ok();
+  check_kernel<<<warp_blocks(a.rows), kBlockThreads, 0, stream_of(l)>>>(a, l.anomalies);
+  return launched("CSR check (CUDA)");
+}
+
+Status row_sums_f32(const float* m, int32_t rows, int32_t cols, float* out, const Launch& l) {
+  if (rows == 0) return Status::ok();
+  row_sums_kernel<<<warp_blocks(rows), kBlockThreads, 0, stream_of(l)>>>(m, rows, cols, out);
+  return launched("row sums (CUDA)");
+}
+
+Status add_row_bias_f32(float* y, int32_t rows, int32_t cols, const float* bias, const Launch& l) {
+  const int64_t n = static_cast<int64_t>(rows) * cols;
+  if (n == 0) return Status::ok();
+  bias_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(y, n, cols, bias);
+  return launched("bias (CUDA)");
+}
+
+Status sgd_f32(const SgdParams& p, int64_t n, const Launch& l) {
+  if (n == 0) return Status::ok();
+  sgd_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(p, n);
+  return launched("sgd (CUDA)");
+}
+
+Status adam_f32(const AdamParams& p, int64_t n, const Launch& l) {
+  if (n == 0) return Status::ok();
+  adam_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(p, n);
+  return launched("adam (CUDA)");
+}
+
+}  // namespace cuda
+}  // namespace sk
