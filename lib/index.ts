@@ -41,4 +41,18 @@ export type { MaskUpdateOptions, MaskUpdateResult } from './dst';
 export type { Param, SGDOptions, AdamOptions } from './optim';
 export { info, setThreads, setIsa } from './runtime';
 export type { Info, IsaName } from './runtime';
-export { DeviceCSRMatrix, DeviceMatrix, toDevice, spmmDevice } from './cuda';
+export {
+  DeviceCSRMatrix,
+  DeviceMatrix,
+  DeviceSparseLinear,
+  toDevice,
+  spmmDevice,
+  spmmDeviceAsync,
+  spmmTDevice,
+  spmmTDeviceAsync,
+  spmvDevice,
+  spmvDeviceAsync,
+  sddmmDevice,
+  sddmmDeviceAsync,
+} from './cuda';
+export type { DeviceKernelOptions, DeviceParam, DeviceSpmmOptions, ToDeviceOptions } from './cuda';

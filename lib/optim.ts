@@ -2,8 +2,11 @@
  * Optimizers whose state is one Float32Array per parameter tensor, entry for entry: for a sparse layer the
  * parameter is its CSR values, so the state lives per stored weight. The updates run in native code (SIMD,
  * threaded). A parameter is any { value, grad } pair of equal-length Float32Arrays; state is keyed by that object.
+ * A DeviceParam ({ value, grad } DeviceMatrix objects, e.g. DeviceSparseLinear.params()) is updated on the GPU, its
+ * state kept in device memory; state(), resetState(), remapState() and setState() cover host parameters only.
  */
 import { addon } from './binding';
+import { checkDeviceParam, deviceAdamStep, DeviceMatrix, DeviceParam, deviceSgdStep } from './cuda';
 import * as v from './validate';
 
 export interface Param {
@@ -17,6 +20,15 @@ function checkParam(name: string, p: Param): void {
   if (p === null || typeof p !== 'object') v.fail('ERR_ARGUMENT', `Expected a { value, grad } parameter for ${name} but received ${v.describe(p)}`);
   v.float32Array(`${name}.value`, p.value);
   v.float32Array(`${name}.grad`, p.grad, p.value.length);
+}
+
+function isDevice(p: Param | DeviceParam): p is DeviceParam {
+  return p !== null && typeof p === 'object' && p.value instanceof DeviceMatrix;
+}
+
+function checkParams(params: (Param | DeviceParam)[]): void {
+  if (!Array.isArray(params)) v.fail('ERR_ARGUMENT', `Expected an array of parameters but received ${v.describe(params)}`);
+  params.forEach((p, i) => (isDevice(p) ? checkDeviceParam(`params[${i}]`, p) : checkParam(`params[${i}]`, p)));
 }
 
 function resetAt(state: Float32Array[], indices: Int32Array | number[], length: number): void {
@@ -40,6 +52,7 @@ export class SGD {
   readonly nesterov: boolean;
   readonly weightDecay: number;
   private readonly buffers = new WeakMap<Param, Float32Array>();
+  private readonly deviceBuffers = new WeakMap<DeviceParam, DeviceMatrix>();
 
   constructor(opts: SGDOptions) {
     const o = v.options<SGDOptions>('options', opts, ['lr', 'momentum', 'nesterov', 'weightDecay']);
@@ -52,9 +65,18 @@ export class SGD {
   }
 
   /** One update of every parameter from its current gradient. */
-  step(params: Param[]): void {
-    params.forEach((p, i) => checkParam(`params[${i}]`, p));
+  step(params: (Param | DeviceParam)[]): void {
+    checkParams(params);
     for (const p of params) {
+      if (isDevice(p)) {
+        let dbuf: DeviceMatrix | null = null;
+        if (this.momentum !== 0) {
+          dbuf = this.deviceBuffers.get(p) ?? DeviceMatrix.zeros(p.value.rows, p.value.cols);
+          this.deviceBuffers.set(p, dbuf);
+        }
+        deviceSgdStep(p, dbuf, this.lr, this.momentum, this.weightDecay, this.nesterov);
+        continue;
+      }
       let buf: Float32Array | null = null;
       if (this.momentum !== 0) {
         buf = this.buffers.get(p) ?? new Float32Array(p.value.length);
@@ -116,6 +138,7 @@ export class Adam {
   readonly weightDecay: number;
   readonly decoupled: boolean;
   private readonly states = new WeakMap<Param, { m: Float32Array; v: Float32Array; t: number }>();
+  private readonly deviceStates = new WeakMap<DeviceParam, { m: DeviceMatrix; v: DeviceMatrix; t: number }>();
 
   constructor(opts: AdamOptions) {
     const o = v.options<AdamOptions>('options', opts, ['lr', 'betas', 'eps', 'weightDecay', 'decoupled']);
@@ -129,14 +152,21 @@ export class Adam {
     this.decoupled = o.decoupled === undefined ? false : v.boolean('options.decoupled', o.decoupled);
   }
 
-  step(params: Param[]): void {
-    params.forEach((p, i) => checkParam(`params[${i}]`, p));
+  step(params: (Param | DeviceParam)[]): void {
+    checkParams(params);
+    const [b1, b2] = this.betas;
     for (const p of params) {
+      if (isDevice(p)) {
+        const d = this.deviceStates.get(p) ?? { m: DeviceMatrix.zeros(p.value.rows, p.value.cols), v: DeviceMatrix.zeros(p.value.rows, p.value.cols), t: 0 };
+        d.t += 1;
+        this.deviceStates.set(p, d);
+        deviceAdamStep(p, d.m, d.v, this.lr, b1, b2, this.eps, this.weightDecay, 1 / (1 - Math.pow(b1, d.t)), 1 / (1 - Math.pow(b2, d.t)), this.decoupled);
+        continue;
+      }
       const s = this.states.get(p) ?? { m: new Float32Array(p.value.length), v: new Float32Array(p.value.length), t: 0 };
       if (s.m.length !== p.value.length) v.fail('ERR_SHAPE', 'a parameter changed length since its state was made');
       s.t += 1;
       this.states.set(p, s);
-      const [b1, b2] = this.betas;
       addon.adamStep(p.value, p.grad, s.m, s.v, this.lr, b1, b2, this.eps, this.weightDecay, 1 / (1 - Math.pow(b1, s.t)), 1 / (1 - Math.pow(b2, s.t)), this.decoupled);
     }
   }

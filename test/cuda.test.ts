@@ -1,38 +1,142 @@
 import { describe, expect, test } from 'vitest';
-import { CSRMatrix, DeviceMatrix, info, spmmDevice, toDevice } from '../lib/index';
+import {
+  Adam,
+  CSRMatrix,
+  DeviceMatrix,
+  DeviceSparseLinear,
+  info,
+  sddmm,
+  sddmmDevice,
+  sddmmDeviceAsync,
+  SGD,
+  SparseLinear,
+  spmmDevice,
+  spmmDeviceAsync,
+  spmmT,
+  spmmTDevice,
+  spmmTDeviceAsync,
+  spmv,
+  spmvDevice,
+  spmvDeviceAsync,
+  toDevice,
+} from '../lib/index';
 import { expectClose, expectSparseError, randomVector, referenceSpmm } from './helpers';
 
 const cuda = info().cuda;
+const gpu = cuda !== null && cuda.available;
+
+/** |got - want| <= tol * (1 + |want|) for every entry. */
+function expectNear(got: Float32Array, want: Float32Array, tol: number, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < got.length; i++) {
+    if (!(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])))) expect.fail(`${what}: [${i}] = ${got[i]}, expected ${want[i]}`);
+  }
+}
 
 describe('the CUDA backend', () => {
   test.runIf(cuda === null)('a build without CUDA refuses device work with ERR_UNSUPPORTED, naming the build to use', () => {
     expectSparseError(() => toDevice(CSRMatrix.random(3, 3, { density: 0.5 })), 'ERR_UNSUPPORTED', /npm run build:cuda/);
     expectSparseError(() => DeviceMatrix.empty(2, 2), 'ERR_UNSUPPORTED', /without the CUDA backend/);
+    expectSparseError(() => DeviceMatrix.zeros(2, 2), 'ERR_UNSUPPORTED', /without the CUDA backend/);
   });
 
   test.runIf(cuda !== null && !cuda.available)('a CUDA build without a usable GPU loads, and device work is ERR_CUDA with the CUDA error text', () => {
+    expect(cuda?.cusparse).toBeNull();
+    expect(cuda?.devices).toEqual([]);
     expectSparseError(() => toDevice(CSRMatrix.random(3, 3, { density: 0.5 })), 'ERR_CUDA', /^cudaMalloc: cuda\w+: /);
     expectSparseError(() => toDevice({ data: new Float32Array(4), rows: 2, cols: 2 }), 'ERR_CUDA', /cudaMalloc/);
+    expectSparseError(() => DeviceSparseLinear.fromHost(new SparseLinear(4, 3, { density: 0.5 })), 'ERR_CUDA', /cudaMalloc/);
   });
 
-  // Runs only on a machine with an NVIDIA GPU and a CUDA build.
-  test.runIf(cuda !== null && cuda.available)('device SpMM matches the CPU over awkward shapes; round trips; corrupt indices; dispose', () => {
-    for (const [rows, cols, n, density] of [[1, 1, 1, 1], [7, 33, 31, 0.3], [37, 4, 33, 1], [300, 17, 257, 0.1], [13, 1, 64, 0]] as const) {
+  test('device functions validate their arguments before touching the device', () => {
+    expectSparseError(() => spmmDevice(null as never, null as never), 'ERR_ARGUMENT', /A/);
+    expectSparseError(() => sddmmDevice({} as never, null as never, null as never), 'ERR_ARGUMENT', /pattern/);
+    expectSparseError(() => DeviceSparseLinear.fromHost({} as never), 'ERR_ARGUMENT', /layer/);
+    expectSparseError(() => new SGD({ lr: 0.1 }).step([{ value: {} as never, grad: new Float32Array(1) }]), 'ERR_DTYPE', /params\[0\]\.value/);
+  });
+
+  // Everything below runs only on a machine with an NVIDIA GPU and a CUDA build.
+  test.runIf(gpu)('SpMM, transposed SpMM, SpMV and SDDMM match the CPU over awkward shapes, sync and async', async () => {
+    for (const [rows, cols, n, density] of [[1, 1, 1, 1], [7, 33, 31, 0.3], [37, 4, 33, 1], [300, 17, 257, 0.1], [13, 1, 64, 0], [64, 64, 128, 0.5]] as const) {
       const A = CSRMatrix.random(rows, cols, { density, seed: rows });
       const B = { data: randomVector(cols * n, n), rows: cols, cols: n };
       const C0 = randomVector(rows * n, 3);
       const dA = toDevice(A), dB = toDevice(B), dC = toDevice({ data: C0.slice(), rows, cols: n });
+      const what = `${rows}x${cols} n=${n}`;
       expect(Array.from(dA.toHost().indices)).toEqual(Array.from(A.indices));
       spmmDevice(dA, dB, { alpha: 0.5, beta: 2, out: dC });
-      expectClose(dC.toHost().data, referenceSpmm(A.toDense(), B, 0.5, 2, C0), `${rows}x${cols} n=${n}`);
-      expectClose(spmmDevice(dA, dB).toHost().data, referenceSpmm(A.toDense(), B, 1, 0), 'default out');
+      expectClose(dC.toHost().data, referenceSpmm(A.toDense(), B, 0.5, 2, C0), what);
+      expectClose((await spmmDeviceAsync(dA, dB)).toHost().data, referenceSpmm(A.toDense(), B, 1, 0), `${what} async`);
+      if (cuda?.cusparse) expectClose(spmmDevice(dA, dB, { kernel: 'cusparse' }).toHost().data, referenceSpmm(A.toDense(), B, 1, 0), `${what} cuSPARSE`);
+
+      const BT = { data: randomVector(rows * n, 7), rows, cols: n };
+      const dBT = toDevice(BT);
+      expectNear(spmmTDevice(dA, dBT).toHost().data, spmmT(A, BT).data, 1e-4, `${what} spmmT`);
+      expectNear((await spmmTDeviceAsync(dA, dBT, { alpha: 2 })).toHost().data, spmmT(A, BT, { alpha: 2 }).data, 1e-4, `${what} spmmT async`);
+
+      const x = randomVector(cols, 5);
+      expectNear(spmvDevice(dA, toDevice({ data: x, rows: cols, cols: 1 })).toHost().data, spmv(A, x), 1e-4, `${what} spmv`);
+      expectNear((await spmvDeviceAsync(dA, toDevice({ data: x, rows: cols, cols: 1 }))).toHost().data, spmv(A, x), 1e-4, `${what} spmv async`);
+
+      const X = { data: randomVector(rows * n, 11), rows, cols: n }, Y = { data: randomVector(cols * n, 13), rows: cols, cols: n };
+      const want = sddmm(A, X, Y, { alpha: 0.5 }).values;
+      expectNear(sddmmDevice(dA, toDevice(X), toDevice(Y), { alpha: 0.5 }).toHost().data, want, 1e-4, `${what} sddmm`);
+      expectNear((await sddmmDeviceAsync(dA, toDevice(X), toDevice(Y), { alpha: 0.5 })).toHost().data, want, 1e-4, `${what} sddmm async`);
+
       dA.dispose();
       expectSparseError(() => spmmDevice(dA, dB), 'ERR_ARGUMENT', /disposed/);
-      dB.dispose();
-      dC.dispose();
+      for (const m of [dB, dC, dBT]) m.dispose();
     }
+  });
+
+  test.runIf(gpu)('corrupt structure is ERR_FORMAT on every kernel; pending buffers cannot be disposed; out may not alias', async () => {
     const bad = CSRMatrix.random(20, 10, { density: 0.5, seed: 1 });
     bad.indices[3] = 99;
-    expectSparseError(() => spmmDevice(toDevice(bad), toDevice({ data: new Float32Array(40), rows: 10, cols: 4 })), 'ERR_FORMAT', /not a valid CSR/);
+    const dBad = toDevice(bad, { transpose: false });
+    const B = toDevice({ data: new Float32Array(40), rows: 10, cols: 4 });
+    expectSparseError(() => spmmDevice(dBad, B), 'ERR_FORMAT', /not a valid CSR/);
+    if (cuda?.cusparse) expectSparseError(() => spmmDevice(dBad, B, { kernel: 'cusparse' }), 'ERR_FORMAT', /not a valid CSR/);
+    await expect(spmmDeviceAsync(dBad, B)).rejects.toMatchObject({ code: 'ERR_FORMAT' });
+    expectSparseError(() => spmmTDevice(dBad, B), 'ERR_ARGUMENT', /transpose: false/);
+
+    const A = toDevice(CSRMatrix.random(500, 500, { density: 0.2, seed: 2 }));
+    const X = toDevice({ data: randomVector(500 * 256, 1), rows: 500, cols: 256 });
+    const pending = spmmDeviceAsync(A, X);
+    expectSparseError(() => X.dispose(), 'ERR_ARGUMENT', /pending async/);
+    await pending;
+    X.dispose();
+    const Y = toDevice({ data: randomVector(500 * 4, 1), rows: 500, cols: 4 });
+    expectSparseError(() => spmmDevice(A, Y, { out: Y }), 'ERR_ARGUMENT', /share memory/);
+  });
+
+  test.runIf(gpu)('a SparseLinear training step on the GPU gives the CPU step (forward, gradients, Adam and SGD updates)', () => {
+    const cpu = new SparseLinear(50, 30, { density: 0.2, seed: 3 });
+    const dev = DeviceSparseLinear.fromHost(cpu);
+    const batch = 17;
+    const x = { data: randomVector(50 * batch, 21), rows: 50, cols: batch };
+    const dy = { data: randomVector(30 * batch, 22), rows: 30, cols: batch };
+    const dx = toDevice(x), ddy = toDevice(dy);
+    const adam = new Adam({ lr: 0.01, weightDecay: 0.01 }), adamDev = new Adam({ lr: 0.01, weightDecay: 0.01 });
+    const sgd = new SGD({ lr: 0.05, momentum: 0.9, nesterov: true }), sgdDev = new SGD({ lr: 0.05, momentum: 0.9, nesterov: true });
+    for (let step = 0; step < 3; step++) {
+      const y = cpu.forward(x), yDev = dev.forward(dx).toHost();
+      expectNear(yDev.data, y.data, 1e-4, `step ${step} forward`);
+      const g = cpu.backward(dy), gDev = dev.backward(ddy);
+      expectNear(gDev!.toHost().data, g.data, 1e-4, `step ${step} input gradient`);
+      expectNear(dev.weightGrad.toHost().data, cpu.weightGrad, 1e-4, `step ${step} weight gradient`);
+      expectNear(dev.biasGrad!.toHost().data, cpu.biasGrad!, 1e-4, `step ${step} bias gradient`);
+      if (step < 2) {
+        adam.step(cpu.params());
+        adamDev.step(dev.params());
+      } else {
+        sgd.step(cpu.params());
+        sgdDev.step(dev.params());
+      }
+      const host = new SparseLinear(50, 30, { pattern: cpu.weight });
+      dev.copyToHost(host);
+      expectNear(host.weight.values, cpu.weight.values, 1e-4, `step ${step} weights`);
+      expectNear(host.bias!, cpu.bias!, 1e-4, `step ${step} bias`);
+    }
+    dev.dispose();
   });
 });
