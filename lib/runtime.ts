@@ -23,8 +23,13 @@ export interface Info {
 }
 
 export interface CudaInfo {
-  /** At least one usable device. */
+  /** At least one usable device (or the CPU emulation). */
   available: boolean;
+  /**
+   * true under SPARSEKIT_CUDA_EMULATE=1: the CPU stands in for the GPU ("device" memory is host memory, every kernel
+   * body runs over its whole launch grid on the CPU), so the CUDA API and its tests run without a GPU. Slow; for tests.
+   */
+  emulated?: boolean;
   /** Why not (the CUDA error text), when unavailable. */
   reason?: string;
   runtimeVersion: number;

@@ -97,7 +97,7 @@ describe('the CUDA backend', () => {
     expectSparseError(() => spmmDevice(dBad, B), 'ERR_FORMAT', /not a valid CSR/);
     if (cuda?.cusparse) expectSparseError(() => spmmDevice(dBad, B, { kernel: 'cusparse' }), 'ERR_FORMAT', /not a valid CSR/);
     await expect(spmmDeviceAsync(dBad, B)).rejects.toMatchObject({ code: 'ERR_FORMAT' });
-    expectSparseError(() => spmmTDevice(dBad, B), 'ERR_ARGUMENT', /transpose: false/);
+    expectSparseError(() => spmmTDevice(dBad, toDevice({ data: new Float32Array(80), rows: 20, cols: 4 })), 'ERR_ARGUMENT', /transpose: false/);
 
     const A = toDevice(CSRMatrix.random(500, 500, { density: 0.2, seed: 2 }));
     const X = toDevice({ data: randomVector(500 * 256, 1), rows: 500, cols: 256 });

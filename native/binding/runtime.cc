@@ -44,6 +44,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   const sk::cuda::Info ci = sk::cuda::info();
   Napi::Object cuda = Napi::Object::New(env);
   cuda.Set("available", ci.available);
+  if (ci.emulated) cuda.Set("emulated", true);
   if (!ci.available) cuda.Set("reason", ci.reason);
   cuda.Set("runtimeVersion", ci.runtime_version);
   cuda.Set("driverVersion", ci.driver_version);

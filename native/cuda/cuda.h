@@ -27,7 +27,8 @@ struct Device {
 };
 
 struct Info {
-  bool available;      // at least one usable device
+  bool available;      // at least one usable device (or the emulation)
+  bool emulated;       // SPARSEKIT_CUDA_EMULATE=1: the CPU stands in for the GPU (see emulated() below)
   std::string reason;  // why not, when !available (the CUDA error text)
   int runtime_version, driver_version;
   std::string cusparse;  // the cuSPARSE library loaded at run time for the fallback ("" if none; see vendor.cc)
@@ -37,6 +38,13 @@ struct Info {
 
 // Probes the driver and devices (cheap; safe without a GPU or driver).
 Info info();
+
+// The CPU emulation of the device, for testing everything above the kernels on machines without a GPU: with
+// SPARSEKIT_CUDA_EMULATE=1 in the environment (read once), "device" memory is host memory and every launcher runs
+// its kernel body on the CPU over the whole launch grid, lane by lane (kernels.cu). info() then says emulated.
+// Nothing about it is fast; it exists so that the same tests run in CI and on a GPU.
+bool emulated();
+void set_emulated(bool on);  // for the C++ test program
 
 // Device memory and copies, on the calling thread's stream and waited for.
 Status error_status(const char* what, int cuda_error);
@@ -52,8 +60,8 @@ struct Launch {
 };
 
 // Zeroes the counter, runs `enqueue`, waits for the stream, and turns a non-zero anomaly count into kFormat
-// "<what>: A is not a valid CSR matrix (N structure entries out of range)".
-Status run(const char* what, const std::function<Status(const Launch&)>& enqueue);
+// "<what>: A is not a valid CSR matrix (N structure entries out of range)"; the count also goes to *count if given.
+Status run(const char* what, const std::function<Status(const Launch&)>& enqueue, unsigned long long* count = nullptr);
 
 // Launchers (enqueue only; all pointers are device pointers). The kernels are in kernels.cuh.
 Status spmm_csr_f32(const SpmmDevice& d, const Launch& l);     // C = alpha A B + beta C, or Aᵀ B via d.perm

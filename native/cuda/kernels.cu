@@ -1,5 +1,6 @@
-// Launches of the kernel bodies in kernels.cuh: grid shapes and the atomic anomaly counts. Nothing else lives here,
-// so what the CPU emulation in native/test/cuda-tests.cu checks is what the GPU runs.
+// Launches of the kernel bodies in kernels.cuh: grid shapes and the atomic anomaly counts, and, under the emulation
+// (cuda.h: emulated()), the same bodies run on the CPU over the same grid. Nothing else lives here, so what the
+// emulation checks is what the GPU runs, but for the launch itself, warp shuffles and float4 loads.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -68,11 +69,24 @@ unsigned element_blocks(int64_t n) { return static_cast<unsigned>(std::min<int64
 
 cudaStream_t stream_of(const Launch& l) { return static_cast<cudaStream_t>(l.stream); }
 
+// The emulation: every block, thread and lane of the launch, on this thread; anomalies into the host counter.
+void emulate_spmm(const SpmmDevice& d, const SpmmGrid& g, unsigned long long* bad) {
+  for (int64_t bx = 0; bx < g.blocks_x; ++bx)
+    for (int64_t by = 0; by < g.blocks_y; ++by)
+      for (int tx = 0; tx < kBlockThreads; ++tx) *bad += spmm_thread(d, g, bx, by, tx);
+}
+
+template <typename F>
+void emulate_rows(int64_t rows, unsigned long long* bad, F row) {
+  for (int64_t i = 0; i < rows; ++i) *bad += row(static_cast<int32_t>(i));
+}
+
 }  // namespace
 
 Status spmm_csr_f32(const SpmmDevice& d, const Launch& l) {
   if (d.p.a.rows == 0 || d.p.n == 0) return Status::ok();
   const SpmmGrid g = spmm_grid(d.p.a.rows, d.p.n);
+  if (emulated()) return emulate_spmm(d, g, l.anomalies), Status::ok();
   const dim3 grid(static_cast<unsigned>(g.blocks_x), static_cast<unsigned>(std::min(g.blocks_y, kMaxGridY)));
   spmm_kernel<<<grid, kBlockThreads, 0, stream_of(l)>>>(d, g, l.anomalies);
   return launched("spmm (CUDA)");
@@ -80,24 +94,28 @@ Status spmm_csr_f32(const SpmmDevice& d, const Launch& l) {
 
 Status spmv_csr_f32(const SpmvParams& p, const Launch& l) {
   if (p.a.rows == 0) return Status::ok();
+  if (emulated()) return emulate_rows(p.a.rows, l.anomalies, [&](int32_t i) { return spmv_row(p, i, HostWarp{}); }), Status::ok();
   spmv_kernel<<<warp_blocks(p.a.rows), kBlockThreads, 0, stream_of(l)>>>(p, l.anomalies);
   return launched("spmv (CUDA)");
 }
 
 Status sddmm_csr_f32(const SddmmParams& p, const Launch& l) {
   if (p.a.rows == 0) return Status::ok();
+  if (emulated()) return emulate_rows(p.a.rows, l.anomalies, [&](int32_t i) { return sddmm_row(p, i, HostWarp{}); }), Status::ok();
   sddmm_kernel<<<warp_blocks(p.a.rows), kBlockThreads, 0, stream_of(l)>>>(p, l.anomalies);
   return launched("sddmm (CUDA)");
 }
 
 Status check_csr(const CsrF32& a, const Launch& l) {
   if (a.rows == 0) return Status::ok();
+  if (emulated()) return emulate_rows(a.rows, l.anomalies, [&](int32_t i) { return check_row(a, i, HostWarp{}); }), Status::ok();
   check_kernel<<<warp_blocks(a.rows), kBlockThreads, 0, stream_of(l)>>>(a, l.anomalies);
   return launched("CSR check (CUDA)");
 }
 
 Status row_sums_f32(const float* m, int32_t rows, int32_t cols, float* out, const Launch& l) {
   if (rows == 0) return Status::ok();
+  if (emulated()) return emulate_rows(rows, l.anomalies, [&](int32_t i) { return row_sum(m, cols, out, i, HostWarp{}), int64_t{0}; }), Status::ok();
   row_sums_kernel<<<warp_blocks(rows), kBlockThreads, 0, stream_of(l)>>>(m, rows, cols, out);
   return launched("row sums (CUDA)");
 }
@@ -105,18 +123,30 @@ Status row_sums_f32(const float* m, int32_t rows, int32_t cols, float* out, cons
 Status add_row_bias_f32(float* y, int32_t rows, int32_t cols, const float* bias, const Launch& l) {
   const int64_t n = static_cast<int64_t>(rows) * cols;
   if (n == 0) return Status::ok();
+  if (emulated()) {
+    for (int64_t idx = 0; idx < n; ++idx) add_row_bias(y, cols, bias, idx);
+    return Status::ok();
+  }
   bias_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(y, n, cols, bias);
   return launched("bias (CUDA)");
 }
 
 Status sgd_f32(const SgdParams& p, int64_t n, const Launch& l) {
   if (n == 0) return Status::ok();
+  if (emulated()) {
+    for (int64_t i = 0; i < n; ++i) sgd_element(p, i);
+    return Status::ok();
+  }
   sgd_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(p, n);
   return launched("sgd (CUDA)");
 }
 
 Status adam_f32(const AdamParams& p, int64_t n, const Launch& l) {
   if (n == 0) return Status::ok();
+  if (emulated()) {
+    for (int64_t i = 0; i < n; ++i) adam_element(p, i);
+    return Status::ok();
+  }
   adam_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(p, n);
   return launched("adam (CUDA)");
 }

@@ -6,7 +6,12 @@ namespace sk {
 namespace cuda {
 
 Info info() {
-  Info r{false, "", 0, 0, "", "", {}};
+  Info r{false, false, "", 0, 0, "", "", {}};
+  if (emulated()) {
+    r.available = r.emulated = true;
+    r.devices.push_back(Device{0, "CPU emulation (SPARSEKIT_CUDA_EMULATE=1)", 0, 0, 0, 0, 0});
+    return r;
+  }
   cudaRuntimeGetVersion(&r.runtime_version);
   if (cudaDriverGetVersion(&r.driver_version) != cudaSuccess) r.driver_version = 0;
   int count = 0;

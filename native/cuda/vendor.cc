@@ -127,6 +127,7 @@ std::string cublas_library() {
 }
 
 Status spmm_cusparse_f32(const SpmmParams& p, const Launch& l) {
+  if (emulated()) return Status::error(Code::kUnsupported, "spmm (cuSPARSE): not available under the CPU emulation");
   const Cusparse* c = cusparse();
   if (!c) return Status::error(Code::kUnsupported, "spmm (cuSPARSE): no cuSPARSE library could be loaded (libcusparse.so.12 or .13 on the library path)");
   Handle h, a = nullptr, b = nullptr, out = nullptr;
@@ -156,6 +157,7 @@ Status spmm_cusparse_f32(const SpmmParams& p, const Launch& l) {
 }
 
 Status sgemm_cublas_f32(int32_t m, int32_t n, int32_t k, float alpha, const float* a, const float* b, float beta, float* c, const Launch& l) {
+  if (emulated()) return Status::error(Code::kUnsupported, "sgemm (cuBLAS): not available under the CPU emulation");
   const Cublas* lib = cublas();
   if (!lib) return Status::error(Code::kUnsupported, "sgemm (cuBLAS): no cuBLAS library could be loaded (libcublas.so.12 or .13 on the library path)");
   Handle h;

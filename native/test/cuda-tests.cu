@@ -1,11 +1,12 @@
 // CUDA kernel tests (scripts/cuda-tests.sh). Every kernel body of native/cuda/kernels.cuh is compared with the scalar
 // CPU kernels over the awkward shapes of the CPU tests (empty rows, one column, widths around the vector and warp
 // sizes, leading dimensions wider than the matrix, corrupt structure), twice:
-//   emulated  the bodies run on the CPU over their whole launch grid (every block, thread and lane, warp sums in
-//             the GPU's order); this runs everywhere, CI included, and checks indexing, tiling, the row order, the
-//             transposed walk, bounds checks and exact anomaly counts;
-//   GPU       the real launches (kernels.cu) on the device, when there is one; otherwise this part says plainly
-//             that it did not run.
+//   emulated  the launchers under the CPU emulation (cuda.h: emulated()): the bodies run on the CPU over their
+//             whole launch grid (every block, thread and lane, warp sums in the GPU's order); this runs everywhere,
+//             CI included, and checks indexing, tiling, the row order, the transposed walk, bounds checks and exact
+//             anomaly counts;
+//   GPU       the same launchers on the device, when there is one; otherwise this part says plainly that it did
+//             not run.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -21,8 +22,6 @@
 #include "../kernels/kernels.h"
 
 namespace {
-
-using sk::cuda::HostWarp;
 
 int failures = 0, checks = 0;
 
@@ -71,35 +70,16 @@ struct Mem {
   }
 };
 
-// Runs one launch: emulated, returning the exact anomaly count; or on the GPU, returning 0 / 1 for whether the
-// run reported ERR_FORMAT (the count itself stays on the device).
-int64_t launch(const Mem& mem, const char* what, const std::function<int64_t()>& emulate,
-               const std::function<sk::Status(const sk::cuda::Launch&)>& enqueue) {
-  if (!mem.gpu) return emulate();
-  const sk::Status s = sk::cuda::run(what, enqueue);
-  if (s.code == sk::Code::kFormat) return 1;
-  if (!s.is_ok()) {
+// Runs one launch through the launchers (the emulation or the GPU, whichever is on) and returns the exact anomaly
+// count it reported.
+int64_t launch(const char* what, const std::function<sk::Status(const sk::cuda::Launch&)>& enqueue) {
+  unsigned long long count = 0;
+  const sk::Status s = sk::cuda::run(what, enqueue, &count);
+  if (!s.is_ok() && s.code != sk::Code::kFormat) {
     ++failures;
     std::printf("FAIL %s: %s\n", what, s.message.c_str());
   }
-  return 0;
-}
-
-int64_t emulate_spmm(const sk::cuda::SpmmDevice& d) {
-  const sk::cuda::SpmmGrid g = sk::cuda::spmm_grid(d.p.a.rows, d.p.n);
-  if (d.p.a.rows == 0 || d.p.n == 0) return 0;
-  int64_t bad = 0;
-  for (int64_t bx = 0; bx < g.blocks_x; ++bx)
-    for (int64_t by = 0; by < g.blocks_y; ++by)
-      for (int tx = 0; tx < sk::cuda::kBlockThreads; ++tx) bad += sk::cuda::spmm_thread(d, g, bx, by, tx);
-  return bad;
-}
-
-template <typename F>
-int64_t emulate_rows(int32_t rows, F f) {
-  int64_t bad = 0;
-  for (int32_t i = 0; i < rows; ++i) bad += f(i);
-  return bad;
+  return static_cast<int64_t>(count);
 }
 
 std::string label;  // the case being run, for failure messages
@@ -114,10 +94,9 @@ void compare(const char* what, const std::vector<float>& got, const std::vector<
   }
 }
 
-void compare_bad(const Mem& mem, const char* what, int64_t got, int64_t want) {
+void compare_bad(const char* what, int64_t got, int64_t want) {
   ++checks;
-  const bool ok = mem.gpu ? (got != 0) == (want != 0) : got == want;
-  if (!ok && ++failures <= 30) std::printf("FAIL %s %s anomalies: %lld, CPU %lld\n", what, label.c_str(), static_cast<long long>(got), static_cast<long long>(want));
+  if (got != want && ++failures <= 30) std::printf("FAIL %s %s anomalies: %lld, CPU %lld\n", what, label.c_str(), static_cast<long long>(got), static_cast<long long>(want));
 }
 
 struct Csr {
@@ -196,36 +175,33 @@ void run_products(bool gpu, const Csr& a, int n, int64_t ld_pad, bool corrupt, L
     const sk::CsrF32 da{m.rows, m.cols, nnz, mem(indptr), mem(indices), mem(values)};
     const sk::SpmmParams p{da, mem(bb), ldb, mem(c), ldc, n, 0.5f, 2.0f};
     const sk::cuda::SpmmDevice d{p, ordered ? mem(order) : nullptr, nullptr, nnz, gpu && ld_pad == 0 && n % 4 == 0};
-    const int64_t bad = launch(mem, "spmm", [&] { return emulate_spmm(d); }, [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_csr_f32(d, l); });
+    const int64_t bad = launch("spmm", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_csr_f32(d, l); });
     mem.finish();
     compare(ordered ? "spmm (row order)" : "spmm", c, c_cpu);
-    compare_bad(mem, "spmm", bad, bad_cpu);
+    compare_bad("spmm", bad, bad_cpu);
   }
   {
     std::vector<int32_t> indptr = m.indptr, indices = m.indices;
     std::vector<float> values = m.values, xx = x, y = y0;
     const sk::SpmvParams p{{m.rows, m.cols, nnz, mem(indptr), mem(indices), mem(values)}, mem(xx), mem(y), 1.5f, -1.0f};
-    const int64_t bad = launch(mem, "spmv", [&] { return emulate_rows(m.rows, [&](int32_t i) { return sk::cuda::spmv_row(p, i, HostWarp{}); }); },
-                               [&](const sk::cuda::Launch& l) { return sk::cuda::spmv_csr_f32(p, l); });
+    const int64_t bad = launch("spmv", [&](const sk::cuda::Launch& l) { return sk::cuda::spmv_csr_f32(p, l); });
     mem.finish();
     compare("spmv", y, y_cpu);
-    compare_bad(mem, "spmv", bad, bad_cpu);
+    compare_bad("spmv", bad, bad_cpu);
   }
   {
     std::vector<int32_t> indptr = m.indptr, indices = m.indices;
     std::vector<float> xx = sx, yy = sy, out = s0;
     const sk::SddmmParams p{{m.rows, m.cols, nnz, mem(indptr), mem(indices), nullptr}, mem(xx), k, mem(yy), k, k, mem(out), 0.75f, 0.5f};
-    const int64_t bad = launch(mem, "sddmm", [&] { return emulate_rows(m.rows, [&](int32_t i) { return sk::cuda::sddmm_row(p, i, HostWarp{}); }); },
-                               [&](const sk::cuda::Launch& l) { return sk::cuda::sddmm_csr_f32(p, l); });
+    const int64_t bad = launch("sddmm", [&](const sk::cuda::Launch& l) { return sk::cuda::sddmm_csr_f32(p, l); });
     mem.finish();
     compare("sddmm", out, s_cpu);
-    compare_bad(mem, "sddmm", bad, bad_cpu);
+    compare_bad("sddmm", bad, bad_cpu);
     std::vector<int32_t> indptr2 = m.indptr, indices2 = m.indices;
     const sk::CsrF32 ca{m.rows, m.cols, nnz, mem(indptr2), mem(indices2), nullptr};
-    const int64_t checked = launch(mem, "check", [&] { return emulate_rows(m.rows, [&](int32_t i) { return sk::cuda::check_row(ca, i, HostWarp{}); }); },
-                                   [&](const sk::cuda::Launch& l) { return sk::cuda::check_csr(ca, l); });
+    const int64_t checked = launch("check", [&](const sk::cuda::Launch& l) { return sk::cuda::check_csr(ca, l); });
     mem.finish();
-    compare_bad(mem, "CSR check", checked, bad_cpu);
+    compare_bad("CSR check", checked, bad_cpu);
   }
   if (corrupt) return;  // the transposed walk's structure is made from a valid A (as lib/cuda.ts does at upload)
   // Transposed: C2 (cols x n) = alpha Aᵀ B2 + beta C2, B2 rows x n, through Aᵀ's structure and the permutation.
@@ -239,10 +215,10 @@ void run_products(bool gpu, const Csr& a, int n, int64_t ld_pad, bool corrupt, L
     std::vector<float> values = m.values, bb = b2, c = t0;
     const sk::SpmmParams p{{m.cols, m.rows, nnz, mem(tindptr), mem(tindices), mem(values)}, mem(bb), ldb, mem(c), ldc, n, -0.5f, 1.5f};
     const sk::cuda::SpmmDevice d{p, mem(order), mem(perm), nnz, gpu && ld_pad == 0 && n % 4 == 0};
-    const int64_t bad = launch(mem, "spmmT", [&] { return emulate_spmm(d); }, [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_csr_f32(d, l); });
+    const int64_t bad = launch("spmmT", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_csr_f32(d, l); });
     mem.finish();
     if (!bad_perm) compare("spmmT", c, t_cpu);
-    compare_bad(mem, bad_perm ? "spmmT (corrupt permutation)" : "spmmT", bad, bad_perm && nnz && n ? 1 : 0);
+    compare_bad(bad_perm ? "spmmT (corrupt permutation)" : "spmmT", bad, bad_perm && nnz && n ? 1 : 0);
   }
 }
 
@@ -259,17 +235,14 @@ void run_elementwise(bool gpu, int rows, int cols, Lcg& r) {
   {
     std::vector<float> mm = m;
     float *dm = mem(mm), *ds = mem(sums);
-    launch(mem, "row sums", [&] { return emulate_rows(rows, [&](int32_t i) { sk::cuda::row_sum(dm, cols, ds, i, HostWarp{}); return int64_t{0}; }); },
-           [&](const sk::cuda::Launch& l) { return sk::cuda::row_sums_f32(dm, rows, cols, ds, l); });
+    launch("row sums", [&](const sk::cuda::Launch& l) { return sk::cuda::row_sums_f32(dm, rows, cols, ds, l); });
     mem.finish();
     compare("row sums", sums, sums_cpu);
   }
   {
     std::vector<float> y = m, bb = bias;
     float *dy = mem(y), *db = mem(bb);
-    const int64_t n = static_cast<int64_t>(rows) * cols;
-    launch(mem, "bias", [&] { for (int64_t idx = 0; idx < n; ++idx) sk::cuda::add_row_bias(dy, cols, db, idx); return int64_t{0}; },
-           [&](const sk::cuda::Launch& l) { return sk::cuda::add_row_bias_f32(dy, rows, cols, db, l); });
+    launch("bias", [&](const sk::cuda::Launch& l) { return sk::cuda::add_row_bias_f32(dy, rows, cols, db, l); });
     mem.finish();
     compare("bias", y, biased_cpu, 0.0f);
   }
@@ -279,7 +252,7 @@ void run_elementwise(bool gpu, int rows, int cols, Lcg& r) {
     std::vector<float> w_cpu = w0, buf_cpu = buf0, w = w0, g = g0, buf = buf0;
     sk::sk_f32_sgd__scalar({w_cpu.data(), g0.data(), buf_cpu.data(), 0.1f, 0.9f, 0.01f, nesterov}, 0, n);
     const sk::SgdParams p{mem(w), mem(g), mem(buf), 0.1f, 0.9f, 0.01f, nesterov};
-    launch(mem, "sgd", [&] { for (int i = 0; i < n; ++i) sk::cuda::sgd_element(p, i); return int64_t{0}; }, [&](const sk::cuda::Launch& l) { return sk::cuda::sgd_f32(p, n, l); });
+    launch("sgd", [&](const sk::cuda::Launch& l) { return sk::cuda::sgd_f32(p, n, l); });
     mem.finish();
     compare("sgd", w, w_cpu, 1e-6f);
     compare("sgd momentum", buf, buf_cpu, 1e-6f);
@@ -290,7 +263,7 @@ void run_elementwise(bool gpu, int rows, int cols, Lcg& r) {
     sk::sk_f32_adam__scalar(host, 0, n);
     sk::AdamParams p = host;
     p.w = mem(w), p.g = mem(g), p.m = mem(mm), p.v = mem(vv);
-    launch(mem, "adam", [&] { for (int i = 0; i < n; ++i) sk::cuda::adam_element(p, i); return int64_t{0}; }, [&](const sk::cuda::Launch& l) { return sk::cuda::adam_f32(p, n, l); });
+    launch("adam", [&](const sk::cuda::Launch& l) { return sk::cuda::adam_f32(p, n, l); });
     mem.finish();
     compare("adam", w, w_cpu, 1e-5f);
     compare("adam m", mm, m_cpu, 1e-6f);
@@ -329,9 +302,11 @@ void run_all(bool gpu) {
 }  // namespace
 
 int main() {
+  sk::cuda::set_emulated(true);
   run_all(false);
   std::printf("cuda tests, emulated on the CPU: %d comparisons, %d failures\n", checks, failures);
   const int emulated_failures = failures;
+  sk::cuda::set_emulated(false);
   const sk::cuda::Info info = sk::cuda::info();
   if (!info.available) {
     std::printf("cuda tests on a GPU: NOT RUN, no usable GPU (%s)\n", info.reason.c_str());
