@@ -91,7 +91,10 @@ Status device_free(void* p) {
   return Status::ok();
 }
 
-Status copy_to_device(void* dst, const void* src, size_t bytes) {
+namespace {
+
+// One copy on the calling thread's stream, waited for (memcpy under the emulation).
+Status copy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, const char* what) {
   if (!bytes) return Status::ok();
   if (emulated()) {
     std::memcpy(dst, src, bytes);
@@ -100,21 +103,18 @@ Status copy_to_device(void* dst, const void* src, size_t bytes) {
   ThreadState* t;
   Status s = thread_state(&t);
   if (!s.is_ok()) return s;
-  SK_CUDA_TRY("cudaMemcpyAsync (host to device)", cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, t->stream));
+  SK_CUDA_TRY(what, cudaMemcpyAsync(dst, src, bytes, kind, t->stream));
   return wait(t->stream);
 }
 
+}  // namespace
+
+Status copy_to_device(void* dst, const void* src, size_t bytes) {
+  return copy(dst, src, bytes, cudaMemcpyHostToDevice, "cudaMemcpyAsync (host to device)");
+}
+
 Status copy_to_host(void* dst, const void* src, size_t bytes) {
-  if (!bytes) return Status::ok();
-  if (emulated()) {
-    std::memcpy(dst, src, bytes);
-    return Status::ok();
-  }
-  ThreadState* t;
-  Status s = thread_state(&t);
-  if (!s.is_ok()) return s;
-  SK_CUDA_TRY("cudaMemcpyAsync (device to host)", cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, t->stream));
-  return wait(t->stream);
+  return copy(dst, src, bytes, cudaMemcpyDeviceToHost, "cudaMemcpyAsync (device to host)");
 }
 
 namespace {

@@ -16,17 +16,10 @@
 #include <vector>
 
 #include "../cuda/cuda.h"
+#include "cuda-check.h"
 
 namespace {
 
-#define CHECK_CUDA(x)                                                                    \
-  do {                                                                                   \
-    cudaError_t e = (x);                                                                 \
-    if (e != cudaSuccess) {                                                              \
-      std::printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e), __FILE__, __LINE__); \
-      std::exit(1);                                                                      \
-    }                                                                                    \
-  } while (0)
 
 void check(const sk::Status& s, const char* what) {
   if (!s.is_ok()) {
@@ -42,14 +35,6 @@ struct Rng {
     return static_cast<double>(s >> 11) / 9007199254740992.0;
   }
 };
-
-template <typename T>
-T* upload(const std::vector<T>& v) {
-  T* d = nullptr;
-  CHECK_CUDA(cudaMalloc(&d, std::max<size_t>(1, v.size()) * sizeof(T)));
-  CHECK_CUDA(cudaMemcpy(d, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice));
-  return d;
-}
 
 // Median milliseconds of `reps` launches after `warmup`, each timed with events on `stream`.
 double time_ms(cudaStream_t stream, int warmup, int reps, const std::function<void()>& launch) {
@@ -114,8 +99,8 @@ void run(const char* pattern_name, int m, int k, double sparsity, bool skewed, c
   std::printf("| N | sparsekit ms | sparsekit, no row order ms | cuSPARSE ms | cuBLAS SGEMM ms | vs cuBLAS | vs cuSPARSE | max rel diff |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
 
-  int32_t *d_indptr = upload(indptr), *d_indices = upload(indices), *d_order = upload(order);
-  float *d_values = upload(values), *d_dense = upload(dense);
+  int32_t *d_indptr = upload_vector(indptr), *d_indices = upload_vector(indices), *d_order = upload_vector(order);
+  float *d_values = upload_vector(values), *d_dense = upload_vector(dense);
   cudaStream_t stream;
   CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   unsigned long long* d_bad;
@@ -127,7 +112,7 @@ void run(const char* pattern_name, int m, int k, double sparsity, bool skewed, c
   for (int n : widths) {
     std::vector<float> b(static_cast<size_t>(k) * n);
     for (float& f : b) f = static_cast<float>(r.next() * 2 - 1);
-    float* d_b = upload(b);
+    float* d_b = upload_vector(b);
     float *d_c, *d_ref;
     CHECK_CUDA(cudaMalloc(&d_c, static_cast<size_t>(m) * n * 4));
     CHECK_CUDA(cudaMalloc(&d_ref, static_cast<size_t>(m) * n * 4));

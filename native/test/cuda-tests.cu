@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "../cuda/cuda.h"
+#include "cuda-check.h"
 #include "../kernels/kernels.h"
 
 namespace {
@@ -33,14 +34,6 @@ struct Lcg {
   }
 };
 
-#define CHECK_CUDA(x)                                                                    \
-  do {                                                                                   \
-    cudaError_t e = (x);                                                                 \
-    if (e != cudaSuccess) {                                                              \
-      std::printf("CUDA error %s at %s:%d\n", cudaGetErrorString(e), __FILE__, __LINE__); \
-      std::exit(1);                                                                      \
-    }                                                                                    \
-  } while (0)
 
 // Where a run's operands live: the host vectors themselves (emulation), or device copies that finish() brings
 // back into the vectors (GPU).
@@ -55,11 +48,9 @@ struct Mem {
   template <typename T>
   T* operator()(std::vector<T>& v) {
     if (!gpu) return v.data();
-    void* d = nullptr;
-    CHECK_CUDA(cudaMalloc(&d, std::max<size_t>(1, v.size()) * sizeof(T)));
-    if (!v.empty()) CHECK_CUDA(cudaMemcpy(d, v.data(), v.size() * sizeof(T), cudaMemcpyHostToDevice));
+    T* d = upload_vector(v);
     copies.push_back({d, v.data(), v.size() * sizeof(T)});
-    return static_cast<T*>(d);
+    return d;
   }
   void finish() {
     for (const Copy& c : copies) {
