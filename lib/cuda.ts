@@ -11,6 +11,7 @@
 import { addon } from './binding';
 import { CSRMatrix } from './csr';
 import { DenseMatrix } from './dense';
+import { NMMatrix } from './nm';
 import { transposePlan } from './ops';
 import { SparseLinear } from './train';
 import * as v from './validate';
@@ -31,6 +32,8 @@ interface CudaAddon {
   DeviceBuffer: new (bytes: number) => B;
   cudaSpmm(kernel: number, rows: number, cols: number, nnz: number, indptr: B, indices: B, values: B, valuesLength: number, order: B | null,
     perm: B | null, b: B, n: number, c: B, alpha: number, beta: number, async: boolean): Result;
+  cudaSpmmNm(rows: number, cols: number, n: number, m: number, values: B, positions: B, b: B, width: number, c: B, alpha: number, beta: number,
+    async: boolean): Result;
   cudaSpmv(rows: number, cols: number, nnz: number, indptr: B, indices: B, values: B, x: B, y: B, alpha: number, beta: number, async: boolean): Result;
   cudaSddmm(rows: number, cols: number, nnz: number, indptr: B, indices: B, x: B, y: B, k: number, out: B, alpha: number, beta: number, async: boolean): Result;
   cudaAddRowBias(y: B, rows: number, cols: number, bias: B): void;
@@ -48,7 +51,7 @@ function cuda(): CudaAddon {
   return a as CudaAddon;
 }
 
-function upload(data: Int32Array | Float32Array): B {
+function upload(data: Int32Array | Float32Array | Uint8Array): B {
   const b = new (cuda().DeviceBuffer)(data.byteLength);
   try {
     b.upload(data);
@@ -209,11 +212,53 @@ export class DeviceCSRMatrix {
   }
 }
 
-/** Uploads a CSRMatrix or a DenseMatrix to the current CUDA device. */
+/** An N:M matrix (2:4 and the like) whose values and positions live in device memory. */
+export class DeviceNMMatrix {
+  private constructor(
+    readonly rows: number,
+    readonly cols: number,
+    readonly n: number,
+    readonly m: number,
+    /** @internal */ readonly values: B,
+    /** @internal */ readonly positions: B,
+  ) {}
+
+  static fromHost(A: NMMatrix): DeviceNMMatrix {
+    v.instanceOf('A', A, NMMatrix);
+    const values = upload(A.values);
+    try {
+      return new DeviceNMMatrix(A.rows, A.cols, A.n, A.m, values, upload(A.positions));
+    } catch (e) {
+      values.dispose();
+      throw e;
+    }
+  }
+
+  toHost(): NMMatrix {
+    const size = this.rows * Math.ceil(this.cols / this.m) * this.n;
+    const values = new Float32Array(size), positions = new Uint8Array(size);
+    this.values.download(values);
+    this.positions.download(positions);
+    return NMMatrix.fromArrays(this.rows, this.cols, { n: this.n, m: this.m }, values, positions);
+  }
+
+  get disposed(): boolean {
+    return this.values.disposed;
+  }
+
+  dispose(): void {
+    for (const b of [this.values, this.positions]) if (!b.disposed) b.dispose();
+  }
+}
+
+/** Uploads a CSRMatrix, an NMMatrix or a DenseMatrix to the current CUDA device. */
 export function toDevice(m: CSRMatrix, opts?: ToDeviceOptions): DeviceCSRMatrix;
+export function toDevice(m: NMMatrix): DeviceNMMatrix;
 export function toDevice(m: DenseMatrix): DeviceMatrix;
-export function toDevice(m: CSRMatrix | DenseMatrix, opts?: ToDeviceOptions): DeviceCSRMatrix | DeviceMatrix {
-  return m instanceof CSRMatrix ? DeviceCSRMatrix.fromHost(m, opts) : DeviceMatrix.fromHost(m);
+export function toDevice(m: CSRMatrix | NMMatrix | DenseMatrix, opts?: ToDeviceOptions): DeviceCSRMatrix | DeviceNMMatrix | DeviceMatrix {
+  if (m instanceof CSRMatrix) return DeviceCSRMatrix.fromHost(m, opts);
+  if (m instanceof NMMatrix) return DeviceNMMatrix.fromHost(m);
+  return DeviceMatrix.fromHost(m);
 }
 
 export interface DeviceKernelOptions {
@@ -261,8 +306,27 @@ function outMatrix(o: DeviceKernelOptions, rows: number, cols: number, inputs: D
 
 const kernelOptions = ['alpha', 'beta', 'out'] as const;
 
-function spmmCall(A: DeviceCSRMatrix, B: DeviceMatrix, opts: DeviceSpmmOptions | undefined, transposed: boolean): DeviceCall<DeviceMatrix> {
-  v.instanceOf('A', A, DeviceCSRMatrix);
+function spmmNmCall(A: DeviceNMMatrix, B: DeviceMatrix, opts: DeviceSpmmOptions | undefined): DeviceCall<DeviceMatrix> {
+  v.instanceOf('B', B, DeviceMatrix);
+  const o = v.options<DeviceSpmmOptions>('options', opts, [...kernelOptions, 'kernel']);
+  if (v.oneOf('options.kernel', o.kernel, ['sparsekit', 'cusparse'], 'sparsekit') === 'cusparse') {
+    v.fail('ERR_UNSUPPORTED', 'options.kernel "cusparse" takes a DeviceCSRMatrix, not an N:M matrix (cuSPARSELt is not used)');
+  }
+  if (B.rows !== A.cols) v.fail('ERR_SHAPE', `Expected B.rows to be ${A.cols} (A.cols) but received ${B.rows}`);
+  const { alpha, beta } = scalars(o);
+  const out = outMatrix(o, A.rows, B.cols, [B]);
+  return {
+    result: out,
+    run: (async) => cuda().cudaSpmmNm(A.rows, A.cols, A.n, A.m, A.values, A.positions, B.buffer, B.cols, out.buffer, alpha, beta, async),
+  };
+}
+
+function spmmCall(A: DeviceCSRMatrix | DeviceNMMatrix, B: DeviceMatrix, opts: DeviceSpmmOptions | undefined, transposed: boolean): DeviceCall<DeviceMatrix> {
+  if (!transposed && A instanceof DeviceNMMatrix) return spmmNmCall(A, B, opts);
+  return spmmCsrCall(v.instanceOf('A', A, DeviceCSRMatrix), B, opts, transposed);
+}
+
+function spmmCsrCall(A: DeviceCSRMatrix, B: DeviceMatrix, opts: DeviceSpmmOptions | undefined, transposed: boolean): DeviceCall<DeviceMatrix> {
   v.instanceOf('B', B, DeviceMatrix);
   const o = v.options<DeviceSpmmOptions>('options', opts, transposed ? [...kernelOptions] : [...kernelOptions, 'kernel']);
   const kernel = v.oneOf('options.kernel', o.kernel, ['sparsekit', 'cusparse'], 'sparsekit');
@@ -284,14 +348,15 @@ function spmmCall(A: DeviceCSRMatrix, B: DeviceMatrix, opts: DeviceSpmmOptions |
 }
 
 /**
- * C = alpha * A B + beta * C on the GPU, every operand on the device (A's structure is bounds-checked there: a
- * corrupt index is ERR_FORMAT). Returns `out` (a new DeviceMatrix by default) once the result is in it.
+ * C = alpha * A B + beta * C on the GPU for a CSR or N:M A, every operand on the device (A's structure is
+ * bounds-checked there: a corrupt index is ERR_FORMAT). Returns `out` (a new DeviceMatrix by default) once the
+ * result is in it.
  */
-export function spmmDevice(A: DeviceCSRMatrix, B: DeviceMatrix, opts?: DeviceSpmmOptions): DeviceMatrix {
+export function spmmDevice(A: DeviceCSRMatrix | DeviceNMMatrix, B: DeviceMatrix, opts?: DeviceSpmmOptions): DeviceMatrix {
   return runSync(spmmCall(A, B, opts, false));
 }
 
-export function spmmDeviceAsync(A: DeviceCSRMatrix, B: DeviceMatrix, opts?: DeviceSpmmOptions): Promise<DeviceMatrix> {
+export function spmmDeviceAsync(A: DeviceCSRMatrix | DeviceNMMatrix, B: DeviceMatrix, opts?: DeviceSpmmOptions): Promise<DeviceMatrix> {
   return runAsync(spmmCall(A, B, opts, false));
 }
 

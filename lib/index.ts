@@ -44,6 +44,7 @@ export type { Info, IsaName } from './runtime';
 export {
   DeviceCSRMatrix,
   DeviceMatrix,
+  DeviceNMMatrix,
   DeviceSparseLinear,
   toDevice,
   spmmDevice,

@@ -16,7 +16,7 @@ archs="${SPARSEKIT_CUDA_ARCHS:-80;90}"
 gencode=()
 for a in ${archs//;/ }; do gencode+=(-gencode "arch=compute_$a,code=sm_$a"); done
 scalar=()
-for family in spmm-csr spmv-csr sddmm-csr spmmt-csr sgd adam; do scalar+=("native/kernels/f32-$family/f32-$family-scalar.cc"); done
+for family in spmm-csr spmm-nm spmv-csr sddmm-csr spmmt-csr sgd adam; do scalar+=("native/kernels/f32-$family/f32-$family-scalar.cc"); done
 nvcc -std=c++17 -O3 -Werror all-warnings "${gencode[@]}" "native/test/$program.cu" native/cuda/*.cu native/cuda/vendor.cc native/core/status.cc \
   "${scalar[@]}" -ldl -o "$out/$program"
 "$out/$program" "$@"

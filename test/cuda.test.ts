@@ -2,6 +2,8 @@ import { describe, expect, test } from 'vitest';
 import {
   Adam,
   CSRMatrix,
+  nmPrune,
+  spmm,
   DeviceMatrix,
   DeviceSparseLinear,
   info,
@@ -87,6 +89,30 @@ describe('the CUDA backend', () => {
       expectSparseError(() => spmmDevice(dA, dB), 'ERR_ARGUMENT', /disposed/);
       for (const m of [dB, dC, dBT]) m.dispose();
     }
+  });
+
+  test.runIf(gpu)('N:M SpMM (2:4, 1:4, 2:8, 3:5) matches the CPU, sync and async; a corrupt position is ERR_FORMAT', async () => {
+    for (const [n, m, rows, cols, width] of [[2, 4, 1, 4, 1], [2, 4, 33, 64, 33], [1, 4, 7, 13, 257], [2, 8, 16, 40, 8], [3, 5, 9, 21, 64]] as const) {
+      const A = nmPrune({ data: randomVector(rows * cols, rows + cols), rows, cols }, { n, m });
+      const B = { data: randomVector(cols * width, 3), rows: cols, cols: width };
+      const C0 = randomVector(rows * width, 4);
+      const dA = toDevice(A), dB = toDevice(B), dC = toDevice({ data: C0.slice(), rows, cols: width });
+      const what = `${n}:${m} ${rows}x${cols} width ${width}`;
+      expect(Array.from(dA.toHost().positions)).toEqual(Array.from(A.positions));
+      spmmDevice(dA, dB, { alpha: 0.5, beta: -1, out: dC });
+      expectNear(dC.toHost().data, spmm(A, B, { alpha: 0.5, beta: -1, out: { data: C0.slice(), rows, cols: width } }).data, 1e-4, what);
+      expectNear((await spmmDeviceAsync(dA, dB)).toHost().data, spmm(A, B).data, 1e-4, `${what} async`);
+      expectSparseError(() => spmmDevice(dA, dB, { kernel: 'cusparse' }), 'ERR_UNSUPPORTED', /N:M/);
+      for (const d of [dA, dB, dC]) d.dispose();
+    }
+    const A = nmPrune({ data: randomVector(8 * 16, 1), rows: 8, cols: 16 }, { n: 2, m: 4 });
+    const values = A.values.slice(), positions = A.positions.slice();
+    values[5] = 1;
+    positions[5] = 9; // >= m
+    const dA = toDevice(A);
+    dA.values.upload(values);
+    dA.positions.upload(positions);
+    expectSparseError(() => spmmDevice(dA, toDevice({ data: new Float32Array(16 * 4), rows: 16, cols: 4 })), 'ERR_FORMAT', /not a valid N:M matrix/);
   });
 
   test.runIf(gpu)('corrupt structure is ERR_FORMAT on every kernel; pending buffers cannot be disposed; out may not alias', async () => {

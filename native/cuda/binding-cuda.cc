@@ -216,6 +216,24 @@ Napi::Value CudaSpmm(const Napi::CallbackInfo& info) {
   return dispatch(info, 15, ops, [d] { return sk::cuda::run(d.perm ? "spmmT (CUDA)" : "spmm (CUDA)", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_csr_f32(d, l); }); });
 }
 
+// cudaSpmmNm(rows, cols, n, m, values, positions, b, width, c, alpha, beta, async): C = alpha * A B + beta * C, A N:M.
+Napi::Value CudaSpmmNm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Operands ops(info);
+  const int32_t rows = dim_arg(info, 0, "A.rows"), cols = dim_arg(info, 1, "A.cols"), n = dim_arg(info, 2, "A.n"), m = dim_arg(info, 3, "A.m");
+  if (n < 1 || m < n || m > 255) fail(env, sk::Code::kArgument, "Expected 1 <= n <= m <= 255 for an N:M matrix but received " + std::to_string(n) + ":" + std::to_string(m));
+  const int64_t slots = static_cast<int64_t>(rows) * ((static_cast<int64_t>(cols) + m - 1) / m) * n;
+  const float* values = ops.get<float>(4, "A.values", slots);
+  const uint8_t* positions = ops.get<uint8_t>(5, "A.positions", slots);
+  const int32_t width = dim_arg(info, 7, "B.cols");
+  const float* b = ops.get<float>(6, "B", static_cast<int64_t>(cols) * width);
+  float* c = ops.get<float>(8, "out", static_cast<int64_t>(rows) * width);
+  ops.expect_distinct(c, "out", {b, values, positions});
+  const sk::cuda::SpmmNmDevice d{{{rows, cols, n, m, values, positions}, b, width, c, width, width, float_arg(info, 9, "alpha"), float_arg(info, 10, "beta")},
+                                 aligned16(b, width) && aligned16(c, width)};
+  return dispatch(info, 11, ops, [d] { return sk::cuda::run("spmm N:M (CUDA)", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_nm_f32(d, l); }, nullptr, "N:M"); });
+}
+
 // cudaSpmv(rows, cols, nnz, indptr, indices, values, x, y, alpha, beta, async)
 Napi::Value CudaSpmv(const Napi::CallbackInfo& info) {
   Operands ops(info);
@@ -294,6 +312,7 @@ Napi::Value CudaAdam(const Napi::CallbackInfo& info) {
 void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("DeviceBuffer", DeviceBuffer::Define(env));
   exports.Set("cudaSpmm", Napi::Function::New(env, guarded<CudaSpmm>, "cudaSpmm"));
+  exports.Set("cudaSpmmNm", Napi::Function::New(env, guarded<CudaSpmmNm>, "cudaSpmmNm"));
   exports.Set("cudaSpmv", Napi::Function::New(env, guarded<CudaSpmv>, "cudaSpmv"));
   exports.Set("cudaSddmm", Napi::Function::New(env, guarded<CudaSddmm>, "cudaSddmm"));
   exports.Set("cudaAddRowBias", Napi::Function::New(env, guarded<CudaAddRowBias>, "cudaAddRowBias"));

@@ -119,19 +119,19 @@ Status copy_to_host(void* dst, const void* src, size_t bytes) {
 
 namespace {
 
-Status anomalies_status(const char* what, unsigned long long count) {
+Status anomalies_status(const char* what, unsigned long long count, const char* format) {
   if (!count) return Status::ok();
-  return Status::error(Code::kFormat, std::string(what) + ": A is not a valid CSR matrix (" + std::to_string(count) + " structure entries out of range)");
+  return Status::error(Code::kFormat, std::string(what) + ": A is not a valid " + format + " matrix (" + std::to_string(count) + " structure entries out of range)");
 }
 
 }  // namespace
 
-Status run(const char* what, const std::function<Status(const Launch&)>& enqueue, unsigned long long* count_out) {
+Status run(const char* what, const std::function<Status(const Launch&)>& enqueue, unsigned long long* count_out, const char* format) {
   if (emulated()) {  // the launchers run the kernel bodies on this thread and add to a host counter
     unsigned long long count = 0;
     const Status s = enqueue(Launch{nullptr, &count});
     if (count_out) *count_out = count;
-    return s.is_ok() ? anomalies_status(what, count) : s;
+    return s.is_ok() ? anomalies_status(what, count, format) : s;
   }
   ThreadState* t;
   Status s = thread_state(&t);
@@ -146,7 +146,7 @@ Status run(const char* what, const std::function<Status(const Launch&)>& enqueue
   if (copied != cudaSuccess) return error_status("cudaMemcpyAsync (anomaly counter)", copied);
   if (!waited.is_ok()) return waited;
   if (count_out) *count_out = count;
-  return anomalies_status(what, count);
+  return anomalies_status(what, count, format);
 }
 
 }  // namespace cuda

@@ -17,7 +17,9 @@ __device__ inline void count(unsigned long long* counter, int64_t n) {
 
 __device__ inline int64_t warp_row() { return static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp; }
 
-__global__ void spmm_kernel(SpmmDevice d, SpmmGrid g, unsigned long long* bad) {
+// CSR or N:M SpMM (spmm_thread is overloaded on the operand): column tiles past gridDim.y loop.
+template <typename Device>
+__global__ void spmm_kernel(Device d, SpmmGrid g, unsigned long long* bad) {
   for (int64_t by = blockIdx.y; by < g.blocks_y; by += gridDim.y) count(bad, spmm_thread(d, g, blockIdx.x, by, threadIdx.x));
 }
 
@@ -70,10 +72,22 @@ unsigned element_blocks(int64_t n) { return static_cast<unsigned>(std::min<int64
 cudaStream_t stream_of(const Launch& l) { return static_cast<cudaStream_t>(l.stream); }
 
 // The emulation: every block, thread and lane of the launch, on this thread; anomalies into the host counter.
-void emulate_spmm(const SpmmDevice& d, const SpmmGrid& g, unsigned long long* bad) {
+template <typename Device>
+void emulate_spmm(const Device& d, const SpmmGrid& g, unsigned long long* bad) {
   for (int64_t bx = 0; bx < g.blocks_x; ++bx)
     for (int64_t by = 0; by < g.blocks_y; ++by)
       for (int tx = 0; tx < kBlockThreads; ++tx) *bad += spmm_thread(d, g, bx, by, tx);
+}
+
+// Launches (or emulates) a CSR or N:M SpMM over its tile grid.
+template <typename Device>
+Status launch_spmm(const Device& d, int32_t rows, int32_t n, const Launch& l, const char* what) {
+  if (rows == 0 || n == 0) return Status::ok();
+  const SpmmGrid g = spmm_grid(rows, n);
+  if (emulated()) return emulate_spmm(d, g, l.anomalies), Status::ok();
+  const dim3 blocks(static_cast<unsigned>(g.blocks_x), static_cast<unsigned>(std::min(g.blocks_y, kMaxGridY)));
+  spmm_kernel<<<blocks, kBlockThreads, 0, stream_of(l)>>>(d, g, l.anomalies);
+  return launched(what);
 }
 
 template <typename F>
@@ -83,14 +97,9 @@ void emulate_rows(int64_t rows, unsigned long long* bad, F row) {
 
 }  // namespace
 
-Status spmm_csr_f32(const SpmmDevice& d, const Launch& l) {
-  if (d.p.a.rows == 0 || d.p.n == 0) return Status::ok();
-  const SpmmGrid g = spmm_grid(d.p.a.rows, d.p.n);
-  if (emulated()) return emulate_spmm(d, g, l.anomalies), Status::ok();
-  const dim3 grid(static_cast<unsigned>(g.blocks_x), static_cast<unsigned>(std::min(g.blocks_y, kMaxGridY)));
-  spmm_kernel<<<grid, kBlockThreads, 0, stream_of(l)>>>(d, g, l.anomalies);
-  return launched("spmm (CUDA)");
-}
+Status spmm_csr_f32(const SpmmDevice& d, const Launch& l) { return launch_spmm(d, d.p.a.rows, d.p.n, l, "spmm (CUDA)"); }
+
+Status spmm_nm_f32(const SpmmNmDevice& d, const Launch& l) { return launch_spmm(d, d.p.a.rows, d.p.n, l, "spmm N:M (CUDA)"); }
 
 Status spmv_csr_f32(const SpmvParams& p, const Launch& l) {
   if (p.a.rows == 0) return Status::ok();

@@ -83,20 +83,50 @@ SK_HD SpmmGrid spmm_grid(int32_t rows, int32_t n) {
   return g;
 }
 
+// The tile of thread tx of block (bx, by): the row r (before any row order) and first column j0 it owns, and how
+// many of its kColsPerThread columns are inside C (w). False when the thread is past the end of C.
+SK_HD bool spmm_tile(const SpmmGrid& g, int32_t rows, int32_t n, int64_t bx, int64_t by, int tx, int64_t* r, int64_t* j0, int* w) {
+  *r = bx * g.rows_per_block + tx / g.tpr;
+  *j0 = (by * g.tpr + tx % g.tpr) * kColsPerThread;
+  if (*r >= rows || *j0 >= n) return false;
+  const int64_t left = n - *j0;
+  *w = left < kColsPerThread ? static_cast<int>(left) : kColsPerThread;
+  return true;
+}
+
+// acc[0..w) += v * brow[0..w), with one float4 load on the GPU when the tile is whole and aligned.
+SK_HD void accumulate(float* acc, float v, const float* brow, int w, bool vec4) {
+#if defined(__CUDA_ARCH__)
+  if (vec4 && w == kColsPerThread) {
+    const float4 b4 = __ldg(reinterpret_cast<const float4*>(brow));
+    acc[0] = fmaf(v, b4.x, acc[0]);
+    acc[1] = fmaf(v, b4.y, acc[1]);
+    acc[2] = fmaf(v, b4.z, acc[2]);
+    acc[3] = fmaf(v, b4.w, acc[3]);
+    return;
+  }
+#else
+  (void)vec4;
+#endif
+  for (int t = 0; t < w; ++t) acc[t] = fmaf(v, brow[t], acc[t]);
+}
+
+SK_HD void store(float* crow, const float* acc, int w, float alpha, float beta) {
+  for (int t = 0; t < w; ++t) crow[t] = scaled(acc[t], alpha, beta, beta == 0.0f ? 0.0f : crow[t]);
+}
+
 // Thread tx of block (bx, by): its part of C, and the anomalies it counts (one thread per row counts them all).
 SK_HD int64_t spmm_thread(const SpmmDevice& d, const SpmmGrid& g, int64_t bx, int64_t by, int tx) {
   const SpmmParams& p = d.p;
-  const int64_t r = bx * g.rows_per_block + tx / g.tpr;
-  const int64_t j0 = (by * g.tpr + tx % g.tpr) * kColsPerThread;
-  if (r >= p.a.rows || j0 >= p.n) return 0;
+  int64_t r, j0;
+  int w;
+  if (!spmm_tile(g, p.a.rows, p.n, bx, by, tx, &r, &j0, &w)) return 0;
   const bool counts = j0 == 0;
   int32_t i = static_cast<int32_t>(r);
   if (d.order) {
     i = d.order[r];
     if (static_cast<uint32_t>(i) >= static_cast<uint32_t>(p.a.rows)) return counts ? 1 : 0;
   }
-  const int64_t left = p.n - j0;
-  const int w = left < kColsPerThread ? static_cast<int>(left) : kColsPerThread;
   float acc[kColsPerThread] = {0.0f, 0.0f, 0.0f, 0.0f};
   int64_t bad = 0, begin, end;
   if (!row_bounds(p.a, i, &begin, &end)) {
@@ -117,23 +147,41 @@ SK_HD int64_t spmm_thread(const SpmmDevice& d, const SpmmGrid& g, int64_t bx, in
         continue;
       }
     }
-    const float v = p.a.values[at];
-    const float* brow = p.b + static_cast<int64_t>(col) * p.ldb + j0;
-#if defined(__CUDA_ARCH__)
-    if (d.vec4 && w == kColsPerThread) {
-      const float4 b4 = __ldg(reinterpret_cast<const float4*>(brow));
-      acc[0] = fmaf(v, b4.x, acc[0]);
-      acc[1] = fmaf(v, b4.y, acc[1]);
-      acc[2] = fmaf(v, b4.z, acc[2]);
-      acc[3] = fmaf(v, b4.w, acc[3]);
+    accumulate(acc, p.a.values[at], p.b + static_cast<int64_t>(col) * p.ldb + j0, w, d.vec4);
+  }
+  store(p.c + static_cast<int64_t>(i) * p.ldc + j0, acc, w, p.alpha, p.beta);
+  return counts ? bad : 0;
+}
+
+// ---- N:M SpMM (2:4 and the like): the same tiles as CSR SpMM over rows of groups * n slots --------------------
+// Rows are all the same length, so there is no row order. A zero slot is skipped; a non-zero slot whose position is
+// >= m or whose column is >= cols is an anomaly, as on the CPU.
+struct SpmmNmDevice {
+  SpmmNmParams p;
+  bool vec4;
+};
+
+SK_HD int64_t spmm_thread(const SpmmNmDevice& d, const SpmmGrid& g, int64_t bx, int64_t by, int tx) {
+  const SpmmNmParams& p = d.p;
+  int64_t r, j0;
+  int w;
+  if (!spmm_tile(g, p.a.rows, p.n, bx, by, tx, &r, &j0, &w)) return 0;
+  const int64_t groups = (static_cast<int64_t>(p.a.cols) + p.a.m - 1) / p.a.m, slots = groups * p.a.n, base = r * slots;
+  float acc[kColsPerThread] = {0.0f, 0.0f, 0.0f, 0.0f};
+  int64_t bad = 0;
+  for (int64_t s = 0; s < slots; ++s) {
+    const float v = p.a.values[base + s];
+    if (v == 0.0f) continue;
+    const int32_t q = p.a.positions[base + s];
+    const int64_t col = (s / p.a.n) * p.a.m + q;
+    if (q >= p.a.m || col >= p.a.cols) {
+      ++bad;
       continue;
     }
-#endif
-    for (int t = 0; t < w; ++t) acc[t] = fmaf(v, brow[t], acc[t]);
+    accumulate(acc, v, p.b + col * p.ldb + j0, w, d.vec4);
   }
-  float* crow = p.c + static_cast<int64_t>(i) * p.ldc + j0;
-  for (int t = 0; t < w; ++t) crow[t] = scaled(acc[t], p.alpha, p.beta, p.beta == 0.0f ? 0.0f : crow[t]);
-  return counts ? bad : 0;
+  store(p.c + r * p.ldc + j0, acc, w, p.alpha, p.beta);
+  return j0 == 0 ? bad : 0;
 }
 
 // ---- Warp policies --------------------------------------------------------------------------------------------

@@ -213,6 +213,42 @@ void run_products(bool gpu, const Csr& a, int n, int64_t ld_pad, bool corrupt, L
   }
 }
 
+// N:M SpMM (rows of ceil(cols / m) groups of n slots) against the CPU; `corrupt` puts a position >= m in a
+// non-zero slot.
+void run_nm(bool gpu, int rows, int cols, int nn, int mm, int width, int64_t pad, bool corrupt, Lcg& r) {
+  const int64_t groups = (cols + mm - 1) / mm, slots = groups * nn;
+  std::vector<float> values(static_cast<size_t>(rows) * slots, 0.0f);
+  std::vector<uint8_t> positions(values.size(), 0);
+  for (int i = 0; i < rows; ++i)
+    for (int64_t g = 0; g < groups; ++g) {
+      const int valid = static_cast<int>(std::min<int64_t>(mm, cols - g * mm));  // the last group may be partial
+      std::vector<int> pick(valid);
+      std::iota(pick.begin(), pick.end(), 0);
+      for (int q = valid - 1; q > 0; --q) std::swap(pick[q], pick[static_cast<int>((r.uniform() + 1) / 2 * q)]);
+      std::sort(pick.begin(), pick.begin() + std::min(nn, valid));
+      for (int t = 0; t < nn && t < valid; ++t) {
+        const size_t at = static_cast<size_t>(i) * slots + g * nn + t;
+        positions[at] = static_cast<uint8_t>(pick[t]);
+        values[at] = i % 4 == 1 && t == 0 ? 0.0f : r.uniform();  // some zero slots
+      }
+    }
+  if (corrupt && !values.empty()) {
+    values[values.size() / 2] = 1.0f;
+    positions[values.size() / 2] = static_cast<uint8_t>(mm);
+  }
+  const int64_t ld = width + pad;
+  std::vector<float> b = randoms(static_cast<size_t>(cols) * ld, r), c0 = randoms(static_cast<size_t>(rows) * ld, r), c_cpu = c0;
+  const int64_t bad_cpu = sk::sk_f32_spmm_nm__scalar({{rows, cols, nn, mm, values.data(), positions.data()}, b.data(), ld, c_cpu.data(), ld, width, 0.5f, -1.0f}, 0, rows);
+  Mem mem{gpu};
+  std::vector<float> c = c0;
+  const sk::SpmmNmParams p{{rows, cols, nn, mm, mem(values), mem(positions)}, mem(b), ld, mem(c), ld, width, 0.5f, -1.0f};
+  const sk::cuda::SpmmNmDevice d{p, gpu && pad == 0 && width % 4 == 0};
+  const int64_t bad = launch("spmm N:M", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_nm_f32(d, l); });
+  mem.finish();
+  compare("spmm N:M", c, c_cpu);
+  compare_bad("spmm N:M", bad, bad_cpu);
+}
+
 // Row sums, bias, SGD and Adam against the CPU.
 void run_elementwise(bool gpu, int rows, int cols, Lcg& r) {
   Mem mem{gpu};
@@ -283,6 +319,16 @@ void run_all(bool gpu) {
     a.indptr[4] = static_cast<int32_t>(a.indices.size()) + 5;
     run_products(gpu, a, 8, 0, true, r);
   }
+  for (const auto& [nn, mm] : {std::pair{2, 4}, {1, 4}, {2, 8}, {4, 8}, {3, 5}})
+    for (int rows : {0, 1, 7, 37})
+      for (int cols : {1, 4, 13, 64})
+        for (int width : {1, 5, 32, 33, 257})
+          for (int64_t pad : {0, 3}) {
+            label = std::to_string(nn) + ":" + std::to_string(mm) + " " + std::to_string(rows) + "x" + std::to_string(cols) + " n=" + std::to_string(width) + " pad=" + std::to_string(pad);
+            run_nm(gpu, rows, cols, nn, mm, width, pad, false, r);
+          }
+  label = "corrupt 2:4";
+  run_nm(gpu, 9, 16, 2, 4, 8, 0, true, r);
   for (int rows : {1, 5, 33})
     for (int cols : {1, 31, 32, 100}) {
       label = "elementwise " + std::to_string(rows) + "x" + std::to_string(cols);
