@@ -30,6 +30,7 @@ type Result = void | Promise<void>;
 
 interface CudaAddon {
   DeviceBuffer: new (bytes: number) => B;
+  cudaMemoryInUse(): number;
   cudaSpmm(kernel: number, rows: number, cols: number, nnz: number, indptr: B, indices: B, values: B, valuesLength: number, order: B | null,
     perm: B | null, b: B, n: number, c: B, alpha: number, beta: number, async: boolean): Result;
   cudaSpmmNm(rows: number, cols: number, n: number, m: number, values: B, positions: B, b: B, width: number, c: B, alpha: number, beta: number,
@@ -60,6 +61,14 @@ function upload(data: Int32Array | Float32Array | Uint8Array): B {
     throw e;
   }
   return b;
+}
+
+/**
+ * Bytes of device memory held by this process's live device objects (DeviceMatrix, DeviceCSRMatrix, optimizer
+ * state, ...): what dispose() or, once they are unreachable, the finalizers give back.
+ */
+export function deviceMemoryInUse(): number {
+  return cuda().cudaMemoryInUse();
 }
 
 /** Rows ordered longest first (stable): the order SpMM hands rows to thread blocks, for load balance. */

@@ -47,6 +47,7 @@ export {
   DeviceNMMatrix,
   DeviceSparseLinear,
   toDevice,
+  deviceMemoryInUse,
   spmmDevice,
   spmmDeviceAsync,
   spmmTDevice,

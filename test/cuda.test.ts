@@ -5,6 +5,7 @@ import {
   nmPrune,
   spmm,
   DeviceMatrix,
+  deviceMemoryInUse,
   DeviceSparseLinear,
   info,
   sddmm,
@@ -113,6 +114,51 @@ describe('the CUDA backend', () => {
     dA.values.upload(values);
     dA.positions.upload(positions);
     expectSparseError(() => spmmDevice(dA, toDevice({ data: new Float32Array(16 * 4), rows: 16, cols: 4 })), 'ERR_FORMAT', /not a valid N:M matrix/);
+  });
+
+  test.runIf(gpu)('device memory is given back by dispose() at once and by the finalizer once unreachable', async () => {
+    require('node:v8').setFlagsFromString('--expose-gc');
+    const collect = require('node:vm').runInNewContext('gc') as () => void;
+    // Collect until the count stops moving (earlier tests left objects for the finalizers), so what follows is ours.
+    const settle = async (): Promise<number> => {
+      let last = -1;
+      for (let i = 0; i < 50 && deviceMemoryInUse() !== last; i++) {
+        last = deviceMemoryInUse();
+        collect();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return deviceMemoryInUse();
+    };
+    const before = await settle();
+    const A = toDevice(CSRMatrix.random(100, 80, { density: 0.1, seed: 1 }));
+    const X = DeviceMatrix.zeros(80, 64);
+    expect(deviceMemoryInUse() - before).toBe(80 * 64 * 4 + (101 + A.nnz + 100) * 4 + A.nnz * 4 + (81 + A.nnz + 80 + A.nnz) * 4);
+    A.dispose();
+    X.dispose();
+    A.dispose(); // twice is harmless
+    expect(deviceMemoryInUse()).toBe(before);
+    (() => {
+      for (let i = 0; i < 50; i++) DeviceMatrix.zeros(256, 256); // 256 KiB each, never disposed
+    })();
+    expect(deviceMemoryInUse()).toBe(before + 50 * 256 * 256 * 4);
+    expect(await settle()).toBe(before);
+  });
+
+  test.runIf(gpu)('200 concurrent async device calls each give what the synchronous call gives', async () => {
+    const A = toDevice(CSRMatrix.random(64, 48, { density: 0.2, seed: 9 }));
+    const B = toDevice({ data: randomVector(48 * 16, 1), rows: 48, cols: 16 });
+    const BT = toDevice({ data: randomVector(64 * 16, 2), rows: 64, cols: 16 });
+    const want = { spmm: spmmDevice(A, B).toHost().data, spmmT: spmmTDevice(A, BT).toHost().data, sddmm: sddmmDevice(A, BT, B).toHost().data };
+    const calls = Array.from({ length: 200 }, (_, i) => {
+      const kind = (['spmm', 'spmmT', 'sddmm'] as const)[i % 3];
+      const run = kind === 'spmm' ? spmmDeviceAsync(A, B) : kind === 'spmmT' ? spmmTDeviceAsync(A, BT) : sddmmDeviceAsync(A, BT, B);
+      return run.then((out) => ({ kind, got: out.toHost().data, out }));
+    });
+    for (const { kind, got, out } of await Promise.all(calls)) {
+      expect(Buffer.from(got.buffer).equals(Buffer.from(want[kind].buffer)), kind).toBe(true);
+      out.dispose();
+    }
+    for (const m of [A, B, BT]) m.dispose();
   });
 
   test.runIf(gpu)('corrupt structure is ERR_FORMAT on every kernel; pending buffers cannot be disposed; out may not alias', async () => {

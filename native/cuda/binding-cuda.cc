@@ -5,6 +5,7 @@
 // Argument order mirrors lib/cuda.ts, which validates first; the checks here are the native layer's own (sizes of
 // the buffers against what a kernel indexes, disposed buffers, outputs aliasing inputs). Every CUDA failure is a
 // SparseError ERR_CUDA.
+#include <atomic>
 #include <functional>
 #include <utility>
 
@@ -13,6 +14,9 @@
 
 namespace skb {
 namespace {
+
+// Bytes held by live DeviceBuffers in this process (every thread and worker), for deviceMemoryInUse().
+std::atomic<int64_t> live_bytes{0};
 
 class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
  public:
@@ -30,8 +34,9 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
       if (!(bytes >= 0 && bytes <= 9007199254740991.0) || bytes != static_cast<double>(static_cast<int64_t>(bytes))) {
         fail(info.Env(), sk::Code::kRange, "Expected a byte count for DeviceBuffer");
       }
+      throw_if_error(info.Env(), sk::cuda::device_alloc(static_cast<size_t>(bytes), &ptr_));
       bytes_ = static_cast<size_t>(bytes);
-      throw_if_error(info.Env(), sk::cuda::device_alloc(bytes_, &ptr_));
+      live_bytes += static_cast<int64_t>(bytes_);
     } catch (const Napi::Error&) {
       throw;
     } catch (...) {
@@ -39,7 +44,7 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
     }
   }
 
-  ~DeviceBuffer() override { (void)sk::cuda::device_free(ptr_); }  // the finalizer backstop (never while busy: refs)
+  ~DeviceBuffer() override { release(); }  // the finalizer backstop (never while busy: pending calls hold references)
 
   void* ptr(Napi::Env env, const char* name) const {
     if (!ptr_) fail(env, sk::Code::kArgument, std::string(name) + " was disposed");
@@ -64,10 +69,15 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
   }
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     if (busy) fail(info.Env(), sk::Code::kArgument, "The device buffer is in use by a pending async CUDA call; await it before dispose()");
+    throw_if_error(info.Env(), release());
+    return info.Env().Undefined();
+  }
+  sk::Status release() {
+    if (!ptr_) return sk::Status::ok();
     void* p = ptr_;
     ptr_ = nullptr;
-    throw_if_error(info.Env(), sk::cuda::device_free(p));
-    return info.Env().Undefined();
+    live_bytes -= static_cast<int64_t>(bytes_);
+    return sk::cuda::device_free(p);
   }
   Napi::Value ByteLength(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(bytes_)); }
   Napi::Value Disposed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), ptr_ == nullptr); }
@@ -307,10 +317,14 @@ Napi::Value CudaAdam(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// cudaMemoryInUse(): bytes held by live DeviceBuffers.
+Napi::Value CudaMemoryInUse(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(live_bytes.load())); }
+
 }  // namespace
 
 void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("DeviceBuffer", DeviceBuffer::Define(env));
+  exports.Set("cudaMemoryInUse", Napi::Function::New(env, guarded<CudaMemoryInUse>, "cudaMemoryInUse"));
   exports.Set("cudaSpmm", Napi::Function::New(env, guarded<CudaSpmm>, "cudaSpmm"));
   exports.Set("cudaSpmmNm", Napi::Function::New(env, guarded<CudaSpmmNm>, "cudaSpmmNm"));
   exports.Set("cudaSpmv", Napi::Function::New(env, guarded<CudaSpmv>, "cudaSpmv"));
