@@ -71,28 +71,15 @@ unsigned element_blocks(int64_t n) { return static_cast<unsigned>(std::min<int64
 
 cudaStream_t stream_of(const Launch& l) { return static_cast<cudaStream_t>(l.stream); }
 
-// The emulation: every block, thread and lane of the launch, on this thread; anomalies into the host counter.
-template <typename Device>
-void emulate_spmm(const Device& d, const SpmmGrid& g, unsigned long long* bad) {
-  for (int64_t bx = 0; bx < g.blocks_x; ++bx)
-    for (int64_t by = 0; by < g.blocks_y; ++by)
-      for (int tx = 0; tx < kBlockThreads; ++tx) *bad += spmm_thread(d, g, bx, by, tx);
-}
-
 // Launches (or emulates) a CSR or N:M SpMM over its tile grid.
 template <typename Device>
 Status launch_spmm(const Device& d, int32_t rows, int32_t n, const Launch& l, const char* what) {
   if (rows == 0 || n == 0) return Status::ok();
   const SpmmGrid g = spmm_grid(rows, n);
-  if (emulated()) return emulate_spmm(d, g, l.anomalies), Status::ok();
+  if (emulated()) return *l.anomalies += emulate_spmm(d, g), Status::ok();
   const dim3 blocks(static_cast<unsigned>(g.blocks_x), static_cast<unsigned>(std::min(g.blocks_y, kMaxGridY)));
   spmm_kernel<<<blocks, kBlockThreads, 0, stream_of(l)>>>(d, g, l.anomalies);
   return launched(what);
-}
-
-template <typename F>
-void emulate_rows(int64_t rows, unsigned long long* bad, F row) {
-  for (int64_t i = 0; i < rows; ++i) *bad += row(static_cast<int32_t>(i));
 }
 
 }  // namespace
@@ -103,28 +90,28 @@ Status spmm_nm_f32(const SpmmNmDevice& d, const Launch& l) { return launch_spmm(
 
 Status spmv_csr_f32(const SpmvParams& p, const Launch& l) {
   if (p.a.rows == 0) return Status::ok();
-  if (emulated()) return emulate_rows(p.a.rows, l.anomalies, [&](int32_t i) { return spmv_row(p, i, HostWarp{}); }), Status::ok();
+  if (emulated()) return *l.anomalies += emulate_rows(p.a.rows, [&](int32_t i) { return spmv_row(p, i, HostWarp{}); }), Status::ok();
   spmv_kernel<<<warp_blocks(p.a.rows), kBlockThreads, 0, stream_of(l)>>>(p, l.anomalies);
   return launched("spmv (CUDA)");
 }
 
 Status sddmm_csr_f32(const SddmmParams& p, const Launch& l) {
   if (p.a.rows == 0) return Status::ok();
-  if (emulated()) return emulate_rows(p.a.rows, l.anomalies, [&](int32_t i) { return sddmm_row(p, i, HostWarp{}); }), Status::ok();
+  if (emulated()) return *l.anomalies += emulate_rows(p.a.rows, [&](int32_t i) { return sddmm_row(p, i, HostWarp{}); }), Status::ok();
   sddmm_kernel<<<warp_blocks(p.a.rows), kBlockThreads, 0, stream_of(l)>>>(p, l.anomalies);
   return launched("sddmm (CUDA)");
 }
 
 Status check_csr(const CsrF32& a, const Launch& l) {
   if (a.rows == 0) return Status::ok();
-  if (emulated()) return emulate_rows(a.rows, l.anomalies, [&](int32_t i) { return check_row(a, i, HostWarp{}); }), Status::ok();
+  if (emulated()) return *l.anomalies += emulate_rows(a.rows, [&](int32_t i) { return check_row(a, i, HostWarp{}); }), Status::ok();
   check_kernel<<<warp_blocks(a.rows), kBlockThreads, 0, stream_of(l)>>>(a, l.anomalies);
   return launched("CSR check (CUDA)");
 }
 
 Status row_sums_f32(const float* m, int32_t rows, int32_t cols, float* out, const Launch& l) {
   if (rows == 0) return Status::ok();
-  if (emulated()) return emulate_rows(rows, l.anomalies, [&](int32_t i) { return row_sum(m, cols, out, i, HostWarp{}), int64_t{0}; }), Status::ok();
+  if (emulated()) return *l.anomalies += emulate_rows(rows, [&](int32_t i) { return row_sum(m, cols, out, i, HostWarp{}), int64_t{0}; }), Status::ok();
   row_sums_kernel<<<warp_blocks(rows), kBlockThreads, 0, stream_of(l)>>>(m, rows, cols, out);
   return launched("row sums (CUDA)");
 }

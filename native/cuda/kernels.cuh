@@ -321,5 +321,24 @@ SK_HD void adam_element(const AdamParams& p, int64_t i) {
   p.w[i] -= p.lr * (p.m[i] * p.c1) / (sqrtf(p.v[i] * p.c2) + p.eps);
 }
 
+// ---- The CPU emulation of a launch (cuda.h: emulated(); also the libFuzzer target) -----------------------------
+// Every block, thread and lane, in order, on the calling thread; returns the anomalies counted.
+template <typename Device>
+inline int64_t emulate_spmm(const Device& d, const SpmmGrid& g) {
+  int64_t bad = 0;
+  for (int64_t bx = 0; bx < g.blocks_x; ++bx)
+    for (int64_t by = 0; by < g.blocks_y; ++by)
+      for (int tx = 0; tx < kBlockThreads; ++tx) bad += spmm_thread(d, g, bx, by, tx);
+  return bad;
+}
+
+// A warp-per-row kernel: row(i) runs row i's body with a HostWarp and returns its anomalies.
+template <typename F>
+inline int64_t emulate_rows(int64_t rows, F row) {
+  int64_t bad = 0;
+  for (int64_t i = 0; i < rows; ++i) bad += row(static_cast<int32_t>(i));
+  return bad;
+}
+
 }  // namespace cuda
 }  // namespace sk

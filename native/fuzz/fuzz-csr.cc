@@ -2,13 +2,52 @@
 // structure check, every CSR kernel at every ISA, the transpose, CSR -> BSR / N:M and the drop-and-grow step.
 // Properties: no memory error (ASan/UBSan), a corrupt structure never passes check_csr, a valid one runs every
 // kernel without anomalies with the same results on every ISA, and transposing twice gives the matrix back.
+// The CUDA kernel bodies (native/cuda/kernels.cuh, plain C++ here) run as the CPU emulation runs them, on the same
+// possibly corrupt structures: no memory error, and the scalar kernels' results and exact anomaly counts.
 #include <vector>
 
 #include "../core/check.h"
 #include "../core/convert.h"
 #include "../core/ops.h"
 #include "../core/regrow.h"
+#include "../cuda/kernels.cuh"
+#include "../kernels/kernels.h"
 #include "fuzz-common.h"
+
+namespace {
+
+// The CUDA bodies on A (rows in reverse order for SpMM) against the scalar kernels; when perm is given (Aᵀ's
+// structure t with a permutation into A's values, possibly corrupt), the transposed SpMM too.
+void cuda_bodies(const sk::CsrF32& a, int32_t n, const std::vector<float>& b, const std::vector<float>& bt) {
+  using sk::cuda::HostWarp;
+  const int32_t rows = a.rows, cols = a.cols;
+  std::vector<int32_t> order(rows);
+  for (int32_t i = 0; i < rows; ++i) order[i] = rows - 1 - i;
+  std::vector<float> c(static_cast<size_t>(rows) * n), c_ref = c, y(rows), y_ref = y, x(cols + 1, 0.5f), out(a.nnz), out_ref = out;
+  const int64_t spmm_bad = sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{a, b.data(), n, c.data(), n, n, 1.0f, 0.0f}, order.data(), nullptr, a.nnz, false},
+                                                  sk::cuda::spmm_grid(rows, n));
+  const int64_t spmm_ref = sk::sk_f32_spmm_csr__scalar({a, b.data(), n, c_ref.data(), n, n, 1.0f, 0.0f}, 0, rows);
+  fuzz::require(spmm_bad == spmm_ref && fuzz::close(c, c_ref), "CUDA SpMM body disagrees with the scalar kernel");
+  const sk::SpmvParams pv{a, x.data(), y.data(), 1.0f, 0.0f};
+  const int64_t spmv_bad = sk::cuda::emulate_rows(rows, [&](int32_t i) { return sk::cuda::spmv_row(pv, i, HostWarp{}); });
+  const int64_t spmv_ref = sk::sk_f32_spmv_csr__scalar({a, x.data(), y_ref.data(), 1.0f, 0.0f}, 0, rows);
+  fuzz::require(spmv_bad == spmv_ref && fuzz::close(y, y_ref), "CUDA SpMV body disagrees with the scalar kernel");
+  const sk::SddmmParams pd{a, bt.data(), n, b.data(), n, n, out.data(), 1.0f, 0.0f};
+  const int64_t sddmm_bad = sk::cuda::emulate_rows(rows, [&](int32_t i) { return sk::cuda::sddmm_row(pd, i, HostWarp{}); });
+  const int64_t sddmm_ref = sk::sk_f32_sddmm_csr__scalar({a, bt.data(), n, b.data(), n, n, out_ref.data(), 1.0f, 0.0f}, 0, rows);
+  fuzz::require(sddmm_bad == sddmm_ref && fuzz::close(out, out_ref), "CUDA SDDMM body disagrees with the scalar kernel");
+  const int64_t check_bad = sk::cuda::emulate_rows(rows, [&](int32_t i) { return sk::cuda::check_row(a, i, HostWarp{}); });
+  fuzz::require(check_bad == spmv_ref, "CUDA structure check disagrees with the scalar kernels' anomaly count");
+}
+
+// The transposed SpMM body over Aᵀ's structure with a permutation that may be corrupt: never reads out of range.
+void cuda_transposed(const sk::CsrF32& t, const std::vector<int32_t>& perm, int64_t values_len, int32_t n, const std::vector<float>& bt) {
+  std::vector<float> c(static_cast<size_t>(t.rows) * n);
+  (void)sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{t, bt.data(), n, c.data(), n, n, 1.0f, 0.0f}, nullptr, perm.data(), values_len, false},
+                               sk::cuda::spmm_grid(t.rows, n));
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::single_thread();
@@ -47,6 +86,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   sk::set_active_isa(sk::best_isa());
+  cuda_bodies(a, n, b, bt);
 
   std::vector<int32_t> t_indptr(cols + 1), t_indices(nnz), perm(nnz);
   std::vector<float> t_values(nnz);
@@ -59,6 +99,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(sk::check_csr(t, true, "At").is_ok(), "the transpose of a valid CSR is not valid");
     fuzz::require(sk::csr_transpose(t, r_indptr.data(), r_indices.data(), r_values.data()).is_ok(), "transpose back failed");
     fuzz::require(r_indptr == indptr && r_indices == indices && r_values == values, "transposing twice changed the matrix");
+    // The CUDA transposed SpMM through this structure equals the scalar scatter; then with a corrupted permutation.
+    std::vector<float> ct(static_cast<size_t>(cols) * n), ct_ref = ct;
+    sk::sk_f32_spmmt_csr__scalar({a, bt.data(), n, ct_ref.data(), n, n, 1.0f, 0.0f}, 0, n);
+    const sk::CsrF32 tv{cols, rows, nnz, t_indptr.data(), t_indices.data(), values.data()};
+    fuzz::require(sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{tv, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, nullptr, perm.data(), nnz, false},
+                                         sk::cuda::spmm_grid(cols, n)) == 0 && fuzz::close(ct, ct_ref),
+                  "CUDA transposed SpMM body disagrees with the scalar kernel");
+    for (int32_t k = 0; k < nnz; ++k) perm[k] = in.small(-2, nnz + 2);
+    cuda_transposed(tv, perm, nnz, n, bt);
   }
 
   const int32_t br = in.small(1, 5), bc = in.small(1, 5);
