@@ -1,4 +1,4 @@
-// GPU SpMM benchmark (scripts/cuda-bench.sh, npm run bench:cuda): this library's CSR SpMM against cuBLAS SGEMM on
+// GPU SpMM benchmark (npm run bench:cuda, built by scripts/cuda-tests.sh bench): this library's CSR SpMM against cuBLAS SGEMM on
 // the dense form of the same weights and cuSPARSE SpMM on the same CSR, all measured in one run on one stream with
 // CUDA events (median of the timed repetitions after warm-up). Weights M x K at the given sparsity (uniform random
 // pattern, and a skewed one whose row lengths follow a power law, to show the row order's load balance), dense
@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "../cuda/cuda.h"
-#include "cuda-check.h"
+#include "../native/cuda/cuda.h"
+#include "../native/test/cuda-check.h"
 
 namespace {
 
