@@ -175,6 +175,7 @@ describe('the CUDA backend', () => {
     const X = toDevice({ data: randomVector(500 * 256, 1), rows: 500, cols: 256 });
     const pending = spmmDeviceAsync(A, X);
     expectSparseError(() => X.dispose(), 'ERR_ARGUMENT', /pending async/);
+    expectSparseError(() => X.upload({ data: new Float32Array(500 * 256), rows: 500, cols: 256 }), 'ERR_ARGUMENT', /pending async/);
     await pending;
     X.dispose();
     const Y = toDevice({ data: randomVector(500 * 4, 1), rows: 500, cols: 4 });

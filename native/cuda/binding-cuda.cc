@@ -51,12 +51,14 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
     return ptr_;
   }
   size_t bytes() const { return bytes_; }
-  // Pending async calls that use this buffer (main thread only): dispose() waits for none of them, it refuses.
+  // Pending async calls that use this buffer (main thread only): dispose() and upload() wait for none of them, they
+  // refuse.
   int busy = 0;
 
  private:
   // upload(typedArray): the whole array into the start of the buffer.
   Napi::Value Upload(const Napi::CallbackInfo& info) {
+    if (busy) fail(info.Env(), sk::Code::kArgument, "The device buffer is in use by a pending async CUDA call; await it before upload()");
     const Napi::TypedArray a = typed(info, 0);
     throw_if_error(info.Env(), sk::cuda::copy_to_device(ptr(info.Env(), "buffer"), static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset(), a.ByteLength()));
     return info.Env().Undefined();
