@@ -23,51 +23,62 @@ __global__ void spmm_kernel(Device d, SpmmGrid g, unsigned long long* bad) {
   for (int64_t by = blockIdx.y; by < g.blocks_y; by += gridDim.y) count(bad, spmm_thread(d, g, blockIdx.x, by, threadIdx.x));
 }
 
-// The warp-per-row kernels return before any shuffle when their row is past the end: the test is warp-uniform.
-__global__ void spmv_kernel(SpmvParams p, unsigned long long* bad) {
+// Row bodies of the warp-per-row kernels and element bodies of the element-wise ones: each adapts one function of
+// kernels.cuh to the two kernel templates below (row bodies return the anomalies they counted).
+struct SpmvRows {
+  SpmvParams p;
+  template <class W>
+  SK_HD int64_t operator()(int32_t i, const W& w) const { return spmv_row(p, i, w); }
+};
+struct SddmmRows {
+  SddmmParams p;
+  template <class W>
+  SK_HD int64_t operator()(int32_t i, const W& w) const { return sddmm_row(p, i, w); }
+};
+struct CheckRows {
+  CsrF32 a;
+  template <class W>
+  SK_HD int64_t operator()(int32_t i, const W& w) const { return check_row(a, i, w); }
+};
+struct SumRows {
+  const float* m;
+  int32_t cols;
+  float* out;
+  template <class W>
+  SK_HD int64_t operator()(int32_t i, const W& w) const { return row_sum(m, cols, out, i, w), 0; }
+};
+struct BiasElements {
+  float* y;
+  int32_t cols;
+  const float* bias;
+  SK_HD void operator()(int64_t idx) const { add_row_bias(y, cols, bias, idx); }
+};
+struct SgdElements {
+  SgdParams p;
+  SK_HD void operator()(int64_t idx) const { sgd_element(p, idx); }
+};
+struct AdamElements {
+  AdamParams p;
+  SK_HD void operator()(int64_t idx) const { adam_element(p, idx); }
+};
+
+// A warp per row; a warp past the last row returns before any shuffle (the test is warp-uniform).
+template <typename Rows>
+__global__ void rows_kernel(Rows body, int64_t rows, unsigned long long* bad) {
   const int64_t i = warp_row();
-  if (i < p.a.rows) count(bad, spmv_row(p, static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)}));
+  if (i < rows) count(bad, body(static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)}));
 }
 
-__global__ void sddmm_kernel(SddmmParams p, unsigned long long* bad) {
-  const int64_t i = warp_row();
-  if (i < p.a.rows) count(bad, sddmm_row(p, static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)}));
-}
-
-__global__ void check_kernel(CsrF32 a, unsigned long long* bad) {
-  const int64_t i = warp_row();
-  if (i < a.rows) count(bad, check_row(a, static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)}));
-}
-
-__global__ void row_sums_kernel(const float* m, int32_t rows, int32_t cols, float* out) {
-  const int64_t i = warp_row();
-  if (i < rows) row_sum(m, cols, out, static_cast<int32_t>(i), DeviceWarp{static_cast<int>(threadIdx.x % kWarp)});
-}
-
-// Element-wise kernels: a grid-stride loop over n elements.
-#define SK_FOR_EACH_ELEMENT(n, idx) \
-  for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < (n); idx += static_cast<int64_t>(gridDim.x) * blockDim.x)
-
-__global__ void bias_kernel(float* y, int64_t n, int32_t cols, const float* bias) {
-  SK_FOR_EACH_ELEMENT(n, idx) add_row_bias(y, cols, bias, idx);
-}
-
-__global__ void sgd_kernel(SgdParams p, int64_t n) {
-  SK_FOR_EACH_ELEMENT(n, idx) sgd_element(p, idx);
-}
-
-__global__ void adam_kernel(AdamParams p, int64_t n) {
-  SK_FOR_EACH_ELEMENT(n, idx) adam_element(p, idx);
+// A grid-stride loop over n elements.
+template <typename Elements>
+__global__ void elements_kernel(Elements body, int64_t n) {
+  for (int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; idx < n; idx += static_cast<int64_t>(gridDim.x) * blockDim.x) body(idx);
 }
 
 Status launched(const char* what) {
   const cudaError_t err = cudaGetLastError();
   return err == cudaSuccess ? Status::ok() : error_status(what, err);
 }
-
-unsigned warp_blocks(int64_t rows) { return static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock); }
-
-unsigned element_blocks(int64_t n) { return static_cast<unsigned>(std::min<int64_t>((n + kBlockThreads - 1) / kBlockThreads, 1 << 20)); }
 
 cudaStream_t stream_of(const Launch& l) { return static_cast<cudaStream_t>(l.stream); }
 
@@ -82,70 +93,51 @@ Status launch_spmm(const Device& d, int32_t rows, int32_t n, const Launch& l, co
   return launched(what);
 }
 
+// Launches (or emulates) a warp-per-row kernel over `rows` rows.
+template <typename Rows>
+Status launch_rows(const Rows& body, int64_t rows, const Launch& l, const char* what) {
+  if (rows == 0) return Status::ok();
+  if (emulated()) return *l.anomalies += emulate_rows(rows, [&](int32_t i) { return body(i, HostWarp{}); }), Status::ok();
+  rows_kernel<<<static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock), kBlockThreads, 0, stream_of(l)>>>(body, rows, l.anomalies);
+  return launched(what);
+}
+
+// Launches (or emulates, in order) an element-wise kernel over n elements.
+template <typename Elements>
+Status launch_elements(const Elements& body, int64_t n, const Launch& l, const char* what) {
+  if (n == 0) return Status::ok();
+  if (emulated()) {
+    for (int64_t idx = 0; idx < n; ++idx) body(idx);
+    return Status::ok();
+  }
+  const unsigned blocks = static_cast<unsigned>(std::min<int64_t>((n + kBlockThreads - 1) / kBlockThreads, 1 << 20));
+  elements_kernel<<<blocks, kBlockThreads, 0, stream_of(l)>>>(body, n);
+  return launched(what);
+}
+
 }  // namespace
 
 Status spmm_csr_f32(const SpmmDevice& d, const Launch& l) { return launch_spmm(d, d.p.a.rows, d.p.n, l, "spmm (CUDA)"); }
 
 Status spmm_nm_f32(const SpmmNmDevice& d, const Launch& l) { return launch_spmm(d, d.p.a.rows, d.p.n, l, "spmm N:M (CUDA)"); }
 
-Status spmv_csr_f32(const SpmvParams& p, const Launch& l) {
-  if (p.a.rows == 0) return Status::ok();
-  if (emulated()) return *l.anomalies += emulate_rows(p.a.rows, [&](int32_t i) { return spmv_row(p, i, HostWarp{}); }), Status::ok();
-  spmv_kernel<<<warp_blocks(p.a.rows), kBlockThreads, 0, stream_of(l)>>>(p, l.anomalies);
-  return launched("spmv (CUDA)");
-}
+Status spmv_csr_f32(const SpmvParams& p, const Launch& l) { return launch_rows(SpmvRows{p}, p.a.rows, l, "spmv (CUDA)"); }
 
-Status sddmm_csr_f32(const SddmmParams& p, const Launch& l) {
-  if (p.a.rows == 0) return Status::ok();
-  if (emulated()) return *l.anomalies += emulate_rows(p.a.rows, [&](int32_t i) { return sddmm_row(p, i, HostWarp{}); }), Status::ok();
-  sddmm_kernel<<<warp_blocks(p.a.rows), kBlockThreads, 0, stream_of(l)>>>(p, l.anomalies);
-  return launched("sddmm (CUDA)");
-}
+Status sddmm_csr_f32(const SddmmParams& p, const Launch& l) { return launch_rows(SddmmRows{p}, p.a.rows, l, "sddmm (CUDA)"); }
 
-Status check_csr(const CsrF32& a, const Launch& l) {
-  if (a.rows == 0) return Status::ok();
-  if (emulated()) return *l.anomalies += emulate_rows(a.rows, [&](int32_t i) { return check_row(a, i, HostWarp{}); }), Status::ok();
-  check_kernel<<<warp_blocks(a.rows), kBlockThreads, 0, stream_of(l)>>>(a, l.anomalies);
-  return launched("CSR check (CUDA)");
-}
+Status check_csr(const CsrF32& a, const Launch& l) { return launch_rows(CheckRows{a}, a.rows, l, "CSR check (CUDA)"); }
 
 Status row_sums_f32(const float* m, int32_t rows, int32_t cols, float* out, const Launch& l) {
-  if (rows == 0) return Status::ok();
-  if (emulated()) return *l.anomalies += emulate_rows(rows, [&](int32_t i) { return row_sum(m, cols, out, i, HostWarp{}), int64_t{0}; }), Status::ok();
-  row_sums_kernel<<<warp_blocks(rows), kBlockThreads, 0, stream_of(l)>>>(m, rows, cols, out);
-  return launched("row sums (CUDA)");
+  return launch_rows(SumRows{m, cols, out}, rows, l, "row sums (CUDA)");
 }
 
 Status add_row_bias_f32(float* y, int32_t rows, int32_t cols, const float* bias, const Launch& l) {
-  const int64_t n = static_cast<int64_t>(rows) * cols;
-  if (n == 0) return Status::ok();
-  if (emulated()) {
-    for (int64_t idx = 0; idx < n; ++idx) add_row_bias(y, cols, bias, idx);
-    return Status::ok();
-  }
-  bias_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(y, n, cols, bias);
-  return launched("bias (CUDA)");
+  return launch_elements(BiasElements{y, cols, bias}, static_cast<int64_t>(rows) * cols, l, "bias (CUDA)");
 }
 
-Status sgd_f32(const SgdParams& p, int64_t n, const Launch& l) {
-  if (n == 0) return Status::ok();
-  if (emulated()) {
-    for (int64_t i = 0; i < n; ++i) sgd_element(p, i);
-    return Status::ok();
-  }
-  sgd_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(p, n);
-  return launched("sgd (CUDA)");
-}
+Status sgd_f32(const SgdParams& p, int64_t n, const Launch& l) { return launch_elements(SgdElements{p}, n, l, "sgd (CUDA)"); }
 
-Status adam_f32(const AdamParams& p, int64_t n, const Launch& l) {
-  if (n == 0) return Status::ok();
-  if (emulated()) {
-    for (int64_t i = 0; i < n; ++i) adam_element(p, i);
-    return Status::ok();
-  }
-  adam_kernel<<<element_blocks(n), kBlockThreads, 0, stream_of(l)>>>(p, n);
-  return launched("adam (CUDA)");
-}
+Status adam_f32(const AdamParams& p, int64_t n, const Launch& l) { return launch_elements(AdamElements{p}, n, l, "adam (CUDA)"); }
 
 }  // namespace cuda
 }  // namespace sk
