@@ -23,18 +23,10 @@ import {
   spmvDeviceAsync,
   toDevice,
 } from '../lib/index';
-import { expectClose, expectSparseError, randomVector, referenceSpmm } from './helpers';
+import { expectClose, expectRelClose, expectSparseError, randomVector, referenceSpmm } from './helpers';
 
 const cuda = info().cuda;
 const gpu = cuda !== null && cuda.available;
-
-/** |got - want| <= tol * (1 + |want|) for every entry. */
-function expectNear(got: Float32Array, want: Float32Array, tol: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  for (let i = 0; i < got.length; i++) {
-    if (!(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])))) expect.fail(`${what}: [${i}] = ${got[i]}, expected ${want[i]}`);
-  }
-}
 
 describe('the CUDA backend', () => {
   test.runIf(cuda === null)('a build without CUDA refuses device work with ERR_UNSUPPORTED, naming the build to use', () => {
@@ -74,17 +66,17 @@ describe('the CUDA backend', () => {
 
       const BT = { data: randomVector(rows * n, 7), rows, cols: n };
       const dBT = toDevice(BT);
-      expectNear(spmmTDevice(dA, dBT).toHost().data, spmmT(A, BT).data, 1e-4, `${what} spmmT`);
-      expectNear((await spmmTDeviceAsync(dA, dBT, { alpha: 2 })).toHost().data, spmmT(A, BT, { alpha: 2 }).data, 1e-4, `${what} spmmT async`);
+      expectRelClose(spmmTDevice(dA, dBT).toHost().data, spmmT(A, BT).data, 1e-4, `${what} spmmT`);
+      expectRelClose((await spmmTDeviceAsync(dA, dBT, { alpha: 2 })).toHost().data, spmmT(A, BT, { alpha: 2 }).data, 1e-4, `${what} spmmT async`);
 
       const x = randomVector(cols, 5);
-      expectNear(spmvDevice(dA, toDevice({ data: x, rows: cols, cols: 1 })).toHost().data, spmv(A, x), 1e-4, `${what} spmv`);
-      expectNear((await spmvDeviceAsync(dA, toDevice({ data: x, rows: cols, cols: 1 }))).toHost().data, spmv(A, x), 1e-4, `${what} spmv async`);
+      expectRelClose(spmvDevice(dA, toDevice({ data: x, rows: cols, cols: 1 })).toHost().data, spmv(A, x), 1e-4, `${what} spmv`);
+      expectRelClose((await spmvDeviceAsync(dA, toDevice({ data: x, rows: cols, cols: 1 }))).toHost().data, spmv(A, x), 1e-4, `${what} spmv async`);
 
       const X = { data: randomVector(rows * n, 11), rows, cols: n }, Y = { data: randomVector(cols * n, 13), rows: cols, cols: n };
       const want = sddmm(A, X, Y, { alpha: 0.5 }).values;
-      expectNear(sddmmDevice(dA, toDevice(X), toDevice(Y), { alpha: 0.5 }).toHost().data, want, 1e-4, `${what} sddmm`);
-      expectNear((await sddmmDeviceAsync(dA, toDevice(X), toDevice(Y), { alpha: 0.5 })).toHost().data, want, 1e-4, `${what} sddmm async`);
+      expectRelClose(sddmmDevice(dA, toDevice(X), toDevice(Y), { alpha: 0.5 }).toHost().data, want, 1e-4, `${what} sddmm`);
+      expectRelClose((await sddmmDeviceAsync(dA, toDevice(X), toDevice(Y), { alpha: 0.5 })).toHost().data, want, 1e-4, `${what} sddmm async`);
 
       dA.dispose();
       expectSparseError(() => spmmDevice(dA, dB), 'ERR_ARGUMENT', /disposed/);
@@ -101,8 +93,8 @@ describe('the CUDA backend', () => {
       const what = `${n}:${m} ${rows}x${cols} width ${width}`;
       expect(Array.from(dA.toHost().positions)).toEqual(Array.from(A.positions));
       spmmDevice(dA, dB, { alpha: 0.5, beta: -1, out: dC });
-      expectNear(dC.toHost().data, spmm(A, B, { alpha: 0.5, beta: -1, out: { data: C0.slice(), rows, cols: width } }).data, 1e-4, what);
-      expectNear((await spmmDeviceAsync(dA, dB)).toHost().data, spmm(A, B).data, 1e-4, `${what} async`);
+      expectRelClose(dC.toHost().data, spmm(A, B, { alpha: 0.5, beta: -1, out: { data: C0.slice(), rows, cols: width } }).data, 1e-4, what);
+      expectRelClose((await spmmDeviceAsync(dA, dB)).toHost().data, spmm(A, B).data, 1e-4, `${what} async`);
       expectSparseError(() => spmmDevice(dA, dB, { kernel: 'cusparse' }), 'ERR_UNSUPPORTED', /N:M/);
       for (const d of [dA, dB, dC]) d.dispose();
     }
@@ -193,11 +185,11 @@ describe('the CUDA backend', () => {
     const sgd = new SGD({ lr: 0.05, momentum: 0.9, nesterov: true }), sgdDev = new SGD({ lr: 0.05, momentum: 0.9, nesterov: true });
     for (let step = 0; step < 3; step++) {
       const y = cpu.forward(x), yDev = dev.forward(dx).toHost();
-      expectNear(yDev.data, y.data, 1e-4, `step ${step} forward`);
+      expectRelClose(yDev.data, y.data, 1e-4, `step ${step} forward`);
       const g = cpu.backward(dy), gDev = dev.backward(ddy);
-      expectNear(gDev!.toHost().data, g.data, 1e-4, `step ${step} input gradient`);
-      expectNear(dev.weightGrad.toHost().data, cpu.weightGrad, 1e-4, `step ${step} weight gradient`);
-      expectNear(dev.biasGrad!.toHost().data, cpu.biasGrad!, 1e-4, `step ${step} bias gradient`);
+      expectRelClose(gDev!.toHost().data, g.data, 1e-4, `step ${step} input gradient`);
+      expectRelClose(dev.weightGrad.toHost().data, cpu.weightGrad, 1e-4, `step ${step} weight gradient`);
+      expectRelClose(dev.biasGrad!.toHost().data, cpu.biasGrad!, 1e-4, `step ${step} bias gradient`);
       if (step < 2) {
         adam.step(cpu.params());
         adamDev.step(dev.params());
@@ -207,8 +199,8 @@ describe('the CUDA backend', () => {
       }
       const host = new SparseLinear(50, 30, { pattern: cpu.weight });
       dev.copyToHost(host);
-      expectNear(host.weight.values, cpu.weight.values, 1e-4, `step ${step} weights`);
-      expectNear(host.bias!, cpu.bias!, 1e-4, `step ${step} bias`);
+      expectRelClose(host.weight.values, cpu.weight.values, 1e-4, `step ${step} weights`);
+      expectRelClose(host.bias!, cpu.bias!, 1e-4, `step ${step} bias`);
     }
     dev.dispose();
   });

@@ -56,6 +56,15 @@ export function expectClose(got: Float32Array, ref: { value: Float64Array; bound
   }
 }
 
+/** Every entry within tol * (1 + |want|) of `want` (a relative bound for references that are not float64 sums). */
+export function expectRelClose(got: Float32Array, want: ArrayLike<number>, tol: number, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= tol * (1 + Math.abs(want[i])))) throw new Error(`${what}: entry ${i} is ${got[i]}, expected ${want[i]}`);
+  }
+}
+
 /** Copies `a` into a fresh view that starts `offset` elements into a larger buffer (byteOffset != 0). */
 export function offsetView<T extends Float32Array | Int32Array>(a: T, offset = 3): T {
   const Ctor = a.constructor as { new (buffer: ArrayBuffer, byteOffset: number, length: number): T };

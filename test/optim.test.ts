@@ -1,17 +1,12 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { Adam, info, setIsa, SGD } from '../lib/index';
-import { expectSparseError, randomVector } from './helpers';
+import { expectRelClose, expectSparseError, randomVector } from './helpers';
 
 afterAll(() => setIsa('auto'));
 
 const LENGTHS = [0, 1, 7, 16, 17, 1000, 200_003];
 
-function close(got: Float32Array, want: Float64Array, what: string): void {
-  for (let i = 0; i < got.length; i++) {
-    const err = Math.abs(got[i] - want[i]);
-    if (!(err <= 1e-5 * (1 + Math.abs(want[i])))) throw new Error(`${what}: entry ${i} is ${got[i]}, expected ${want[i]}`);
-  }
-}
+const close = (got: Float32Array, want: Float64Array, what: string): void => expectRelClose(got, want, 1e-5, what);
 
 describe.each(info().isas)('optimizers, isa %s', (isa) => {
   test('SGD (plain, momentum, Nesterov, weight decay) matches a scalar reference over several steps', () => {
