@@ -3,7 +3,8 @@
  * `toDevice()` uploads once, kernels take device operands, `toHost()` downloads, and `dispose()` frees device memory
  * at once (a finalizer frees it otherwise). Nothing is copied behind the caller's back inside a call.
  * Each operation has a synchronous form (returns when the result is in `out`) and an async form, whose work runs on
- * a worker thread with its own CUDA stream: the event loop stays free and concurrent calls overlap on the GPU.
+ * a worker thread with its own CUDA stream: the event loop stays free, and concurrent calls can run side by side on
+ * the GPU.
  * While an async call is pending, its buffers cannot be disposed or uploaded into (ERR_ARGUMENT) and are kept from
  * the finalizer; read its output once it has resolved.
  * In a build without CUDA every entry point throws ERR_UNSUPPORTED; with CUDA but no usable GPU, ERR_CUDA with the

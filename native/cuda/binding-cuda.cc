@@ -1,7 +1,7 @@
 // N-API side of the CUDA backend (compiled only by npm run build:cuda): DeviceBuffer, a block of device memory
 // owned by a JS object (freed by dispose() or, as a backstop, by its finalizer), explicit uploads and downloads,
 // and the device operations, each synchronous or (last argument true) a Promise whose work runs on a libuv worker
-// thread with that thread's own CUDA stream, so the event loop stays free and async calls overlap on the GPU.
+// thread with that thread's own CUDA stream, so the event loop stays free and async calls can run side by side on the GPU.
 // Argument order mirrors lib/cuda.ts, which validates first; the checks here are the native layer's own (sizes of
 // the buffers against what a kernel indexes, disposed buffers, outputs aliasing inputs). Every CUDA failure is a
 // SparseError ERR_CUDA.

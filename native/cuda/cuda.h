@@ -3,7 +3,7 @@
 //
 // Streams: every host thread that calls in here gets its own non-blocking stream (made on first use, kept for the
 // thread's life), and every call below waits for its own work before returning. So the JS thread's synchronous calls
-// and the async calls that run on libuv's worker threads overlap on the GPU instead of queueing behind one another,
+// and the async calls that run on libuv's worker threads can run side by side on the GPU rather than queue on one stream,
 // and a call that has returned has finished (there is no hidden ordering to get wrong between streams).
 #pragma once
 #include <cstdint>
