@@ -117,7 +117,7 @@ void run(const char* pattern_name, int m, int k, double sparsity, bool skewed, c
     CHECK_CUDA(cudaMalloc(&d_c, static_cast<size_t>(m) * n * 4));
     CHECK_CUDA(cudaMalloc(&d_ref, static_cast<size_t>(m) * n * 4));
     const sk::SpmmParams p{{m, k, nnz, d_indptr, d_indices, d_values}, d_b, n, d_c, n, n, 1.0f, 0.0f};
-    const sk::cuda::SpmmDevice ordered{p, d_order, nullptr, nnz, n % 4 == 0}, plain{p, nullptr, nullptr, nnz, n % 4 == 0};
+    const sk::cuda::SpmmDevice ordered{p, d_order, nullptr, nnz}, plain{p, nullptr, nullptr, nnz};
     sk::SpmmParams ref = p;
     ref.c = d_ref;
 

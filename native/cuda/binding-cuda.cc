@@ -195,8 +195,6 @@ sk::CsrF32 csr_at(const Napi::CallbackInfo& info, Operands& ops, size_t first, c
   return sk::CsrF32{rows, cols, nnz, indptr, indices, nullptr};
 }
 
-bool aligned16(const void* p, int64_t ld) { return reinterpret_cast<uintptr_t>(p) % 16 == 0 && ld % 4 == 0; }
-
 // cudaSpmm(kernel, rows, cols, nnz, indptr, indices, values, valuesLength, order, perm, b, n, c, alpha, beta, async):
 // C = alpha * S B + beta * C for the structure S (A itself, or Aᵀ's with perm into A's values). kernel 0: sparsekit,
 // 1: cuSPARSE (no perm).
@@ -224,7 +222,7 @@ Napi::Value CudaSpmm(const Napi::CallbackInfo& info) {
       return s.is_ok() ? sk::cuda::run("spmm (cuSPARSE)", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_cusparse_f32(p, l); }) : s;
     });
   }
-  const sk::cuda::SpmmDevice d{p, order, perm, values_len, aligned16(b, n) && aligned16(c, n)};
+  const sk::cuda::SpmmDevice d{p, order, perm, values_len};
   return dispatch(info, 15, ops, [d] { return sk::cuda::run(d.perm ? "spmmT (CUDA)" : "spmm (CUDA)", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_csr_f32(d, l); }); });
 }
 
@@ -241,8 +239,7 @@ Napi::Value CudaSpmmNm(const Napi::CallbackInfo& info) {
   const float* b = ops.get<float>(6, "B", static_cast<int64_t>(cols) * width);
   float* c = ops.get<float>(8, "out", static_cast<int64_t>(rows) * width);
   ops.expect_distinct(c, "out", {b, values, positions});
-  const sk::cuda::SpmmNmDevice d{{{rows, cols, n, m, values, positions}, b, width, c, width, width, float_arg(info, 9, "alpha"), float_arg(info, 10, "beta")},
-                                 aligned16(b, width) && aligned16(c, width)};
+  const sk::SpmmNmParams d{{rows, cols, n, m, values, positions}, b, width, c, width, width, float_arg(info, 9, "alpha"), float_arg(info, 10, "beta")};
   return dispatch(info, 11, ops, [d] { return sk::cuda::run("spmm N:M (CUDA)", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_nm_f32(d, l); }, nullptr, "N:M"); });
 }
 

@@ -65,7 +65,7 @@ Status run(const char* what, const std::function<Status(const Launch&)>& enqueue
 
 // Launchers (enqueue only; all pointers are device pointers). The kernels are in kernels.cuh.
 Status spmm_csr_f32(const SpmmDevice& d, const Launch& l);     // C = alpha A B + beta C, or Aᵀ B via d.perm
-Status spmm_nm_f32(const SpmmNmDevice& d, const Launch& l);     // C = alpha A B + beta C, A N:M
+Status spmm_nm_f32(const SpmmNmParams& p, const Launch& l);     // C = alpha A B + beta C, A N:M
 Status spmv_csr_f32(const SpmvParams& p, const Launch& l);     // y = alpha A x + beta y
 Status sddmm_csr_f32(const SddmmParams& p, const Launch& l);   // out = alpha (X Yᵀ at A's pattern) + beta out
 Status check_csr(const CsrF32& a, const Launch& l);               // counts anomalies only

@@ -17,7 +17,7 @@ __device__ inline void count(unsigned long long* counter, int64_t n) {
 
 __device__ inline int64_t warp_row() { return static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + threadIdx.x / kWarp; }
 
-// CSR or N:M SpMM (spmm_thread is overloaded on the operand): column tiles past gridDim.y loop.
+// CSR or N:M SpMM (spmm_thread is overloaded on SpmmDevice / SpmmNmParams): column tiles past gridDim.y loop.
 template <typename Device>
 __global__ void spmm_kernel(Device d, SpmmGrid g, unsigned long long* bad) {
   for (int64_t by = blockIdx.y; by < g.blocks_y; by += gridDim.y) count(bad, spmm_thread(d, g, blockIdx.x, by, threadIdx.x));
@@ -84,9 +84,8 @@ cudaStream_t stream_of(const Launch& l) { return static_cast<cudaStream_t>(l.str
 
 // Launches (or emulates) a CSR or N:M SpMM over its tile grid.
 template <typename Device>
-Status launch_spmm(const Device& d, int32_t rows, int32_t n, const Launch& l, const char* what) {
-  if (rows == 0 || n == 0) return Status::ok();
-  const SpmmGrid g = spmm_grid(rows, n);
+Status launch_spmm(const Device& d, const SpmmGrid& g, const Launch& l, const char* what) {
+  if (g.blocks_x == 0 || g.blocks_y == 0) return Status::ok();
   if (emulated()) return *l.anomalies += emulate_spmm(d, g), Status::ok();
   const dim3 blocks(static_cast<unsigned>(g.blocks_x), static_cast<unsigned>(std::min(g.blocks_y, kMaxGridY)));
   spmm_kernel<<<blocks, kBlockThreads, 0, stream_of(l)>>>(d, g, l.anomalies);
@@ -117,9 +116,14 @@ Status launch_elements(const Elements& body, int64_t n, const Launch& l, const c
 
 }  // namespace
 
-Status spmm_csr_f32(const SpmmDevice& d, const Launch& l) { return launch_spmm(d, d.p.a.rows, d.p.n, l, "spmm (CUDA)"); }
+Status spmm_csr_f32(const SpmmDevice& d, const Launch& l) {
+  const SpmmParams& p = d.p;
+  return launch_spmm(d, spmm_grid(p.a.rows, p.n, p.b, p.ldb, p.c, p.ldc), l, "spmm (CUDA)");
+}
 
-Status spmm_nm_f32(const SpmmNmDevice& d, const Launch& l) { return launch_spmm(d, d.p.a.rows, d.p.n, l, "spmm N:M (CUDA)"); }
+Status spmm_nm_f32(const SpmmNmParams& p, const Launch& l) {
+  return launch_spmm(p, spmm_grid(p.a.rows, p.n, p.b, p.ldb, p.c, p.ldc), l, "spmm N:M (CUDA)");
+}
 
 Status spmv_csr_f32(const SpmvParams& p, const Launch& l) { return launch_rows(SpmvRows{p}, p.a.rows, l, "spmv (CUDA)"); }
 

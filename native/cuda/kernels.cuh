@@ -61,7 +61,6 @@ struct SpmmDevice {
   const int32_t* order;  // null, or a.rows row numbers: the order rows are given to blocks
   const int32_t* perm;   // null, or per entry of p.a the index into p.a.values
   int64_t values_len;    // entries readable in p.a.values
-  bool vec4;             // B, C and their leading dimensions allow float4 loads and stores
 };
 
 struct SpmmGrid {
@@ -69,9 +68,13 @@ struct SpmmGrid {
   int32_t rows_per_block;  // kBlockThreads / tpr
   int64_t blocks_x;        // blocks over rows
   int64_t blocks_y;        // blocks over column tiles of kColsPerThread * tpr
+  bool vec4;               // B, C and their leading dimensions allow float4 loads (GPU only; derived from them)
 };
 
-SK_HD SpmmGrid spmm_grid(int32_t rows, int32_t n) {
+SK_HD bool aligned_rows(const float* p, int64_t ld) { return reinterpret_cast<uintptr_t>(p) % 16 == 0 && ld % 4 == 0; }
+
+// The launch grid of C = A B (rows x n), and whether B's and C's rows allow float4 access.
+SK_HD SpmmGrid spmm_grid(int32_t rows, int32_t n, const float* b, int64_t ldb, const float* c, int64_t ldc) {
   const int64_t threads_needed = (static_cast<int64_t>(n) + kColsPerThread - 1) / kColsPerThread;
   int32_t tpr = 1;
   while (tpr < kWarp && tpr < threads_needed) tpr *= 2;
@@ -80,6 +83,7 @@ SK_HD SpmmGrid spmm_grid(int32_t rows, int32_t n) {
   g.rows_per_block = kBlockThreads / tpr;
   g.blocks_x = (static_cast<int64_t>(rows) + g.rows_per_block - 1) / g.rows_per_block;
   g.blocks_y = (threads_needed + tpr - 1) / tpr;
+  g.vec4 = aligned_rows(b, ldb) && aligned_rows(c, ldc);
   return g;
 }
 
@@ -147,7 +151,7 @@ SK_HD int64_t spmm_thread(const SpmmDevice& d, const SpmmGrid& g, int64_t bx, in
         continue;
       }
     }
-    accumulate(acc, p.a.values[at], p.b + static_cast<int64_t>(col) * p.ldb + j0, w, d.vec4);
+    accumulate(acc, p.a.values[at], p.b + static_cast<int64_t>(col) * p.ldb + j0, w, g.vec4);
   }
   store(p.c + static_cast<int64_t>(i) * p.ldc + j0, acc, w, p.alpha, p.beta);
   return counts ? bad : 0;
@@ -156,13 +160,7 @@ SK_HD int64_t spmm_thread(const SpmmDevice& d, const SpmmGrid& g, int64_t bx, in
 // ---- N:M SpMM (2:4 and the like): the same tiles as CSR SpMM over rows of groups * n slots --------------------
 // Rows are all the same length, so there is no row order. A zero slot is skipped; a non-zero slot whose position is
 // >= m or whose column is >= cols is an anomaly, as on the CPU.
-struct SpmmNmDevice {
-  SpmmNmParams p;
-  bool vec4;
-};
-
-SK_HD int64_t spmm_thread(const SpmmNmDevice& d, const SpmmGrid& g, int64_t bx, int64_t by, int tx) {
-  const SpmmNmParams& p = d.p;
+SK_HD int64_t spmm_thread(const SpmmNmParams& p, const SpmmGrid& g, int64_t bx, int64_t by, int tx) {
   int64_t r, j0;
   int w;
   if (!spmm_tile(g, p.a.rows, p.n, bx, by, tx, &r, &j0, &w)) return 0;
@@ -178,7 +176,7 @@ SK_HD int64_t spmm_thread(const SpmmNmDevice& d, const SpmmGrid& g, int64_t bx, 
       ++bad;
       continue;
     }
-    accumulate(acc, v, p.b + col * p.ldb + j0, w, d.vec4);
+    accumulate(acc, v, p.b + col * p.ldb + j0, w, g.vec4);
   }
   store(p.c + r * p.ldc + j0, acc, w, p.alpha, p.beta);
   return j0 == 0 ? bad : 0;

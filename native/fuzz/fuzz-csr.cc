@@ -24,8 +24,8 @@ void cuda_bodies(const sk::CsrF32& a, int32_t n, const std::vector<float>& b, co
   std::vector<int32_t> order(rows);
   for (int32_t i = 0; i < rows; ++i) order[i] = rows - 1 - i;
   std::vector<float> c(static_cast<size_t>(rows) * n), c_ref = c, y(rows), y_ref = y, x(cols + 1, 0.5f), out(a.nnz), out_ref = out;
-  const int64_t spmm_bad = sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{a, b.data(), n, c.data(), n, n, 1.0f, 0.0f}, order.data(), nullptr, a.nnz, false},
-                                                  sk::cuda::spmm_grid(rows, n));
+  const int64_t spmm_bad = sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{a, b.data(), n, c.data(), n, n, 1.0f, 0.0f}, order.data(), nullptr, a.nnz},
+                                                  sk::cuda::spmm_grid(rows, n, b.data(), n, c.data(), n));
   const int64_t spmm_ref = sk::sk_f32_spmm_csr__scalar({a, b.data(), n, c_ref.data(), n, n, 1.0f, 0.0f}, 0, rows);
   fuzz::require(spmm_bad == spmm_ref && fuzz::close(c, c_ref), "CUDA SpMM body disagrees with the scalar kernel");
   const sk::SpmvParams pv{a, x.data(), y.data(), 1.0f, 0.0f};
@@ -43,8 +43,8 @@ void cuda_bodies(const sk::CsrF32& a, int32_t n, const std::vector<float>& b, co
 // The transposed SpMM body over Aᵀ's structure with a permutation that may be corrupt: never reads out of range.
 void cuda_transposed(const sk::CsrF32& t, const std::vector<int32_t>& perm, int64_t values_len, int32_t n, const std::vector<float>& bt) {
   std::vector<float> c(static_cast<size_t>(t.rows) * n);
-  (void)sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{t, bt.data(), n, c.data(), n, n, 1.0f, 0.0f}, nullptr, perm.data(), values_len, false},
-                               sk::cuda::spmm_grid(t.rows, n));
+  (void)sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{t, bt.data(), n, c.data(), n, n, 1.0f, 0.0f}, nullptr, perm.data(), values_len},
+                               sk::cuda::spmm_grid(t.rows, n, bt.data(), n, c.data(), n));
 }
 
 }  // namespace
@@ -103,8 +103,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<float> ct(static_cast<size_t>(cols) * n), ct_ref = ct;
     sk::sk_f32_spmmt_csr__scalar({a, bt.data(), n, ct_ref.data(), n, n, 1.0f, 0.0f}, 0, n);
     const sk::CsrF32 tv{cols, rows, nnz, t_indptr.data(), t_indices.data(), values.data()};
-    fuzz::require(sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{tv, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, nullptr, perm.data(), nnz, false},
-                                         sk::cuda::spmm_grid(cols, n)) == 0 && fuzz::close(ct, ct_ref),
+    fuzz::require(sk::cuda::emulate_spmm(sk::cuda::SpmmDevice{{tv, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, nullptr, perm.data(), nnz},
+                                         sk::cuda::spmm_grid(cols, n, bt.data(), n, ct.data(), n)) == 0 && fuzz::close(ct, ct_ref),
                   "CUDA transposed SpMM body disagrees with the scalar kernel");
     for (int32_t k = 0; k < nnz; ++k) perm[k] = in.small(-2, nnz + 2);
     cuda_transposed(tv, perm, nnz, n, bt);

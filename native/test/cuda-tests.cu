@@ -165,7 +165,7 @@ void run_products(bool gpu, const Csr& a, int n, int64_t ld_pad, bool corrupt, L
     std::vector<float> values = m.values, bb = b, c = c0;
     const sk::CsrF32 da{m.rows, m.cols, nnz, mem(indptr), mem(indices), mem(values)};
     const sk::SpmmParams p{da, mem(bb), ldb, mem(c), ldc, n, 0.5f, 2.0f};
-    const sk::cuda::SpmmDevice d{p, ordered ? mem(order) : nullptr, nullptr, nnz, gpu && ld_pad == 0 && n % 4 == 0};
+    const sk::cuda::SpmmDevice d{p, ordered ? mem(order) : nullptr, nullptr, nnz};
     const int64_t bad = launch("spmm", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_csr_f32(d, l); });
     mem.finish();
     compare(ordered ? "spmm (row order)" : "spmm", c, c_cpu);
@@ -205,7 +205,7 @@ void run_products(bool gpu, const Csr& a, int n, int64_t ld_pad, bool corrupt, L
     std::vector<int32_t> order = longest_first(tindptr);
     std::vector<float> values = m.values, bb = b2, c = t0;
     const sk::SpmmParams p{{m.cols, m.rows, nnz, mem(tindptr), mem(tindices), mem(values)}, mem(bb), ldb, mem(c), ldc, n, -0.5f, 1.5f};
-    const sk::cuda::SpmmDevice d{p, mem(order), mem(perm), nnz, gpu && ld_pad == 0 && n % 4 == 0};
+    const sk::cuda::SpmmDevice d{p, mem(order), mem(perm), nnz};
     const int64_t bad = launch("spmmT", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_csr_f32(d, l); });
     mem.finish();
     if (!bad_perm) compare("spmmT", c, t_cpu);
@@ -242,8 +242,7 @@ void run_nm(bool gpu, int rows, int cols, int nn, int mm, int width, int64_t pad
   Mem mem{gpu};
   std::vector<float> c = c0;
   const sk::SpmmNmParams p{{rows, cols, nn, mm, mem(values), mem(positions)}, mem(b), ld, mem(c), ld, width, 0.5f, -1.0f};
-  const sk::cuda::SpmmNmDevice d{p, gpu && pad == 0 && width % 4 == 0};
-  const int64_t bad = launch("spmm N:M", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_nm_f32(d, l); });
+  const int64_t bad = launch("spmm N:M", [&](const sk::cuda::Launch& l) { return sk::cuda::spmm_nm_f32(p, l); });
   mem.finish();
   compare("spmm N:M", c, c_cpu);
   compare_bad("spmm N:M", bad, bad_cpu);
