@@ -93,21 +93,13 @@ Status lib_status(const Lib& lib, const char* what, int code) {
   return Status::error(Code::kCuda, std::string(what) + ": " + text);
 }
 
-// Handles are made once per thread (making one costs milliseconds) and kept for its life, like the streams.
-Status cusparse_handle(const Cusparse& c, Handle* out) {
+// The calling thread's handle of a library, made on first use (making one costs milliseconds) and kept for the
+// thread's life, like the streams; one per library type.
+template <class Lib>
+Status thread_handle(const Lib& lib, const char* what, Handle* out) {
   thread_local Handle h = nullptr;
   if (!h) {
-    Status s = lib_status(c, "cusparseCreate", c.create(&h));
-    if (!s.is_ok()) return s;
-  }
-  *out = h;
-  return Status::ok();
-}
-
-Status cublas_handle(const Cublas& c, Handle* out) {
-  thread_local Handle h = nullptr;
-  if (!h) {
-    Status s = lib_status(c, "cublasCreate", c.create(&h));
+    Status s = lib_status(lib, what, lib.create(&h));
     if (!s.is_ok()) return s;
   }
   *out = h;
@@ -131,7 +123,7 @@ Status spmm_cusparse_f32(const SpmmParams& p, const Launch& l) {
   const Cusparse* c = cusparse();
   if (!c) return Status::error(Code::kUnsupported, "spmm (cuSPARSE): no cuSPARSE library could be loaded (libcusparse.so.12 or .13 on the library path)");
   Handle h, a = nullptr, b = nullptr, out = nullptr;
-  Status s = cusparse_handle(*c, &h);
+  Status s = thread_handle(*c, "cusparseCreate", &h);
   if (!s.is_ok()) return s;
   const cudaStream_t stream = static_cast<cudaStream_t>(l.stream);
   s = lib_status(*c, "cusparseSetStream", c->set_stream(h, stream));
@@ -161,7 +153,7 @@ Status sgemm_cublas_f32(int32_t m, int32_t n, int32_t k, float alpha, const floa
   const Cublas* lib = cublas();
   if (!lib) return Status::error(Code::kUnsupported, "sgemm (cuBLAS): no cuBLAS library could be loaded (libcublas.so.12 or .13 on the library path)");
   Handle h;
-  Status s = cublas_handle(*lib, &h);
+  Status s = thread_handle(*lib, "cublasCreate", &h);
   if (s.is_ok()) s = lib_status(*lib, "cublasSetStream", lib->set_stream(h, static_cast<cudaStream_t>(l.stream)));
   // cuBLAS is column-major: row-major C = A B is column-major Cᵀ = Bᵀ Aᵀ, with the operands' own leading dimensions.
   if (s.is_ok()) s = lib_status(*lib, "cublasSgemm", lib->sgemm(h, kOpNonTranspose, kOpNonTranspose, n, m, k, &alpha, b, n, a, k, &beta, c, n));
