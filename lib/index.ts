@@ -1,27 +1,27 @@
 /**
  * sparsekit: sparse formats, kernels, pruning and sparse training for Node.js.
  * See README.md for a tour; every function validates its arguments and throws SparseError with a stable code.
+ * This file only re-exports; the layers below it are drawn in README.md, "Architecture".
  */
-export { SparseError, ERROR_CODES } from './errors';
-export type { SparseErrorCode } from './errors';
-export { alignedFloat32Array, denseMatrix } from './dense';
-export type { DenseMatrix } from './dense';
-export { CSRMatrix } from './csr';
-export type { FromDenseOptions, FromCOOOptions, RandomOptions } from './csr';
-export { COOMatrix } from './coo';
-export { BSRMatrix } from './bsr';
-export type { BlockOptions } from './bsr';
-export { NMMatrix } from './nm';
-export type { NMOptions } from './nm';
-export { Mask } from './mask';
-export type { ApplyOptions } from './mask';
-export { Rng } from './random';
+export { SparseError, ERROR_CODES } from './core/errors';
+export type { SparseErrorCode } from './core/errors';
+export { Rng } from './core/random';
+export { info, setThreads, setIsa } from './core/runtime';
+export type { CudaInfo, Info, IsaName } from './core/runtime';
+export {
+  alignedFloat32Array, denseMatrix, CSRMatrix, COOMatrix, BSRMatrix, NMMatrix, Mask, formatOf, formatTags,
+} from './formats';
+export type {
+  DenseMatrix, FromDenseOptions, FromCOOOptions, RandomOptions, BlockOptions, NMOptions, ApplyOptions, SparseFormat,
+} from './formats';
 export { save, load, loadMetadata, saveFile, loadFile } from './io/safetensors';
 export type { Savable, JsonValue } from './io/safetensors';
 export { readMatrixMarket, writeMatrixMarket } from './io/matrix-market';
 export type { WriteMatrixMarketOptions } from './io/matrix-market';
-export { spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync } from './ops';
-export type { KernelOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions } from './ops';
+export {
+  spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync,
+} from './kernels';
+export type { KernelOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions } from './kernels';
 export {
   magnitudePrune, taylorPrune, scorePrune, globalMagnitudePrune, randomPrune, nmPrune, blockPrune, keptCount,
   constantSparsity, polynomialDecay, oneShot, iterativeSparsities, uniformDensities, erkDensities, pruneReport,
@@ -30,17 +30,12 @@ export type {
   PruneOptions, PruneScope, GlobalPruneOptions, RandomPruneOptions, NMPruneOptions, BlockPruneOptions, Schedule,
   ConstantSparsityOptions, PolynomialDecayOptions, PruneReport,
 } from './prune';
-export { SparseLinear, Linear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential } from './train';
-export type { Layer } from './train';
-export type { SparseLinearOptions } from './train';
 export { SGD, Adam } from './optim';
-export { SET, RigL, pruneLayer } from './dst';
-export { saveTraining, loadTraining } from './checkpoint';
-export type { TrainingState } from './checkpoint';
-export type { MaskUpdateOptions, MaskUpdateResult } from './dst';
-export type { Param, SGDOptions, AdamOptions } from './optim';
-export { info, setThreads, setIsa } from './runtime';
-export type { Info, IsaName } from './runtime';
+export type { Optimizer, Param, SGDOptions, AdamOptions } from './optim';
+export { SparseLinear, Linear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential } from './nn';
+export type { Layer, SparseLinearOptions } from './nn';
+export { SET, RigL, pruneLayer, saveTraining, loadTraining } from './sparse-training';
+export type { MaskUpdateOptions, MaskUpdateResult, TrainingState } from './sparse-training';
 export {
   DeviceCSRMatrix,
   DeviceMatrix,
@@ -56,5 +51,5 @@ export {
   spmvDeviceAsync,
   sddmmDevice,
   sddmmDeviceAsync,
-} from './cuda';
-export type { DeviceKernelOptions, DeviceParam, DeviceSpmmOptions, ToDeviceOptions } from './cuda';
+} from './device';
+export type { DeviceBackend, DeviceKernelOptions, DeviceParam, DeviceSpmmOptions, ToDeviceOptions } from './device';

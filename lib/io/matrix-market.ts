@@ -3,10 +3,8 @@
  * real / integer / pattern fields, general / symmetric / skew-symmetric (expanded on read), 1-based indices.
  * Parsing is one linear pass over the text; errors are ERR_FORMAT (or ERR_IO for undecodable bytes) with the line.
  */
-import { COOMatrix } from '../coo';
-import { CSRMatrix } from '../csr';
-import { DenseMatrix } from '../dense';
-import * as v from '../validate';
+import * as v from '../core/validate';
+import { COOMatrix, CSRMatrix, DenseMatrix } from '../formats';
 
 type Field = 'real' | 'integer' | 'pattern';
 type Symmetry = 'general' | 'symmetric' | 'skew-symmetric';

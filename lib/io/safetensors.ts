@@ -7,16 +7,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BSRMatrix } from '../bsr';
-import { COOMatrix } from '../coo';
-import { CSRMatrix } from '../csr';
-import { DenseMatrix } from '../dense';
-import { SparseError } from '../errors';
-import { Mask } from '../mask';
-import { NMMatrix } from '../nm';
-import * as v from '../validate';
+import { SparseError } from '../core/errors';
+import * as v from '../core/validate';
+import { BSRMatrix, COOMatrix, CSRMatrix, DenseMatrix, formatOf, formatSpec, JsonValue, Mask, NMMatrix, StoredPart } from '../formats';
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue } from '../formats';
 /** What save() stores and load() gives back, kind for kind. Plain JSON values hold small state (step, seed). */
 export type Savable = DenseMatrix | CSRMatrix | COOMatrix | BSRMatrix | NMMatrix | Mask | Float32Array | Int32Array | Uint8Array | JsonValue;
 
@@ -27,8 +22,9 @@ type DType = keyof typeof DTYPES;
 // Valid safetensors dtypes this library does not read: refused as unsupported rather than as corrupt.
 const OTHER_DTYPES = new Set(['BOOL', 'I8', 'I16', 'U16', 'F16', 'BF16', 'U32', 'I64', 'U64', 'F64', 'F8_E4M3', 'F8_E5M2']);
 
-type Entry = { name: string; dtype: DType; shape: number[]; data: Float32Array | Int32Array | Uint8Array };
-type Described = { format: string; shape?: number[]; block?: number[]; n?: number; m?: number; value?: JsonValue };
+type Entry = { name: string; dtype: DType; shape: number[]; data: StoredPart['data'] };
+/** A tensor's entry in __metadata__.sparsekit: its format tag, 2-D shape and the format's attributes (block, n, m). */
+type Described = { format: string; shape?: number[]; value?: JsonValue; [attr: string]: unknown };
 
 function isDense(x: unknown): x is DenseMatrix {
   return typeof x === 'object' && x !== null && (x as DenseMatrix).data instanceof Float32Array && 'rows' in x && 'cols' in x;
@@ -57,29 +53,11 @@ export function save(tensors: Record<string, Savable>, metadata?: Record<string,
     if (name === '' || name === '__metadata__' || name.includes('.')) {
       v.fail('ERR_ARGUMENT', `Tensor names must be non-empty, without '.', and not '__metadata__'; received '${name}'`);
     }
-    if (t instanceof CSRMatrix) {
-      add(`${name}.indptr`, 'I32', [t.rows + 1], t.indptr);
-      add(`${name}.indices`, 'I32', [t.nnz], t.indices);
-      add(`${name}.values`, 'F32', [t.nnz], t.values);
-      described[name] = { format: 'csr', shape: [t.rows, t.cols] };
-    } else if (t instanceof COOMatrix) {
-      add(`${name}.row`, 'I32', [t.nnz], t.rowIndices);
-      add(`${name}.col`, 'I32', [t.nnz], t.colIndices);
-      add(`${name}.values`, 'F32', [t.nnz], t.values);
-      described[name] = { format: 'coo', shape: [t.rows, t.cols] };
-    } else if (t instanceof BSRMatrix) {
-      const [r, c] = t.block;
-      add(`${name}.indptr`, 'I32', [t.indptr.length], t.indptr);
-      add(`${name}.indices`, 'I32', [t.blocks], t.indices);
-      add(`${name}.values`, 'F32', [t.blocks, r, c], t.values); // scipy's bsr_matrix data layout
-      described[name] = { format: 'bsr', shape: [t.rows, t.cols], block: [r, c] };
-    } else if (t instanceof NMMatrix) {
-      add(`${name}.values`, 'F32', [t.rows, t.groups, t.n], t.values);
-      add(`${name}.positions`, 'U8', [t.rows, t.groups, t.n], t.positions);
-      described[name] = { format: 'nm', shape: [t.rows, t.cols], n: t.n, m: t.m };
-    } else if (t instanceof Mask) {
-      add(`${name}.bits`, 'U8', [t.bits.byteLength], new Uint8Array(t.bits.buffer, t.bits.byteOffset, t.bits.byteLength));
-      described[name] = { format: 'mask', shape: [t.rows, t.cols] };
+    const spec = formatOf(t);
+    if (spec) {
+      const { parts, attrs } = spec.codec.encode(t as never);
+      for (const p of parts) add(`${name}.${p.key}`, p.dtype, p.shape, p.data);
+      described[name] = { format: spec.tag, shape: [(t as CSRMatrix).rows, (t as CSRMatrix).cols], ...attrs };
     } else if (isDense(t)) {
       v.dense(name, t);
       add(name, 'F32', [t.rows, t.cols], t.data);
@@ -235,25 +213,6 @@ export function load(bytes: Uint8Array): Record<string, Savable> {
     const shape = (d.shape ?? []) as [number, number];
     try {
       switch (d.format) {
-        case 'csr':
-          out[name] = CSRMatrix.fromArrays(shape[0], shape[1], take(`${name}.indptr`, 'I32') as Int32Array, take(`${name}.indices`, 'I32') as Int32Array, take(`${name}.values`, 'F32') as Float32Array);
-          break;
-        case 'coo':
-          out[name] = COOMatrix.fromArrays(shape[0], shape[1], take(`${name}.row`, 'I32') as Int32Array, take(`${name}.col`, 'I32') as Int32Array, take(`${name}.values`, 'F32') as Float32Array);
-          break;
-        case 'bsr':
-          out[name] = BSRMatrix.fromArrays(shape[0], shape[1], d.block as [number, number], take(`${name}.indptr`, 'I32') as Int32Array, take(`${name}.indices`, 'I32') as Int32Array, take(`${name}.values`, 'F32') as Float32Array);
-          break;
-        case 'nm':
-          out[name] = NMMatrix.fromArrays(shape[0], shape[1], { n: d.n as number, m: d.m as number }, take(`${name}.values`, 'F32') as Float32Array, take(`${name}.positions`, 'U8') as Uint8Array);
-          break;
-        case 'mask': {
-          const b = take(`${name}.bits`, 'U8');
-          if (b.byteLength % 4) io(`tensor '${name}.bits' is not a whole number of 32-bit words`);
-          const words = b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4) : new Uint32Array(b.slice().buffer);
-          out[name] = Mask.fromBits(shape[0], shape[1], words);
-          break;
-        }
         case 'dense': {
           const t = tensors.get(name);
           if (!t || t.shape.length !== 2) io(`dense tensor '${name}' is missing or not 2-D`);
@@ -267,8 +226,11 @@ export function load(bytes: Uint8Array): Record<string, Savable> {
         case 'json':
           out[name] = d.value as JsonValue;
           break;
-        default:
-          v.fail('ERR_UNSUPPORTED', `load: tensor '${name}' has unknown format '${String(d.format)}'`);
+        default: {
+          const spec = formatSpec(String(d.format));
+          const { format: _tag, shape: _shape, ...attrs } = d;
+          out[name] = spec.codec.decode(shape, attrs, (key, dtype) => take(`${name}.${key}`, dtype)) as Savable;
+        }
       }
     } catch (e) {
       if (e instanceof SparseError && !e.message.startsWith('load:')) throw new SparseError(e.code, `load: tensor '${name}': ${e.message}`);

@@ -1,0 +1,84 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { addon, addonPath, packageRoot } from './binding';
+import type { CudaInfo } from './native';
+import * as v from './validate';
+
+export type { CudaInfo } from './native';
+
+export type IsaName = 'scalar' | 'avx2' | 'avx512' | 'neon';
+
+export interface Info {
+  /** Package version. */
+  version: string;
+  /** The ISA kernels run on now. */
+  isa: IsaName;
+  /** Every ISA this CPU and OS support, from least to most capable. */
+  isas: IsaName[];
+  /** Threads work is split over. */
+  threads: number;
+  /** The kernel each family runs now, e.g. kernels['f32-spmm-csr'].kernel. */
+  kernels: Record<string, { kernel: string; isa: IsaName }>;
+  /** CUDA backend: null unless the addon was built with it (npm run build:cuda). */
+  cuda: CudaInfo | null;
+  /** Path of the loaded native binary. */
+  addon: string;
+}
+
+const version: string = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version;
+
+export function info(): Info {
+  const raw = addon.info();
+  return {
+    version,
+    isa: raw.isa as IsaName,
+    isas: raw.isas as IsaName[],
+    threads: raw.threads,
+    kernels: raw.kernels as Info['kernels'],
+    cuda: raw.cuda ?? null,
+    addon: addonPath,
+  };
+}
+
+/** Threads for later calls (default: the cores this process may use). Work already running keeps its split. */
+export function setThreads(n: number): void {
+  v.integer('threads', n, 1, 256);
+  addon.setThreads(n);
+}
+
+/**
+ * Forces the kernels of every family to one ISA ('scalar', 'avx2', 'avx512', 'neon', or 'auto' for the best one),
+ * for the whole process. An ISA this CPU lacks is ERR_UNSUPPORTED. Meant for tests and benchmarks.
+ */
+export function setIsa(name: IsaName | 'auto'): void {
+  if (typeof name !== 'string') v.fail('ERR_ARGUMENT', `Expected an ISA name for isa but received ${v.describe(name)}`);
+  const known = ['scalar', 'avx2', 'avx512', 'neon', 'auto'];
+  if (!known.includes(name)) v.fail('ERR_UNSUPPORTED', `Unknown ISA '${name}'; expected one of ${known.join(', ')}`);
+  addon.setIsa(name);
+}
+
+// Environment overrides, applied once when the package loads.
+function applyEnvironment(): void {
+  const isa = process.env.SPARSEKIT_ISA;
+  if (isa) {
+    try {
+      setIsa(isa as IsaName);
+    } catch (e) {
+      v.fail('ERR_UNSUPPORTED', `SPARSEKIT_ISA=${isa}: ${(e as Error).message}`);
+    }
+  }
+  else if (process.arch === 'x64' && !addon.info().isas.includes('avx2')) {
+    // The minimum CPU check: the binary needs only baseline x86-64, so this CPU works, on the portable kernels.
+    process.emitWarning('this x86-64 CPU has no AVX2 (or the OS does not enable it): sparsekit runs its scalar kernels, correct but several times slower. SPARSEKIT_ISA=scalar silences this.', { code: 'SPARSEKIT_SCALAR' });
+  }
+  const threads = process.env.SPARSEKIT_THREADS;
+  if (threads) {
+    const n = Number(threads);
+    try {
+      setThreads(n);
+    } catch (e) {
+      v.fail('ERR_RANGE', `SPARSEKIT_THREADS=${threads}: ${(e as Error).message}`);
+    }
+  }
+}
+applyEnvironment();

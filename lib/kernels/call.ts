@@ -1,0 +1,68 @@
+/**
+ * The one call pipeline of the CPU kernels: each op validates its arguments and builds a KernelCall (which native
+ * entry point, its named arguments, what it returns); runSync or runAsync then runs it. Semantics follow BLAS:
+ * C = alpha*op(A)*B + beta*C; with beta = 0 the output is write-only (NaN in it does not propagate); with alpha = 0,
+ * A and B are not read.
+ */
+import { callKernel, callKernelAsync } from '../core/binding';
+import type { KernelArgs, KernelName } from '../core/native';
+import * as v from '../core/validate';
+import { alignedFloat32Array, DenseMatrix, formatOf } from '../formats';
+
+export interface KernelOptions<Out> {
+  /** Where to write the result (also the `y`/`C` read when beta != 0). Must not share memory with an input. */
+  out?: Out;
+  /** Default 1. */
+  alpha?: number;
+  /** Default 0. */
+  beta?: number;
+}
+
+export const KERNEL_OPTIONS = ['out', 'alpha', 'beta'] as const;
+
+/** A validated call: the native entry point, its arguments, and what the op returns once it has run. */
+export interface KernelCall<K extends KernelName, R> {
+  kernel: K;
+  args: KernelArgs[K];
+  result: R;
+}
+
+/** A call of whichever entry point the operand's format selected. */
+export type AnyKernelCall<R> = { [K in KernelName]: KernelCall<K, R> }[KernelName];
+
+export function call<K extends KernelName, R>(kernel: K, args: KernelArgs[K], result: R): KernelCall<K, R> {
+  return { kernel, args, result };
+}
+
+export function runSync<R>(c: AnyKernelCall<R>): R {
+  callKernel(c.kernel, c.args as never);
+  return c.result;
+}
+
+export async function runAsync<R>(c: AnyKernelCall<R>): Promise<R> {
+  await callKernelAsync(c.kernel, c.args as never);
+  return c.result;
+}
+
+export function scalars(o: { alpha?: number; beta?: number }): { alpha: number; beta: number } {
+  const alpha = o.alpha === undefined ? 1 : v.finite('options.alpha', o.alpha);
+  const beta = o.beta === undefined ? 0 : v.finite('options.beta', o.beta);
+  return { alpha, beta };
+}
+
+/** The output matrix: the caller's after its checks, or a new aligned one. */
+export function denseOut(name: string, given: unknown, rows: number, cols: number): DenseMatrix {
+  if (given === undefined) return { data: alignedFloat32Array(v.denseSize(`${name} output`, rows, cols)), rows, cols };
+  return v.dense('options.out', given, rows, cols) as DenseMatrix;
+}
+
+/** Refuses an output that shares memory with any input, naming both. */
+export function disjointFrom(outName: string, out: ArrayBufferView, inputs: [string, ArrayBufferView][]): void {
+  for (const [name, a] of inputs) v.disjoint(outName, out, name, a);
+}
+
+/** The arrays of a sparse operand, named, for aliasing checks (from its format's registration). */
+export function arraysOf(A: unknown): [string, ArrayBufferView][] {
+  const spec = formatOf(A);
+  return spec ? spec.arrays(A as never) : [];
+}

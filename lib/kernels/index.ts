@@ -1,0 +1,12 @@
+/** The CPU kernels: one file per op group, all through the pipeline in ./call.ts. */
+export type { KernelOptions } from './call';
+export { spmv, spmvAsync } from './spmv';
+export { spmm, spmmAsync } from './spmm';
+export type { SparseOperand } from './spmm';
+export { spmmT, spmmTAsync } from './spmm-t';
+export type { SpmmTOptions } from './spmm-t';
+export { TransposePlan, transposePlan } from './transpose-plan';
+export { sddmm, sddmmAsync } from './sddmm';
+export type { SddmmOptions } from './sddmm';
+export { gemm, gemmAsync } from './gemm';
+export type { GemmOptions } from './gemm';

@@ -1,0 +1,37 @@
+import * as v from '../core/validate';
+import { CSRMatrix, DenseMatrix } from '../formats';
+import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
+import { TransposePlan } from './transpose-plan';
+
+export interface SpmmTOptions extends KernelOptions<DenseMatrix> {
+  /**
+   * A transposePlan(A) to reuse across calls while A's pattern stays the same (its values may change). Without
+   * one, Aᵀ B is computed by scattering rows of B into C, with no transpose formed.
+   */
+  plan?: TransposePlan;
+}
+
+function spmmTCall(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): AnyKernelCall<DenseMatrix> {
+  v.instanceOf('A', A, CSRMatrix);
+  v.dense('B', B);
+  if (B.rows !== A.rows) v.fail('ERR_SHAPE', `Expected B.rows to equal A.rows (${A.rows}) but received ${B.rows}`);
+  const o = v.options<SpmmTOptions>('options', opts, [...KERNEL_OPTIONS, 'plan']);
+  const s = scalars(o);
+  const out = denseOut('spmmT', o.out, A.cols, B.cols);
+  disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
+  const product = { a: A, b: B.data, n: B.cols, c: out.data, ...s };
+  if (o.plan === undefined) return call('spmmT', product, out);
+  const plan = v.instanceOf('options.plan', o.plan, TransposePlan);
+  if (!plan.matches(A)) v.fail('ERR_ARGUMENT', 'options.plan was made for another pattern than A (make a new transposePlan(A) after a mask update)');
+  v.disjoint('options.out.data', out.data, 'options.plan.values', plan.values);
+  return call('spmmTPlan', { ...product, plan }, out);
+}
+
+/** C = alpha * Aᵀ B + beta * C without forming Aᵀ (A rows x k CSR, B rows x n, C k x n): the backward pass w.r.t. inputs. */
+export function spmmT(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): DenseMatrix {
+  return runSync(spmmTCall(A, B, opts));
+}
+
+export async function spmmTAsync(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): Promise<DenseMatrix> {
+  return runAsync(spmmTCall(A, B, opts));
+}

@@ -1,0 +1,38 @@
+import * as v from '../core/validate';
+import { BSRMatrix, CSRMatrix, DenseMatrix, formatOf, NMMatrix } from '../formats';
+import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
+
+/** A matrix spmm accepts. */
+export type SparseOperand = CSRMatrix | BSRMatrix | NMMatrix;
+
+type Product = { b: Float32Array; n: number; c: Float32Array; alpha: number; beta: number };
+type Built = (A: never, p: Product, result: DenseMatrix) => AnyKernelCall<DenseMatrix>;
+
+/** The SpMM entry point of each format (the one dispatch table of this family; a new format adds a line). */
+const byFormat: Record<string, Built> = {
+  csr: (A: CSRMatrix, p, r) => call('spmm', { a: A, ...p }, r),
+  bsr: (A: BSRMatrix, p, r) => call('spmmBsr', { a: A, ...p }, r),
+  nm: (A: NMMatrix, p, r) => call('spmmNm', { a: A, ...p }, r),
+};
+
+function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMatrix>): AnyKernelCall<DenseMatrix> {
+  const build = byFormat[formatOf(A)?.tag ?? ''];
+  if (!build) v.fail('ERR_ARGUMENT', `Expected a CSRMatrix, BSRMatrix or NMMatrix for A but received ${v.describe(A)}`);
+  v.dense('B', B);
+  if (B.rows !== A.cols) v.fail('ERR_SHAPE', `Expected B.rows to equal A.cols (${A.cols}) but received ${B.rows}`);
+  const o = v.options<KernelOptions<DenseMatrix>>('options', opts, KERNEL_OPTIONS);
+  const s = scalars(o);
+  const out = denseOut('spmm', o.out, A.rows, B.cols);
+  disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
+  return build(A as never, { b: B.data, n: B.cols, c: out.data, ...s }, out);
+}
+
+/** C = alpha * A B + beta * C, A sparse (CSR, BSR or N:M; rows x k), B dense (k x n). Returns `out` or a new matrix. */
+export function spmm(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMatrix>): DenseMatrix {
+  return runSync(spmmCall(A, B, opts));
+}
+
+/** spmm on the native thread pool; the event loop stays free. Keep the inputs unmodified until it resolves. */
+export async function spmmAsync(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMatrix>): Promise<DenseMatrix> {
+  return runAsync(spmmCall(A, B, opts));
+}

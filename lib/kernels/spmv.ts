@@ -1,0 +1,32 @@
+import * as v from '../core/validate';
+import { alignedFloat32Array, CSRMatrix, formatOf, NMMatrix } from '../formats';
+import { AnyKernelCall, arraysOf, call, disjointFrom, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
+
+type Built = (A: never, x: Float32Array, y: Float32Array, s: { alpha: number; beta: number }) => AnyKernelCall<Float32Array>;
+
+/** The SpMV entry point of each format that has one. */
+const byFormat: Record<string, Built> = {
+  csr: (A: CSRMatrix, x, y, s) => call('spmv', { a: A, x, y, ...s }, y),
+  nm: (A: NMMatrix, x, y, s) => call('spmvNm', { a: A, x, y, ...s }, y),
+};
+
+function spmvCall(A: CSRMatrix | NMMatrix, x: Float32Array, opts?: KernelOptions<Float32Array>): AnyKernelCall<Float32Array> {
+  const build = byFormat[formatOf(A)?.tag ?? ''];
+  if (!build) v.fail('ERR_ARGUMENT', `Expected a CSRMatrix or NMMatrix for A but received ${v.describe(A)}`);
+  v.float32Array('x', x, A.cols);
+  const o = v.options<KernelOptions<Float32Array>>('options', opts, KERNEL_OPTIONS);
+  const s = scalars(o);
+  const out = o.out === undefined ? alignedFloat32Array(A.rows) : v.float32Array('options.out', o.out, A.rows);
+  disjointFrom('options.out', out, [['x', x], ...arraysOf(A)]);
+  return build(A as never, x, out, s);
+}
+
+/** y = alpha * A x + beta * y for a CSR or N:M matrix. Returns `out` (or a new Float32Array of A.rows). */
+export function spmv(A: CSRMatrix | NMMatrix, x: Float32Array, opts?: KernelOptions<Float32Array>): Float32Array {
+  return runSync(spmvCall(A, x, opts));
+}
+
+/** spmv on the native thread pool; the event loop stays free. Keep the inputs unmodified until it resolves. */
+export async function spmvAsync(A: CSRMatrix | NMMatrix, x: Float32Array, opts?: KernelOptions<Float32Array>): Promise<Float32Array> {
+  return runAsync(spmvCall(A, x, opts));
+}

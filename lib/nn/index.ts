@@ -1,0 +1,8 @@
+/** The layers: the Layer interface, Linear, SparseLinear, ReLU, the loss and Sequential. */
+export type { BackwardOptions, ForwardOptions, Layer } from './layer';
+export { SparseLinear, sparseLinearNnz } from './sparse-linear';
+export type { SparseLinearOptions } from './sparse-linear';
+export { Linear } from './linear';
+export { ReLU } from './relu';
+export { softmaxCrossEntropy } from './loss';
+export { Sequential } from './sequential';

@@ -1,0 +1,217 @@
+// SDDMM, transposed SpMM, BSR and N:M matmul against float64 references, every ISA, threads 1 and 2.
+import { afterAll, describe, expect, test } from 'vitest';
+import {
+  BSRMatrix, CSRMatrix, DenseMatrix, info, NMMatrix, sddmm, sddmmAsync, setIsa, setThreads, spmm, spmmAsync, spmmT,
+  spmmTAsync, spmv, transposePlan,
+} from '../../lib/index';
+import { expectClose, expectSameBits, expectSparseError, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
+
+const ISAS = info().isas;
+const WIDTHS = [1, 3, 15, 16, 17, 64, 257];
+
+afterAll(() => {
+  setIsa('auto');
+  setThreads(2);
+});
+
+function transposeDense(d: DenseMatrix): DenseMatrix {
+  const data = new Float32Array(d.data.length);
+  for (let i = 0; i < d.rows; i++) for (let j = 0; j < d.cols; j++) data[j * d.rows + i] = d.data[i * d.cols + j];
+  return { data, rows: d.cols, cols: d.rows };
+}
+
+/** Keeps at most n non-zeros (the first) in every group of m columns. */
+function makeNM(d: DenseMatrix, n: number, m: number): DenseMatrix {
+  const data = d.data.slice();
+  for (let i = 0; i < d.rows; i++) {
+    for (let g = 0; g * m < d.cols; g++) {
+      let kept = 0;
+      for (let j = g * m; j < Math.min(d.cols, g * m + m); j++) if (data[i * d.cols + j] !== 0 && ++kept > n) data[i * d.cols + j] = 0;
+    }
+  }
+  return { data, rows: d.rows, cols: d.cols };
+}
+
+/** Reference SDDMM in float64 with an error bound per stored entry. */
+function referenceSddmm(P: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, alpha: number, beta: number, out0: Float32Array) {
+  const value = new Float64Array(P.nnz), bound = new Float64Array(P.nnz);
+  const K = X.cols;
+  for (let i = 0; i < P.rows; i++) {
+    for (let k = P.indptr[i]; k < P.indptr[i + 1]; k++) {
+      const j = P.indices[k];
+      let s = 0, m = 0;
+      for (let t = 0; t < K; t++) {
+        const p = X.data[i * K + t] * Y.data[j * K + t];
+        s += p;
+        m += Math.abs(p);
+      }
+      const o = beta !== 0 ? out0[k] : 0;
+      value[k] = alpha * s + beta * o;
+      bound[k] = (K + 4) * 1.2e-7 * (Math.abs(alpha) * m + Math.abs(beta * o)) + 1e-30;
+    }
+  }
+  return { value, bound };
+}
+
+describe.each(ISAS)('isa %s', (isa) => {
+  describe.each([1, 2])('threads %i', (threads) => {
+    test('sddmm matches the reference over K = 1..257, empty rows, views, alpha/beta', () => {
+      setIsa(isa);
+      setThreads(threads);
+      expect(info().kernels['f32-sddmm-csr'].isa).toBe(isa);
+      for (const [rows, cols] of [[0, 3], [1, 1], [7, 13], [37, 33], [300, 200]] as [number, number][]) {
+        const P = CSRMatrix.fromDense(randomDense(rows, cols, 0.3, rows + cols, 4));
+        for (const K of rows === 300 ? [64] : [1, 3, 15, 16, 17, 64, 257]) {
+          const X = { data: randomVector(rows * K, K), rows, cols: K };
+          const Y = { data: randomVector(cols * K, K + 1), rows: cols, cols: K };
+          const [alpha, beta] = K % 2 ? [1, 0] : [-0.5, 2];
+          const out0 = randomVector(P.nnz, 9);
+          const ref = referenceSddmm(P, X, Y, alpha, beta, out0);
+          const R = sddmm(P, X, Y, { alpha, beta, out: out0.slice() });
+          expect(R.indptr).toBe(P.indptr);
+          expectClose(R.values, ref, `sddmm ${isa} t${threads} ${rows}x${cols} K${K}`);
+          const out = offsetView(out0);
+          sddmm(P, { data: offsetView(X.data), rows, cols: K }, { data: offsetView(Y.data), rows: cols, cols: K }, { alpha, beta, out });
+          expectClose(out, ref, `sddmm views K${K}`);
+        }
+      }
+    });
+
+    test('spmmT (scatter and transpose plan) matches the reference', () => {
+      setIsa(isa);
+      setThreads(threads);
+      for (const [rows, cols] of [[0, 4], [1, 1], [13, 33], [37, 16], [400, 300]] as [number, number][]) {
+        const d = randomDense(rows, cols, 0.3, rows * 7 + cols, 3);
+        const A = CSRMatrix.fromDense(d);
+        const dT = transposeDense(d);
+        const plan = transposePlan(A);
+        for (const n of rows === 400 ? [40, 130] : WIDTHS) {
+          const B = { data: randomVector(rows * n, n), rows, cols: n };
+          const [alpha, beta] = n % 2 ? [1, 0] : [2, -1];
+          const c0 = randomVector(cols * n, 3);
+          const ref = referenceSpmm(dT, B, alpha, beta, c0);
+          const what = `spmmT ${isa} t${threads} ${rows}x${cols} n${n}`;
+          expectClose(spmmT(A, B, { alpha, beta, out: { data: c0.slice(), rows: cols, cols: n } }).data, ref, what);
+          expectClose(spmmT(A, B, { alpha, beta, plan, out: { data: c0.slice(), rows: cols, cols: n } }).data, ref, what + ' plan');
+        }
+      }
+    });
+
+    test('spmm on BSR matches the reference for every block shape, partial blocks included', () => {
+      setIsa(isa);
+      setThreads(threads);
+      expect(info().kernels['f32-spmm-bsr'].isa).toBe(isa);
+      for (const block of [[1, 4], [4, 1], [4, 4], [8, 1], [16, 1], [3, 5], [8, 4]] as [number, number][]) {
+        for (const [rows, cols] of [[1, 1], [17, 9], [33, 21], [300, 200]] as [number, number][]) {
+          const d = randomDense(rows, cols, 0.25, rows + cols + block[0], 5);
+          const A = BSRMatrix.fromDense(d, { block });
+          for (const n of rows === 300 ? [64] : WIDTHS) {
+            const B = { data: randomVector(cols * n, n), rows: cols, cols: n };
+            const [alpha, beta] = n % 2 ? [1, 0] : [0.5, 1.5];
+            const c0 = randomVector(rows * n, 2);
+            const ref = referenceSpmm(d, B, alpha, beta, c0);
+            expectClose(spmm(A, B, { alpha, beta, out: { data: c0.slice(), rows, cols: n } }).data, ref, `bsr ${block} ${isa} t${threads} ${rows}x${cols} n${n}`);
+          }
+        }
+      }
+    });
+
+    test('spmm and spmv on N:M match the reference (2:4, 1:4, 2:8, 4:8, 3:5, 1:1), cols not a multiple of M', () => {
+      setIsa(isa);
+      setThreads(threads);
+      for (const [nn, mm] of [[2, 4], [1, 4], [2, 8], [4, 8], [3, 5], [1, 1]]) {
+        for (const [rows, cols] of [[1, 1], [7, 13], [37, 30], [500, 301]] as [number, number][]) {
+          const d = makeNM(randomDense(rows, cols, 0.7, rows * nn + cols * mm), nn, mm);
+          const A = NMMatrix.fromDense(d, { n: nn, m: mm });
+          const x = randomVector(cols, 4);
+          const y0 = randomVector(rows, 5);
+          const vref = referenceSpmm(d, { data: x, rows: cols, cols: 1 }, 2, -1, y0);
+          expectClose(spmv(A, x, { alpha: 2, beta: -1, out: y0.slice() }), vref, `spmv nm ${nn}:${mm} ${isa} t${threads} ${rows}x${cols}`);
+          for (const n of rows === 500 ? [1, 64] : WIDTHS) {
+            const B = { data: randomVector(cols * n, n), rows: cols, cols: n };
+            expectClose(spmm(A, B).data, referenceSpmm(d, B, 1, 0), `spmm nm ${nn}:${mm} ${isa} t${threads} ${rows}x${cols} n${n}`);
+          }
+        }
+      }
+    });
+  });
+});
+
+describe('new kernels: async, plans and bad input', () => {
+  const d = randomDense(40, 30, 0.3, 3, 4);
+  const A = CSRMatrix.fromDense(d);
+
+  test('async variants give the same bits as sync', async () => {
+    const B = { data: randomVector(40 * 20, 1), rows: 40, cols: 20 };
+    const X = { data: randomVector(40 * 16, 2), rows: 40, cols: 16 }, Y = { data: randomVector(30 * 16, 3), rows: 30, cols: 16 };
+    expectSameBits((await spmmTAsync(A, B)).data, spmmT(A, B).data);
+    expectSameBits((await sddmmAsync(A, X, Y)).values, sddmm(A, X, Y).values);
+    const bsr = BSRMatrix.fromCSR(A, { block: [4, 4] });
+    const C = { data: randomVector(30 * 20, 5), rows: 30, cols: 20 };
+    expectSameBits((await spmmAsync(bsr, C)).data, spmm(bsr, C).data);
+  });
+
+  test('a plan follows value changes and refuses another pattern', () => {
+    const plan = transposePlan(A);
+    const B = { data: randomVector(40 * 8, 1), rows: 40, cols: 8 };
+    A.values[0] *= 3; // values may change while the pattern stays
+    expectSameBits(spmmT(A, B, { plan }).data, spmmT(A, B).data);
+    expectSparseError(() => spmmT(A.clone(), B, { plan }), 'ERR_ARGUMENT', /options.plan was made for another pattern/);
+  });
+
+  test('shape, dtype, aliasing and format errors', () => {
+    const X = { data: new Float32Array(40 * 8), rows: 40, cols: 8 }, Y = { data: new Float32Array(30 * 8), rows: 30, cols: 8 };
+    expectSparseError(() => sddmm(A, { data: new Float32Array(39 * 8), rows: 39, cols: 8 }, Y), 'ERR_SHAPE', /X.rows to be 40 but received 39/);
+    expectSparseError(() => sddmm(A, X, { data: new Float32Array(30 * 7), rows: 30, cols: 7 }), 'ERR_SHAPE', /Y.cols to equal X.cols \(8\) but received 7/);
+    expectSparseError(() => sddmm(A, X, Y, { out: new Float32Array(A.nnz + 1) }), 'ERR_SHAPE', /options.out/);
+    expectSparseError(() => sddmm(A, X, Y, { out: X.data.subarray(0, A.nnz) }), 'ERR_ARGUMENT', /options.out must not share memory with X.data/);
+    expectSparseError(() => sddmm(A, { data: new Float64Array(320) as never, rows: 40, cols: 8 }, Y), 'ERR_DTYPE', /X.data/);
+    expectSparseError(() => spmmT(A, { data: new Float32Array(30 * 2), rows: 30, cols: 2 }), 'ERR_SHAPE', /B.rows to equal A.rows \(40\) but received 30/);
+    const B = { data: new Float32Array(40 * 2), rows: 40, cols: 2 };
+    expectSparseError(() => spmmT(A, B, { out: { data: new Float32Array(40 * 2), rows: 40, cols: 2 } }), 'ERR_SHAPE', /options.out.rows to be 30/);
+    expectSparseError(() => spmmT(A, B, { out: { data: B.data.subarray(0, 60), rows: 30, cols: 2 } }), 'ERR_ARGUMENT', /options.out.data must not share memory with B.data/);
+    const big = new Float32Array(200);
+    expectSparseError(() => spmmT(A, { data: big.subarray(0, 80), rows: 40, cols: 2 }, { out: { data: big.subarray(60, 120), rows: 30, cols: 2 } }), 'ERR_ARGUMENT', /share memory with B.data/);
+    const nm = NMMatrix.fromDense(makeNM(d, 2, 4), { n: 2, m: 4 });
+    expectSparseError(() => spmm(nm, { data: new Float32Array(29), rows: 29, cols: 1 }), 'ERR_SHAPE', /B.rows to equal A.cols \(30\)/);
+    expectSparseError(() => spmv(nm, new Float32Array(30), { out: nm.values.subarray(0, 40) }), 'ERR_ARGUMENT', /share memory with A.values/);
+    expectSparseError(() => spmm({} as never, B), 'ERR_ARGUMENT', /CSRMatrix, BSRMatrix or NMMatrix for A/);
+  });
+
+  test.each(ISAS)('structures corrupted after construction give ERR_FORMAT, never an out-of-range read (%s)', (isa) => {
+    setIsa(isa);
+    const P = A.clone();
+    P.indices[2] = 5000;
+    const X = { data: new Float32Array(40 * 8), rows: 40, cols: 8 }, Y = { data: new Float32Array(30 * 8), rows: 30, cols: 8 };
+    expectSparseError(() => sddmm(P, X, Y), 'ERR_FORMAT', /sddmm: A is not a valid CSR matrix/);
+    expectSparseError(() => spmmT(P, { data: new Float32Array(40 * 20), rows: 40, cols: 20 }), 'ERR_FORMAT', /spmmT: A is not a valid CSR matrix/);
+    const bsr = BSRMatrix.fromCSR(A, { block: [4, 4] });
+    bsr.indices[1] = -3;
+    expectSparseError(() => spmm(bsr, { data: new Float32Array(30 * 17), rows: 30, cols: 17 }), 'ERR_FORMAT', /spmm: A is not a valid BSR matrix/);
+    const nm = NMMatrix.fromDense(makeNM(d, 2, 4), { n: 2, m: 4 });
+    const k = nm.values.findIndex((x) => x !== 0);
+    nm.positions[k] = 250;
+    expectSparseError(() => spmm(nm, { data: new Float32Array(30 * 17), rows: 30, cols: 17 }), 'ERR_FORMAT', /not a valid N:M matrix/);
+    expectSparseError(() => spmv(nm, new Float32Array(30)), 'ERR_FORMAT', /not a valid N:M matrix/);
+    setIsa('auto');
+  });
+});
+
+describe('dense gemm', () => {
+  test.each(ISAS)('gemm (and transposed A) matches the reference, isa %s', async (isa) => {
+    const { gemm } = await import('../../lib/index');
+    setIsa(isa);
+    expect(info().kernels['f32-gemm'].isa).toBe(isa);
+    for (const [m, k] of [[1, 1], [5, 3], [13, 37], [130, 70]] as [number, number][]) {
+      const A = randomDense(m, k, 1, m * k);
+      for (const n of [1, 3, 16, 17, 65]) {
+        const B = { data: randomVector(k * n, n), rows: k, cols: n };
+        const c0 = randomVector(m * n, 2);
+        expectClose(gemm(A, B, { alpha: 1.5, beta: -0.5, out: { data: c0.slice(), rows: m, cols: n } }).data, referenceSpmm(A, B, 1.5, -0.5, c0), `gemm ${isa} ${m}x${k}x${n}`);
+        const At = transposeDense(A);
+        expectClose(gemm(At, B, { transA: true }).data, referenceSpmm(A, B, 1, 0), `gemm transA ${isa} ${m}x${k}x${n}`);
+      }
+    }
+    setIsa('auto');
+  });
+});
