@@ -1,11 +1,16 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run bench:conversions`: conversion time between CSR, COO, BSR and N:M at 90% sparsity for n x n matrices,
 // n = 1024 .. 8192. Linear-time conversions show a constant ns per stored entry as n grows.
 'use strict';
-const sk = require('..');
+const sk = require('sparsekit');
+const { parseArgs } = require('node:util');
 const { measure, printTable } = require('./harness');
 
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+
 /** Keeps the first 2 non-zeros of every 4 columns, so the matrix is 2:4 and the N:M conversions apply. */
+/** @param {import('sparsekit').CSRMatrix} A */
 function twoFour(A) {
   const keep = new Uint8Array(A.nnz);
   for (let i = 0; i < A.rows; i++) {
@@ -17,14 +22,21 @@ function twoFour(A) {
     }
   }
   const coo = A.toCOO();
+  /** @type {number[]} */
   const idx = [];
   for (let k = 0; k < A.nnz; k++) if (keep[k]) idx.push(k);
+  /**
+   * @template {Int32Array | Float32Array} T
+   * @param {ArrayLike<number>} a
+   * @param {{ from(x: number[], f: (k: number) => number): T }} T
+   */
   const pick = (a, T) => T.from(idx, (k) => a[k]);
   return sk.COOMatrix.fromArrays(A.rows, A.cols, pick(coo.rowIndices, Int32Array), pick(coo.colIndices, Int32Array), pick(coo.values, Float32Array)).toCSR();
 }
 
 (async () => {
-  const sizes = process.argv.includes('--quick') ? [1024, 2048] : [1024, 2048, 4096, 8192];
+  const sizes = flags.quick ? [1024, 2048] : [1024, 2048, 4096, 8192];
+  /** @type {{ name: string, n: number, nnz: number, ms: number, nsPerEntry: number }[]} */
   const rows = [];
   for (const n of sizes) {
     const A = sk.CSRMatrix.random(n, n, { density: 0.1, seed: 1 });
@@ -32,6 +44,7 @@ function twoFour(A) {
     const bsr = sk.BSRMatrix.fromCSR(A, { block: [4, 4] });
     const A24 = twoFour(A);
     const nm = sk.NMMatrix.fromCSR(A24, { n: 2, m: 4 });
+    /** @type {Record<string, [() => unknown, number]>} */
     const ops = {
       'CSR -> COO': [() => A.toCOO(), A.nnz],
       'COO -> CSR': [() => coo.toCSR(), A.nnz],
@@ -49,6 +62,7 @@ function twoFour(A) {
   const names = [...new Set(rows.map((r) => r.name))];
   const lines = names.map((name) => [name, ...sizes.map((n) => {
     const r = rows.find((x) => x.name === name && x.n === n);
+    if (!r) return '-';
     return `${r.ms.toFixed(2)} (${r.nsPerEntry.toFixed(1)})`;
   })]);
   printTable('Conversions at 90% sparsity (n x n, ~0.1 n^2 stored entries; N:M rows use a 2:4 version with ~0.07 n^2):',

@@ -1,31 +1,48 @@
+// @ts-check
 // Shared benchmark machinery: benchmark.js timing, the baselines (a plain-JS CSR loop and onnxruntime's dense
-// MatMul, both measured in the same run), and the table/JSON output. Used by bench/run.js and bench/start.js.
+// MatMul, both measured in the same run), and the table/JSON output. Used by the bench/*.js programs.
 'use strict';
 const Benchmark = require('benchmark');
-const sk = require('..');
+const sk = require('sparsekit');
+const { markdownTable, printTable } = require('../scripts/markdown-table');
+
+/** @typedef {import('sparsekit').DenseMatrix} DenseMatrix */
+/** @typedef {import('sparsekit').CSRMatrix} CSRMatrix */
+/** @typedef {{ ms: number, rme: number }} Timing mean milliseconds and relative margin of error (%) */
+/**
+ * @typedef {{ shape: string, M: number, K: number, N: number, sparsity: number, nnz?: number, impl: string, isa: string,
+ *   threads: number, ms: number, rme: number, gflops: number, denseEquivalentGflops?: number }} SweepRow
+ */
 
 /**
  * Times a sync function, or an async one with {defer: true}; returns mean ms and relative margin of error (%).
  * A few untimed calls first: onnxruntime allocates its arenas on the first runs, and caches and thread pools warm up.
+ * @param {string} name
+ * @param {() => unknown} fn
+ * @param {{ defer?: boolean, maxTime?: number, minSamples?: number, warmup?: number }} [options]
+ * @returns {Promise<Timing>}
  */
 async function measure(name, fn, { defer = false, maxTime = 0.4, minSamples = 5, warmup = 3 } = {}) {
   for (let i = 0; i < warmup; i++) await fn();
   return new Promise((resolve, reject) => {
+    /** @type {Benchmark.Options} */
     const options = {
       defer,
       maxTime,
       minSamples,
       initCount: 1,
+      /** @this {Benchmark & { error?: unknown }} */
       onComplete() {
         if (this.error) reject(this.error);
         else resolve({ ms: this.stats.mean * 1e3, rme: this.stats.rme });
       },
+      /** @param {Benchmark.Event & { target: { error?: unknown } }} e */
       onError(e) {
         reject(e.target?.error ?? e);
       },
     };
     const bench = defer
-      ? new Benchmark(name, { ...options, fn: (d) => fn().then(() => d.resolve(), (e) => { d.resolve(); reject(e); }) })
+      ? new Benchmark(name, { ...options, fn: (/** @type {Benchmark.Deferred} */ d) => Promise.resolve(fn()).then(() => d.resolve(), (e) => { d.resolve(); reject(e); }) })
       : new Benchmark(name, { ...options, fn });
     bench.run({ async: false });
   });
@@ -33,7 +50,12 @@ async function measure(name, fn, { defer = false, maxTime = 0.4, minSamples = 5,
 
 // ---- baselines ------------------------------------------------------------------------------------------------
 
-/** The straightforward CSR SpMM loop a JS user would write over TypedArrays. */
+/**
+ * The straightforward CSR SpMM loop a JS user would write over TypedArrays.
+ * @param {CSRMatrix} A
+ * @param {DenseMatrix} B
+ * @param {DenseMatrix} C
+ */
 function jsSpmm(A, B, C) {
   const { rows, indptr, indices, values } = A;
   const n = B.cols, b = B.data, c = C.data;
@@ -47,6 +69,11 @@ function jsSpmm(A, B, C) {
   }
 }
 
+/**
+ * @param {CSRMatrix} A
+ * @param {Float32Array} x
+ * @param {Float32Array} y
+ */
 function jsSpmv(A, x, y) {
   const { rows, indptr, indices, values } = A;
   for (let i = 0; i < rows; i++) {
@@ -56,8 +83,13 @@ function jsSpmv(A, x, y) {
   }
 }
 
-/** onnxruntime-node's MatMul (MLAS GEMM) as the dense baseline; null when the package is not installed. */
+/**
+ * onnxruntime-node's MatMul (MLAS GEMM) as the dense baseline; null when the package is not installed.
+ * @param {number} threads
+ * @returns {Promise<{ name: string, prepare(A: DenseMatrix, B: DenseMatrix): () => Promise<unknown>, release(): Promise<void> } | null>}
+ */
 async function denseBaseline(threads) {
+  /** @type {typeof import('onnxruntime-node')} */
   let ort;
   try {
     ort = require('onnxruntime-node');
@@ -73,7 +105,7 @@ async function denseBaseline(threads) {
   });
   return {
     name: `onnxruntime MatMul (${threads}t)`,
-    prepare(Adense, B) {
+    prepare(/** @type {DenseMatrix} */ Adense, /** @type {DenseMatrix} */ B) {
       const feeds = {
         A: new ort.Tensor('float32', Adense.data, [Adense.rows, Adense.cols]),
         B: new ort.Tensor('float32', B.data, [B.rows, B.cols]),
@@ -86,6 +118,11 @@ async function denseBaseline(threads) {
 
 // ---- the sweep -------------------------------------------------------------------------------------------------
 
+/**
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} seed
+ */
 function randomDense(rows, cols, seed) {
   const rng = new sk.Rng(seed);
   const m = sk.denseMatrix(rows, cols);
@@ -96,10 +133,14 @@ function randomDense(rows, cols, seed) {
 /**
  * For each shape and width: the dense baseline once (it does not depend on sparsity), then for each sparsity our
  * kernel on every ISA and thread count, and the plain-JS loop where it finishes in reasonable time.
- * Returns rows {shape, M, K, N, sparsity, impl, isa, threads, ms, rme, gflops, denseEquivalentGflops}.
+ * @param {{ shapes: number[][], widths: number[], sparsities: number[], threads: number[], isas: import('sparsekit').IsaName[],
+ *   jsBudgetFlops?: number, maxTime?: number, log?: (message: string) => void }} config
+ * @returns {Promise<SweepRow[]>}
  */
 async function sweep({ shapes, widths, sparsities, threads, isas, jsBudgetFlops = 3e8, maxTime = 0.4, log = () => {} }) {
+  /** @type {SweepRow[]} */
   const rows = [];
+  /** @type {Record<number, Awaited<ReturnType<typeof denseBaseline>>>} */
   const dense = {};
   for (const t of threads) dense[t] = await denseBaseline(t);
   for (const [M, K] of shapes) {
@@ -111,8 +152,9 @@ async function sweep({ shapes, widths, sparsities, threads, isas, jsBudgetFlops 
       // Dense baseline on a fully dense A (its time does not depend on the values).
       const Adense = randomDense(M, K, 2);
       for (const t of threads) {
-        if (!dense[t]) continue;
-        const run = dense[t].prepare(Adense, B);
+        const baseline = dense[t];
+        if (!baseline) continue;
+        const run = baseline.prepare(Adense, B);
         const r = await measure(`dense ${shape} N=${N} t${t}`, run, { defer: true, maxTime });
         rows.push({ ...base, sparsity: 0, impl: 'dense-onnxruntime', isa: 'mlas', threads: t, ...r, gflops: denseFlops / r.ms / 1e6 });
         log(`dense ${shape} N=${N} ${t}t: ${r.ms.toFixed(3)} ms`);
@@ -149,9 +191,14 @@ async function sweep({ shapes, widths, sparsities, threads, isas, jsBudgetFlops 
 
 // ---- reporting -------------------------------------------------------------------------------------------------
 
-const pct = (s) => `${Math.round(s * 100)}%`;
+const pct = (/** @type {number} */ s) => `${Math.round(s * 100)}%`;
 
-/** Lowest sparsity at which `time(s)` beats `denseMs`, interpolated between sweep points; null if never. */
+/**
+ * Lowest sparsity at which `time(s)` beats `denseMs`, interpolated between sweep points; null if never.
+ * @param {{ s: number, ms: number }[]} points
+ * @param {number} denseMs
+ * @returns {number | null}
+ */
 function crossover(points, denseMs) {
   const sorted = [...points].sort((a, b) => a.s - b.s);
   for (let i = 0; i < sorted.length; i++) {
@@ -164,15 +211,21 @@ function crossover(points, denseMs) {
   return null;
 }
 
-/** One table per (shape, width): GFLOP/s per column, then speed-ups against the dense baseline and the JS loop. */
+/**
+ * One table per (shape, width): GFLOP/s per column, then speed-ups against the dense baseline and the JS loop.
+ * @param {SweepRow[]} rows
+ * @param {{ threads: number[] }} options
+ * @returns {string}
+ */
 function formatTables(rows, { threads }) {
   const out = [];
   const maxT = Math.max(...threads);
+  /** @type {Map<string, SweepRow[]>} */
   const groups = new Map();
   for (const r of rows) {
     const key = `${r.shape} N=${r.N}`;
     if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(r);
+    groups.get(key)?.push(r);
   }
   for (const [key, g] of groups) {
     const dense = g.find((r) => r.impl === 'dense-onnxruntime' && r.threads === maxT);
@@ -196,28 +249,14 @@ function formatTables(rows, { threads }) {
         js ? `${(js.ms / best.ms).toFixed(1)}x` : '-',
       ]);
     }
-    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-    const fmt = (cells) => '| ' + cells.map((c, i) => String(c).padStart(widths[i])).join(' | ') + ' |';
     out.push(`\n${key}  (GFLOP/s = 2*nnz*N / time; 'vs dense' = dense time / best sparsekit time)`);
-    out.push(fmt(header));
-    out.push('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-    for (const l of lines) out.push(fmt(l));
+    out.push(...markdownTable(header, lines));
     if (dense) {
       const c = crossover(points, dense.ms);
       out.push(`dense ${maxT}t: ${dense.gflops.toFixed(1)} GFLOP/s; crossover (sparsekit faster than dense) at ${c === null ? 'no swept sparsity' : `~${(c * 100).toFixed(0)}% sparsity`}`);
     }
   }
   return out.join('\n');
-}
-
-/** Prints a Markdown table (right-aligned cells) under a title. */
-function printTable(title, header, lines) {
-  const w = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const fmt = (c) => '| ' + c.map((x, i) => String(x).padStart(w[i])).join(' | ') + ' |';
-  console.log(`\n${title}`);
-  console.log(fmt(header));
-  console.log('|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|');
-  for (const l of lines) console.log(fmt(l));
 }
 
 module.exports = { measure, sweep, formatTables, printTable, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline };

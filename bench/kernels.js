@@ -1,20 +1,30 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run bench:kernels`: SDDMM, transposed SpMM, BSR and N:M matmul against the dense baseline (onnxruntime
 // MatMul) measured in the same run; best ISA, all threads. Flags: --quick, --json PATH.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const sk = require('..');
+const sk = require('sparsekit');
 const { measure, randomDense, denseBaseline, crossover, printTable: table } = require('./harness');
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : path.join(__dirname, 'results', 'kernels.json');
+const { values: flags } = require('node:util').parseArgs({
+  options: { quick: { type: 'boolean', default: false }, json: { type: 'string', default: path.join(__dirname, 'results', 'kernels.json') } },
+});
+const quick = flags.quick === true;
+const jsonPath = String(flags.json);
 const maxTime = quick ? 0.2 : 0.5;
 const rows = [];
-const t = (ms) => ms.toFixed(3);
+const t = (/** @type {number} */ ms) => ms.toFixed(3);
 
 /** A rows x cols matrix whose r x c blocks are each present with probability `density`, filled with values. */
+/**
+ * @param {number} rows
+ * @param {number} cols
+ * @param {[number, number]} block
+ * @param {number} density
+ * @param {number} seed
+ */
 function blockSparse(rows, cols, [r, c], density, seed) {
   const rng = new sk.Rng(seed);
   const d = sk.denseMatrix(rows, cols);
@@ -28,6 +38,7 @@ function blockSparse(rows, cols, [r, c], density, seed) {
 }
 
 /** Keeps the 2 largest |w| of every 4 (a 2:4 pruned dense matrix). */
+/** @param {import('sparsekit').DenseMatrix} d */
 function twoFour(d) {
   const out = sk.denseMatrix(d.rows, d.cols, d.data.slice());
   for (let k = 0; k < out.data.length; k += 4) {
@@ -59,7 +70,7 @@ function twoFour(d) {
         const P = sk.CSRMatrix.random(M, K, { density: 1 - s, seed: 3 });
         const out = new Float32Array(P.nnz);
         const masked = await measure('dense+mask', async () => {
-          const r = await product();
+          const r = /** @type {Record<string, { data: Float32Array }>} */ (await product());
           const full = r.Y.data;
           for (let i = 0; i < M; i++) for (let q = P.indptr[i]; q < P.indptr[i + 1]; q++) out[q] = full[i * K + P.indices[q]];
         }, { defer: true, maxTime });
@@ -99,7 +110,7 @@ function twoFour(d) {
     const d = await measure('dense', dense.prepare(Adense, B), { defer: true, maxTime });
     const out = sk.denseMatrix(M, n);
     const lines = [];
-    for (const block of [[4, 4], [8, 1], [16, 1]]) {
+    for (const block of /** @type {[number, number][]} */ ([[4, 4], [8, 1], [16, 1]])) {
       const points = [];
       for (const s of quick ? [0.5, 0.9] : [0.5, 0.6, 0.7, 0.8, 0.9, 0.95]) {
         const A = sk.BSRMatrix.fromDense(blockSparse(M, K, block, 1 - s, 9), { block });

@@ -1,7 +1,9 @@
+// @ts-check
 // A one-node ONNX model, Y = MatMul(A, B) with symbolic shapes, encoded by hand (a few protobuf fields), so the
 // dense baseline needs no Python or model file. Field numbers are from onnx/onnx.proto.
 'use strict';
 
+/** @param {number} n */
 function varint(n) {
   const out = [];
   let v = BigInt(n);
@@ -13,11 +15,19 @@ function varint(n) {
   } while (v);
   return out;
 }
+/** @type {(field: number, wire: number) => number[]} */
 const key = (field, wire) => varint((field << 3) | wire);
+/** @type {(field: number, n: number) => number[]} */
 const int = (field, n) => [...key(field, 0), ...varint(n)];
+/** @type {(field: number, b: number[]) => number[]} */
 const bytes = (field, b) => [...key(field, 2), ...varint(b.length), ...b];
+/** @type {(field: number, s: string) => number[]} */
 const str = (field, s) => bytes(field, [...Buffer.from(s, 'utf8')]);
 
+/**
+ * @param {string} name
+ * @param {(string | number)[]} dims
+ */
 function tensorValueInfo(name, dims) {
   const shape = dims.flatMap((d) => bytes(1, typeof d === 'string' ? str(2, d) : int(1, d))); // TensorShapeProto.dim
   const tensorType = [...int(1, 1 /* FLOAT */), ...bytes(2, shape)];

@@ -1,11 +1,19 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run bench:prune`: magnitudePrune (tensor scope, 90% sparsity) of 1M, 10M and 50M weights against a plain-JS
 // sort-based baseline and against one memory pass, all measured in this run. Flags: --quick (1M and 10M only).
 'use strict';
-const sk = require('..');
+const sk = require('sparsekit');
+const { parseArgs } = require('node:util');
 const { measure, printTable } = require('./harness');
 
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+
 /** What a JS user would write: sort the magnitudes, take the threshold, mark what is at or above it. */
+/**
+ * @param {import('sparsekit').DenseMatrix} W
+ * @param {number} sparsity
+ */
 function jsPrune(W, sparsity) {
   const abs = Float32Array.from(W.data, Math.abs).sort();
   const keep = sk.keptCount(abs.length, sparsity);
@@ -16,7 +24,7 @@ function jsPrune(W, sparsity) {
 }
 
 (async () => {
-  const sizes = process.argv.includes('--quick') ? [1e6, 1e7] : [1e6, 1e7, 5e7];
+  const sizes = flags.quick ? [1e6, 1e7] : [1e6, 1e7, 5e7];
   const info = sk.info();
   console.log(`sparsekit ${info.version} | ${info.threads} threads`);
   const lines = [];

@@ -1,15 +1,23 @@
 #!/usr/bin/env node
+// @ts-check
 // `npm run bench`: SpMM / SpMV sweep against the dense and plain-JS baselines, plus SpMV memory bandwidth.
-// Flags: --quick (a short subset), --json PATH (default bench/results/spmm.json).
+// Flags: --quick (a short subset), --json PATH (default bench/results/spmm.json), --summary (the benchmark half of
+// `npm start`: SpMM 1024x1024 x 256 at 50/90/98% and the MNIST MLP's dense step on onnxruntime; nothing written).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const sk = require('..');
-const { measure, sweep, formatTables } = require('./harness');
+const sk = require('sparsekit');
+const { parseArgs } = require('node:util');
+const { measure, sweep, formatTables, denseBaseline, randomDense } = require('./harness');
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonPath = args.includes('--json') ? args[args.indexOf('--json') + 1] : path.join(__dirname, 'results', 'spmm.json');
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    summary: { type: 'boolean', default: false },
+    json: { type: 'string', default: path.join(__dirname, 'results', 'spmm.json') },
+  },
+});
+const jsonPath = String(flags.json);
 
 async function bandwidth() {
   // Machine bandwidth: a 256 MiB TypedArray copy (glibc memcpy), counting bytes read plus bytes written.
@@ -30,14 +38,51 @@ async function bandwidth() {
   return { copyGBs, matrix: `${R}x${C}, nnz ${A.nnz} (${(bytes / 2 ** 20).toFixed(0)} MiB)`, isa: sk.info().isa, results };
 }
 
+/**
+ * The matrix products of one dense training step of the demo's MLP 784-300-100-10 (batch b), timed with
+ * onnxruntime's MatMul, the dense baseline of bench/ (activations, ReLU and the optimizer not included, so this
+ * favours the baseline). null without onnxruntime.
+ * @param {number} b
+ */
+async function onnxDenseStep(b) {
+  const dense = await denseBaseline(sk.info().threads);
+  if (!dense) return null;
+  const dims = [784, 300, 100, 10];
+  /** @type {(() => Promise<unknown>)[]} */
+  const runs = [];
+  for (let l = 0; l < 3; l++) {
+    const [inp, out] = [dims[l], dims[l + 1]];
+    runs.push(dense.prepare(randomDense(out, inp, 1), randomDense(inp, b, 2))); // forward W X
+    if (l > 0) runs.push(dense.prepare(randomDense(inp, out, 3), randomDense(out, b, 4))); // input gradient Wᵀ dY
+    runs.push(dense.prepare(randomDense(out, b, 5), randomDense(b, inp, 6))); // weight gradient dY Xᵀ
+  }
+  const r = await measure('onnxruntime dense step', async () => { for (const run of runs) await run(); }, { defer: true, maxTime: 0.5 });
+  await dense.release();
+  return r.ms;
+}
+
+/** `npm start`'s benchmark summary. */
+async function summary() {
+  const ort = await onnxDenseStep(128);
+  if (ort !== null) {
+    console.log(`\nThe demo's dense step, matrix products only (3 forward, 2 input-gradient, 3 weight-gradient), with onnxruntime MatMul: ${ort.toFixed(2)} ms`);
+    console.log('(compare the ms / step above: a whole sparse step, everything included).');
+  }
+  console.log('\nSpMM, 1024x1024 sparse weight times a 1024x256 dense batch (npm run bench for the full sweep):');
+  const threads = [sk.info().threads];
+  const rows = await sweep({ shapes: [[1024, 1024]], widths: [256], sparsities: [0.5, 0.9, 0.98], threads, isas: [sk.info().isa], maxTime: 0.25 });
+  console.log(formatTables(rows, { threads }));
+}
+
 (async () => {
+  if (flags.summary) return summary();
   const info = sk.info();
   const threads = [...new Set([1, info.threads])];
-  const config = quick
+  const config = flags.quick
     ? { shapes: [[1024, 1024]], widths: [1, 256], sparsities: [0.5, 0.9, 0.98] }
     : { shapes: [[1024, 1024], [4096, 1024], [1024, 4096]], widths: [1, 32, 256], sparsities: [0.5, 0.7, 0.8, 0.9, 0.95, 0.98] };
   console.log(`sparsekit ${info.version} | ISAs ${info.isas.join(', ')} | ${info.threads} threads | Node ${process.version}`);
-  const rows = await sweep({ ...config, threads, isas: info.isas, log: (m) => process.stderr.write(`  ${m}\r\n`) });
+  const rows = await sweep({ ...config, threads, isas: info.isas, log: (/** @type {string} */ m) => process.stderr.write(`  ${m}\r\n`) });
   console.log(formatTables(rows, { threads }));
   const bw = await bandwidth();
   console.log(`\nSpMV bandwidth (${bw.isa}), ${bw.matrix}; machine copy bandwidth ${bw.copyGBs.toFixed(1)} GB/s (256 MiB TypedArray.set, read+write)`);

@@ -1,11 +1,14 @@
+// @ts-check
 // Create / use / drop cycles of every format and every async op, for the leak check (scripts/leak-check.sh runs
 // it under valgrind memcheck) and for a bounded-memory check (run directly: RSS and external memory after
 // warm-up and at the end, with forced GC, must stay flat). Usage: node --expose-gc scripts/leak-stress.js [cycles]
 'use strict';
-const sk = require('..');
+const sk = require('sparsekit');
 
-const cycles = Number(process.argv[2] || 2000);
+const { positionals } = require('node:util').parseArgs({ allowPositionals: true });
+const cycles = Number(positionals[0] || 2000);
 
+/** @param {number} k */
 async function cycle(k) {
   const A = sk.CSRMatrix.random(40 + (k % 13), 30 + (k % 7), { density: 0.2, seed: k });
   const B = sk.denseMatrix(A.cols, 9);

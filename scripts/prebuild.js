@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // npm run prebuild: N-API prebuilds with prebuildify into prebuilds/<platform>-<arch>/, which node-gyp-build loads
 // before any local build. Builds linux-x64 (glibc) natively and linux-arm64 cross-compiled with Debian's
 // g++-aarch64-linux-gnu (skipped, with a message, when that compiler is missing; --require-arm64 makes it an error).
@@ -10,11 +11,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
+const { parseArgs } = require('node:util');
 
 const root = path.resolve(__dirname, '..');
-const args = process.argv.slice(2);
-const only = args.filter((a) => !a.startsWith('--'));
-const requireArm64 = args.includes('--require-arm64');
+// Usage: prebuild.js [x64] [arm64] [--require-arm64]: the architectures to build (default both).
+const { values, positionals: only } = parseArgs({ options: { 'require-arm64': { type: 'boolean', default: false } }, allowPositionals: true });
+const requireArm64 = values['require-arm64'] === true;
 
 function nodedir() {
   if (process.env.npm_config_nodedir) return process.env.npm_config_nodedir;
@@ -31,6 +33,7 @@ function nodeGyp() {
   throw new Error('node-gyp not found: run this through npm (npm run prebuild) or set npm_config_node_gyp');
 }
 
+/** @param {string} cmd */
 function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Writes dist/index.mjs, the ES-module entry: it re-exports the CommonJS build by name, so `import` and `require`
 // share one instance of the addon and of every class (instanceof works across both).
 'use strict';
