@@ -2,7 +2,7 @@ import { addon } from '../core/binding';
 import * as v from '../core/validate';
 import { CSRMatrix } from './csr';
 import { alignedFloat32Array, DenseMatrix } from './dense';
-import { registerFormat } from './format';
+import { densityOf, registerFormat } from './format';
 
 export interface BlockOptions {
   /** Block shape [rows, cols], each in [1, 64]; e.g. [1, 4], [4, 1], [4, 4], [8, 1], [16, 1]. */
@@ -38,8 +38,7 @@ export class BSRMatrix {
   }
 
   get density(): number {
-    const size = this.rows * this.cols;
-    return size === 0 ? 0 : Math.min(1, this.nnz / size);
+    return Math.min(1, densityOf(this.nnz, this.rows, this.cols)); // padding slots count in nnz
   }
 
   static fromArrays(rows: number, cols: number, block: [number, number], indptr: Int32Array, indices: Int32Array, values: Float32Array): BSRMatrix {

@@ -1,7 +1,7 @@
 import * as v from '../core/validate';
 import { CSRMatrix, FromCOOOptions } from './csr';
 import { alignedFloat32Array, DenseMatrix } from './dense';
-import { registerFormat, SparseFormat } from './format';
+import { densityOf, registerFormat, SparseFormat } from './format';
 
 /** Coordinate (triplet) matrix: entries in any order, duplicates allowed until converted (then summed). */
 export class COOMatrix {
@@ -20,8 +20,7 @@ export class COOMatrix {
   }
 
   get density(): number {
-    const size = this.rows * this.cols;
-    return size === 0 ? 0 : this.nnz / size;
+    return densityOf(this.nnz, this.rows, this.cols);
   }
 
   /** Wraps existing arrays after checking lengths and index ranges; nothing is copied. */

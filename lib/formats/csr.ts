@@ -3,7 +3,7 @@ import { Rng } from '../core/random';
 import * as v from '../core/validate';
 import type { COOMatrix } from './coo';
 import { alignedFloat32Array, DenseMatrix } from './dense';
-import { formatSpec, registerFormat } from './format';
+import { densityOf, formatSpec, registerFormat } from './format';
 
 export interface FromDenseOptions {
   /** Entries with |value| <= threshold are dropped (default 0: only exact zeros). NaN entries are always kept. */
@@ -46,8 +46,7 @@ export class CSRMatrix {
 
   /** nnz / (rows * cols); 0 for an empty shape. */
   get density(): number {
-    const size = this.rows * this.cols;
-    return size === 0 ? 0 : this.nnz / size;
+    return densityOf(this.nnz, this.rows, this.cols);
   }
 
   /** Wraps existing arrays after a full validation (O(rows + nnz)); nothing is copied. */

@@ -53,6 +53,12 @@ export interface FormatSpec<T extends SparseFormat = SparseFormat> {
   fromCSR?(A: SparseFormat): T;
 }
 
+/** Stored entries over rows * cols (0 for an empty shape). */
+export function densityOf(stored: number, rows: number, cols: number): number {
+  const size = rows * cols;
+  return size === 0 ? 0 : stored / size;
+}
+
 const registry = new Map<string, FormatSpec>();
 
 /** Adds a format; its tag must be new. Called once at the end of each format's module. */

@@ -1,7 +1,7 @@
 import * as v from '../core/validate';
 import { CSRMatrix } from './csr';
 import { alignedFloat32Array, DenseMatrix } from './dense';
-import { registerFormat } from './format';
+import { densityOf, registerFormat } from './format';
 
 export interface ApplyOptions {
   /** Write the masked copy here instead of changing `data` in place. */
@@ -86,8 +86,7 @@ export class Mask {
   }
 
   get density(): number {
-    const size = this.rows * this.cols;
-    return size === 0 ? 0 : this.count() / size;
+    return densityOf(this.count(), this.rows, this.cols);
   }
 
   and(other: Mask): Mask {

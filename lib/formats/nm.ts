@@ -2,7 +2,7 @@ import { addon } from '../core/binding';
 import * as v from '../core/validate';
 import { CSRMatrix } from './csr';
 import { alignedFloat32Array, DenseMatrix } from './dense';
-import { registerFormat } from './format';
+import { densityOf, registerFormat } from './format';
 
 export interface NMOptions {
   /** Non-zeros kept per group (1 <= n <= m). */
@@ -40,8 +40,7 @@ export class NMMatrix {
   }
 
   get density(): number {
-    const size = this.rows * this.cols;
-    return size === 0 ? 0 : Math.min(1, this.nnz / size);
+    return Math.min(1, densityOf(this.nnz, this.rows, this.cols)); // padding slots count in nnz
   }
 
   static fromArrays(rows: number, cols: number, opts: NMOptions, values: Float32Array, positions: Uint8Array): NMMatrix {
