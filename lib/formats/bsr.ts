@@ -41,6 +41,11 @@ export class BSRMatrix {
     return Math.min(1, densityOf(this.nnz, this.rows, this.cols)); // padding slots count in nnz
   }
 
+  /** @internal Arrays already known to be valid (or re-checked by the kernels that read them: fromShared). */
+  static trusted(rows: number, cols: number, block: [number, number], indptr: Int32Array, indices: Int32Array, values: Float32Array): BSRMatrix {
+    return new BSRMatrix(rows, cols, [block[0], block[1]], indptr, indices, values);
+  }
+
   static fromArrays(rows: number, cols: number, block: [number, number], indptr: Int32Array, indices: Int32Array, values: Float32Array): BSRMatrix {
     v.bsr('A', rows, cols, block, indptr, indices, values);
     return new BSRMatrix(rows, cols, [block[0], block[1]], indptr, indices, values);
@@ -101,6 +106,13 @@ registerFormat<BSRMatrix>({
   type: BSRMatrix,
   arrays: (A) => [['A.indptr', A.indptr], ['A.indices', A.indices], ['A.values', A.values]],
   kept: (A) => A.toCSR().nnz,
+  revive: (x, full) => {
+    const rows = v.dimension('x.rows', x.rows), cols = v.dimension('x.cols', x.cols);
+    const [r, c] = v.blockShape('x.block', x.block);
+    const indptr = v.int32Array('x.indptr', x.indptr, Math.ceil(rows / r) + 1), indices = v.int32Array('x.indices', x.indices);
+    const values = v.float32Array('x.values', x.values, indices.length * r * c);
+    return full ? BSRMatrix.fromArrays(rows, cols, [r, c], indptr, indices, values) : BSRMatrix.trusted(rows, cols, [r, c], indptr, indices, values);
+  },
   codec: {
     encode: (A) => ({
       parts: [

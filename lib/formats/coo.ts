@@ -68,6 +68,14 @@ registerFormat<COOMatrix>({
   type: COOMatrix,
   arrays: (A) => [['A.rowIndices', A.rowIndices], ['A.colIndices', A.colIndices], ['A.values', A.values]],
   kept: (A) => A.toCSR().nnz,
+  revive: (x, full) => {
+    const rows = v.dimension('x.rows', x.rows), cols = v.dimension('x.cols', x.cols);
+    const ri = v.int32Array('x.rowIndices', x.rowIndices), ci = v.int32Array('x.colIndices', x.colIndices, ri.length);
+    const values = v.float32Array('x.values', x.values, ri.length);
+    // COO's checks are per entry (index ranges), as cheap as reading them once: always done.
+    void full;
+    return COOMatrix.fromArrays(rows, cols, ri, ci, values);
+  },
   codec: {
     encode: (A) => ({
       parts: [

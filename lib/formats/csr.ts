@@ -169,6 +169,12 @@ registerFormat<CSRMatrix>({
   type: CSRMatrix,
   arrays: (A) => [['A.indptr', A.indptr], ['A.indices', A.indices], ['A.values', A.values]],
   kept: (A) => A.nnz,
+  revive: (x, full) => {
+    const rows = v.indptrRows('x.rows', x.rows), cols = v.dimension('x.cols', x.cols);
+    const indptr = v.int32Array('x.indptr', x.indptr, rows + 1), indices = v.int32Array('x.indices', x.indices);
+    const values = v.float32Array('x.values', x.values, indices.length);
+    return full ? CSRMatrix.fromArrays(rows, cols, indptr, indices, values) : CSRMatrix.trusted(rows, cols, indptr, indices, values);
+  },
   codec: {
     encode: (A) => ({
       parts: [

@@ -51,6 +51,12 @@ export interface FormatSpec<T extends SparseFormat = SparseFormat> {
   readonly codec: FormatCodec<T>;
   /** Lossless conversion from CSR, for formats that have one without options (COO). */
   fromCSR?(A: SparseFormat): T;
+  /**
+   * Rebuilds one from its fields as structured cloning delivers them (a plain object with the same own properties:
+   * fromShared). `full`: the whole structure is validated, O(nnz); otherwise shapes, kinds and lengths only, O(1),
+   * which is what memory safety needs: the native kernels re-check every index they follow.
+   */
+  revive(x: Record<string, unknown>, full: boolean): T;
 }
 
 /** Stored entries over rows * cols (0 for an empty shape). */

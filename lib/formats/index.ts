@@ -6,6 +6,8 @@ export { alignedFloat32Array, denseMatrix } from './dense';
 export type { DenseMatrix } from './dense';
 export { formatOf, formatSpec, formatTags, isFormat, registerFormat } from './format';
 export type { FormatCodec, FormatSpec, JsonValue, SparseFormat, StoredPart } from './format';
+export { fromShared, toShared } from './shared';
+export type { FromSharedOptions } from './shared';
 export { CSRMatrix } from './csr';
 export type { FromCOOOptions, FromDenseOptions, RandomOptions } from './csr';
 export { COOMatrix } from './coo';

@@ -160,6 +160,7 @@ registerFormat<Mask>({
   type: Mask,
   arrays: (A) => [['A.bits', A.bits]],
   kept: (A) => A.count(),
+  revive: (x) => Mask.fromBits(v.dimension('x.rows', x.rows), v.dimension('x.cols', x.cols), x.bits as Uint32Array), // O(1) checks already
   codec: {
     encode: (A) => ({ parts: [{ key: 'bits', dtype: 'U8', shape: [A.bits.byteLength], data: new Uint8Array(A.bits.buffer, A.bits.byteOffset, A.bits.byteLength) }], attrs: {} }),
     decode: ([rows, cols], _attrs, part) => {

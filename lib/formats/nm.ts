@@ -109,6 +109,13 @@ registerFormat<NMMatrix>({
   type: NMMatrix,
   arrays: (A) => [['A.values', A.values], ['A.positions', A.positions]],
   kept: (A) => A.toCSR().nnz,
+  revive: (x, full) => {
+    const rows = v.dimension('x.rows', x.rows), cols = v.dimension('x.cols', x.cols);
+    const [n, m] = v.nmShape('x', x.n, x.m);
+    const size = rows * Math.ceil(cols / m) * n;
+    const values = v.float32Array('x.values', x.values, size), positions = v.uint8Array('x.positions', x.positions, size);
+    return full ? NMMatrix.fromArrays(rows, cols, { n, m }, values, positions) : NMMatrix.trusted(rows, cols, n, m, values, positions);
+  },
   codec: {
     encode: (A) => ({
       parts: [
