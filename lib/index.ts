@@ -6,13 +6,13 @@
 export { SparseError, ERROR_CODES } from './core/errors';
 export type { SparseErrorCode } from './core/errors';
 export { Rng } from './core/random';
-export { info, setThreads, setIsa } from './core/runtime';
+export { info, setThreads, setIsa, setAsyncLimit } from './core/runtime';
 export type { CudaInfo, Info, IsaName } from './core/runtime';
 export {
-  alignedFloat32Array, denseMatrix, CSRMatrix, COOMatrix, BSRMatrix, NMMatrix, Mask, formatOf, formatTags,
+  alignedFloat32Array, denseMatrix, CSRMatrix, COOMatrix, BSRMatrix, NMMatrix, Mask, formatOf, formatTags, toShared, fromShared,
 } from './formats';
 export type {
-  DenseMatrix, FromDenseOptions, FromCOOOptions, RandomOptions, BlockOptions, NMOptions, ApplyOptions, SparseFormat,
+  DenseMatrix, FromDenseOptions, FromCOOOptions, RandomOptions, BlockOptions, NMOptions, ApplyOptions, SparseFormat, FromSharedOptions,
 } from './formats';
 export { save, load, loadMetadata, saveFile, loadFile } from './io/safetensors';
 export type { Savable, JsonValue } from './io/safetensors';

@@ -162,6 +162,22 @@ export const kernelArgs: { [K in KernelName]: (p: KernelArgs[K]) => KernelLists[
   gemm: (p) => [p.a, p.m, p.k, p.transA, p.b, p.n, p.c, p.alpha, p.beta],
 };
 
+/**
+ * The arrays each entry point writes, as paths into its named arguments, with the names error messages give them
+ * (an async call that works on a snapshot copies these back; see ./hold.ts).
+ */
+export const kernelOutputs: { [K in KernelName]: Record<string, string> } = {
+  spmv: { y: 'options.out' },
+  spmvNm: { y: 'options.out' },
+  spmm: { c: 'options.out.data' },
+  spmmBsr: { c: 'options.out.data' },
+  spmmNm: { c: 'options.out.data' },
+  spmmT: { c: 'options.out.data' },
+  spmmTPlan: { c: 'options.out.data' }, // plan.values is scratch, overwritten at every call
+  sddmm: { out: 'options.out' },
+  gemm: { c: 'options.out.data' },
+};
+
 type KernelEntries = { [K in KernelName]: (...args: KernelLists[K]) => void } & {
   [K in KernelName as `${K}Async`]: (...args: KernelLists[K]) => Promise<void>;
 };

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { asyncQueueState, setAsyncQueueLimit } from './async-queue';
 import { addon, addonPath, packageRoot } from './binding';
+import { asyncMemoryPolicy } from './hold';
 import type { CudaInfo } from './native';
 import * as v from './validate';
 
@@ -23,6 +25,11 @@ export interface Info {
   cuda: CudaInfo | null;
   /** Path of the loaded native binary. */
   addon: string;
+  /**
+   * The async kernels of this JavaScript thread: calls running in native code, calls waiting for a slot, the
+   * limit (setAsyncLimit), and how their memory is kept valid ('mark' or 'snapshot': README, "Async calls").
+   */
+  async: { running: number; queued: number; limit: number; memory: 'mark' | 'snapshot' };
 }
 
 const version: string = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version;
@@ -37,7 +44,16 @@ export function info(): Info {
     kernels: raw.kernels as Info['kernels'],
     cuda: raw.cuda ?? null,
     addon: addonPath,
+    async: { ...asyncQueueState(), memory: asyncMemoryPolicy },
   };
+}
+
+/**
+ * How many async kernel calls of this JavaScript thread run in native code at once (default 2, at most 64); the
+ * others wait in call order. Each running call holds one libuv worker thread and spreads over the whole thread pool.
+ */
+export function setAsyncLimit(n: number): void {
+  setAsyncQueueLimit(v.integer('n', n, 1, 64));
 }
 
 /** Threads for later calls (default: the cores this process may use). Work already running keeps its split. */

@@ -4,8 +4,10 @@
  * C = alpha*op(A)*B + beta*C; with beta = 0 the output is write-only (NaN in it does not propagate); with alpha = 0,
  * A and B are not read.
  */
+import { inAsyncSlot } from '../core/async-queue';
 import { callKernel, callKernelAsync } from '../core/binding';
-import type { KernelArgs, KernelName } from '../core/native';
+import { holdForAsync } from '../core/hold';
+import { KernelArgs, KernelName, kernelOutputs } from '../core/native';
 import * as v from '../core/validate';
 import { alignedFloat32Array, DenseMatrix, formatOf } from '../formats';
 
@@ -25,22 +27,35 @@ export interface KernelCall<K extends KernelName, R> {
   kernel: K;
   args: KernelArgs[K];
   result: R;
+  /** Arrays allocated for this call (a new output): unreachable by anyone else until it returns. */
+  fresh: ArrayBufferView[];
 }
 
 /** A call of whichever entry point the operand's format selected. */
 export type AnyKernelCall<R> = { [K in KernelName]: KernelCall<K, R> }[KernelName];
 
-export function call<K extends KernelName, R>(kernel: K, args: KernelArgs[K], result: R): KernelCall<K, R> {
-  return { kernel, args, result };
+export function call<K extends KernelName, R>(kernel: K, args: KernelArgs[K], result: R, fresh: ArrayBufferView[] = []): KernelCall<K, R> {
+  return { kernel, args, result, fresh };
 }
+
+/** The public op each entry point serves, for messages. */
+const OP: Record<KernelName, string> = {
+  spmv: 'spmv', spmvNm: 'spmv', spmm: 'spmm', spmmBsr: 'spmm', spmmNm: 'spmm', spmmT: 'spmmT', spmmTPlan: 'spmmT', sddmm: 'sddmm', gemm: 'gemm',
+};
 
 export function runSync<R>(c: AnyKernelCall<R>): R {
   callKernel(c.kernel, c.args as never);
   return c.result;
 }
 
+/**
+ * Runs a call off the event loop. Its arrays are made safe against being detached while it runs (lib/core/hold.ts)
+ * now, at the call; the native work starts when one of the async slots is free (lib/core/async-queue.ts).
+ */
 export async function runAsync<R>(c: AnyKernelCall<R>): Promise<R> {
-  await callKernelAsync(c.kernel, c.args as never);
+  const held = holdForAsync(c.args as object, kernelOutputs[c.kernel], `${OP[c.kernel]}Async`, c.fresh);
+  await inAsyncSlot(() => callKernelAsync(c.kernel, held.args as never));
+  held.settle();
   return c.result;
 }
 
@@ -54,6 +69,11 @@ export function scalars(o: { alpha?: number; beta?: number }): { alpha: number; 
 export function denseOut(name: string, given: unknown, rows: number, cols: number): DenseMatrix {
   if (given === undefined) return { data: alignedFloat32Array(v.denseSize(`${name} output`, rows, cols)), rows, cols };
   return v.dense('options.out', given, rows, cols) as DenseMatrix;
+}
+
+/** [out] when the library allocated it (the caller gave none), else []: KernelCall.fresh. */
+export function freshIf<T extends ArrayBufferView>(given: unknown, out: T): T[] {
+  return given === undefined ? [out] : [];
 }
 
 /** Refuses an output that shares memory with any input, naming both. */

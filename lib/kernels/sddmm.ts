@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { alignedFloat32Array, CSRMatrix, DenseMatrix } from '../formats';
-import { call, disjointFrom, KernelCall, runAsync, runSync, scalars } from './call';
+import { call, disjointFrom, freshIf, KernelCall, runAsync, runSync, scalars } from './call';
 
 export interface SddmmOptions {
   /** Values array (pattern.nnz floats) to write into (and read when beta != 0); default a new one. */
@@ -19,7 +19,7 @@ function sddmmCall(pattern: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, opts?: Sd
   const out = o.out === undefined ? alignedFloat32Array(pattern.nnz) : v.float32Array('options.out', o.out, pattern.nnz);
   disjointFrom('options.out', out, [['X.data', X.data], ['Y.data', Y.data], ['pattern.indptr', pattern.indptr], ['pattern.indices', pattern.indices]]);
   const result = CSRMatrix.trusted(pattern.rows, pattern.cols, pattern.indptr, pattern.indices, out);
-  return call('sddmm', { a: pattern, x: X.data, y: Y.data, k: X.cols, out, ...s }, result);
+  return call('sddmm', { a: pattern, x: X.data, y: Y.data, k: X.cols, out, ...s }, result, freshIf(o.out, out));
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { CSRMatrix, DenseMatrix } from '../formats';
-import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
+import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
 import { TransposePlan } from './transpose-plan';
 
 export interface SpmmTOptions extends KernelOptions<DenseMatrix> {
@@ -20,11 +20,13 @@ function spmmTCall(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): AnyKernel
   const out = denseOut('spmmT', o.out, A.cols, B.cols);
   disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
   const product = { a: A, b: B.data, n: B.cols, c: out.data, ...s };
-  if (o.plan === undefined) return call('spmmT', product, out);
+  const fresh = freshIf(o.out, out.data);
+  if (o.plan === undefined) return call('spmmT', product, out, fresh);
   const plan = v.instanceOf('options.plan', o.plan, TransposePlan);
   if (!plan.matches(A)) v.fail('ERR_ARGUMENT', 'options.plan was made for another pattern than A (make a new transposePlan(A) after a mask update)');
   v.disjoint('options.out.data', out.data, 'options.plan.values', plan.values);
-  return call('spmmTPlan', { ...product, plan }, out);
+  const { indptr, indices, perm, values } = plan;
+  return call('spmmTPlan', { ...product, plan: { indptr, indices, perm, values } }, out, fresh);
 }
 
 /** C = alpha * Aᵀ B + beta * C without forming Aᵀ (A rows x k CSR, B rows x n, C k x n): the backward pass w.r.t. inputs. */

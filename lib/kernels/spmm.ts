@@ -1,18 +1,18 @@
 import * as v from '../core/validate';
 import { BSRMatrix, CSRMatrix, DenseMatrix, formatOf, NMMatrix } from '../formats';
-import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
+import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
 
 /** A matrix spmm accepts. */
 export type SparseOperand = CSRMatrix | BSRMatrix | NMMatrix;
 
 type Product = { b: Float32Array; n: number; c: Float32Array; alpha: number; beta: number };
-type Built = (A: never, p: Product, result: DenseMatrix) => AnyKernelCall<DenseMatrix>;
+type Built = (A: never, p: Product, result: DenseMatrix, fresh: Float32Array[]) => AnyKernelCall<DenseMatrix>;
 
 /** The SpMM entry point of each format (the one dispatch table of this family; a new format adds a line). */
 const byFormat: Record<string, Built> = {
-  csr: (A: CSRMatrix, p, r) => call('spmm', { a: A, ...p }, r),
-  bsr: (A: BSRMatrix, p, r) => call('spmmBsr', { a: A, ...p }, r),
-  nm: (A: NMMatrix, p, r) => call('spmmNm', { a: A, ...p }, r),
+  csr: (A: CSRMatrix, p, r, fresh) => call('spmm', { a: A, ...p }, r, fresh),
+  bsr: (A: BSRMatrix, p, r, fresh) => call('spmmBsr', { a: A, ...p }, r, fresh),
+  nm: (A: NMMatrix, p, r, fresh) => call('spmmNm', { a: A, ...p }, r, fresh),
 };
 
 function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMatrix>): AnyKernelCall<DenseMatrix> {
@@ -24,7 +24,7 @@ function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMa
   const s = scalars(o);
   const out = denseOut('spmm', o.out, A.rows, B.cols);
   disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
-  return build(A as never, { b: B.data, n: B.cols, c: out.data, ...s }, out);
+  return build(A as never, { b: B.data, n: B.cols, c: out.data, ...s }, out, freshIf(o.out, out.data));
 }
 
 /** C = alpha * A B + beta * C, A sparse (CSR, BSR or N:M; rows x k), B dense (k x n). Returns `out` or a new matrix. */
