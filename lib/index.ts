@@ -22,6 +22,8 @@ export {
   spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync,
 } from './kernels';
 export type { KernelOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions } from './kernels';
+export { plan, LinearOperator, exportPlans, importPlans, clearPlans } from './plan';
+export type { PlanOptions, PlanApplyOptions, PlanExplanation, CandidateResult } from './plan';
 export {
   magnitudePrune, taylorPrune, scorePrune, globalMagnitudePrune, randomPrune, nmPrune, blockPrune, keptCount,
   constantSparsity, polynomialDecay, oneShot, iterativeSparsities, uniformDensities, erkDensities, pruneReport,

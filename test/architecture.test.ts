@@ -13,6 +13,7 @@ const RANKS: Record<string, number> = {
   formats: 1,
   io: 2,
   kernels: 2,
+  plan: 3,
   prune: 3,
   optim: 3,
   nn: 4,

@@ -65,12 +65,23 @@ export const addon: RawAddon = loaded.addon;
 /** Absolute path of the binary that was loaded. */
 export const addonPath: string = loaded.path;
 
-/** Runs one kernel entry point synchronously, from its named arguments. */
-export function callKernel<K extends KernelName>(name: K, args: KernelArgs[K]): void {
-  (addon[name] as (...a: unknown[]) => void)(...kernelArgs[name](args));
+/** Calls `enter` with the native thread cap set to `threads` (0: none), and resets it right after. */
+function withThreads<T>(threads: number, enter: () => T): T {
+  if (threads === 0) return enter();
+  addon.setCallThreads(threads);
+  try {
+    return enter();
+  } finally {
+    addon.setCallThreads(0);
+  }
+}
+
+/** Runs one kernel entry point synchronously, from its named arguments, on at most `threads` threads (0: all). */
+export function callKernel<K extends KernelName>(name: K, args: KernelArgs[K], threads = 0): void {
+  withThreads(threads, () => (addon[name] as (...a: unknown[]) => void)(...kernelArgs[name](args)));
 }
 
 /** Runs one kernel entry point on the native thread pool; resolves when it is done. */
-export function callKernelAsync<K extends KernelName>(name: K, args: KernelArgs[K]): Promise<void> {
-  return (addon[`${name}Async`] as (...a: unknown[]) => Promise<void>)(...kernelArgs[name](args));
+export function callKernelAsync<K extends KernelName>(name: K, args: KernelArgs[K], threads = 0): Promise<void> {
+  return withThreads(threads, () => (addon[`${name}Async`] as (...a: unknown[]) => Promise<void>)(...kernelArgs[name](args)));
 }

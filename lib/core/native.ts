@@ -222,6 +222,8 @@ export interface RawAddon extends KernelEntries {
   init(errorClass: typeof SparseError): void;
   info(): RawInfo;
   setThreads(n: number): void;
+  /** Caps the threads of the kernel calls made until it is set back to 0 (lib/core/binding.ts callKernel). */
+  setCallThreads(n: number): void;
   setIsa(name: string): void;
   /** Bytes from the buffer's start to the next 64-byte boundary. */
   alignmentOffset(buffer: ArrayBuffer): number;

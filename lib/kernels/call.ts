@@ -18,9 +18,11 @@ export interface KernelOptions<Out> {
   alpha?: number;
   /** Default 0. */
   beta?: number;
+  /** Split this call over at most this many threads (default: all of setThreads). plan() chooses it by measuring. */
+  threads?: number;
 }
 
-export const KERNEL_OPTIONS = ['out', 'alpha', 'beta'] as const;
+export const KERNEL_OPTIONS = ['out', 'alpha', 'beta', 'threads'] as const;
 
 /** A validated call: the native entry point, its arguments, and what the op returns once it has run. */
 export interface KernelCall<K extends KernelName, R> {
@@ -29,13 +31,15 @@ export interface KernelCall<K extends KernelName, R> {
   result: R;
   /** Arrays allocated for this call (a new output): unreachable by anyone else until it returns. */
   fresh: ArrayBufferView[];
+  /** The thread cap of this call (0: none). */
+  threads: number;
 }
 
 /** A call of whichever entry point the operand's format selected. */
 export type AnyKernelCall<R> = { [K in KernelName]: KernelCall<K, R> }[KernelName];
 
-export function call<K extends KernelName, R>(kernel: K, args: KernelArgs[K], result: R, fresh: ArrayBufferView[] = []): KernelCall<K, R> {
-  return { kernel, args, result, fresh };
+export function call<K extends KernelName, R>(kernel: K, args: KernelArgs[K], result: R, fresh: ArrayBufferView[] = [], threads = 0): KernelCall<K, R> {
+  return { kernel, args, result, fresh, threads };
 }
 
 /** The public op each entry point serves, for messages. */
@@ -44,7 +48,7 @@ const OP: Record<KernelName, string> = {
 };
 
 export function runSync<R>(c: AnyKernelCall<R>): R {
-  callKernel(c.kernel, c.args as never);
+  callKernel(c.kernel, c.args as never, c.threads);
   return c.result;
 }
 
@@ -54,9 +58,14 @@ export function runSync<R>(c: AnyKernelCall<R>): R {
  */
 export async function runAsync<R>(c: AnyKernelCall<R>): Promise<R> {
   const held = holdForAsync(c.args as object, kernelOutputs[c.kernel], `${OP[c.kernel]}Async`, c.fresh);
-  await inAsyncSlot(() => callKernelAsync(c.kernel, held.args as never));
+  await inAsyncSlot(() => callKernelAsync(c.kernel, held.args as never, c.threads));
   held.settle();
   return c.result;
+}
+
+/** The `threads` option: an integer in [1, 256], or 0 when not given. */
+export function threadsOption(o: { threads?: number }): number {
+  return o.threads === undefined ? 0 : v.integer('options.threads', o.threads, 1, 256);
 }
 
 export function scalars(o: { alpha?: number; beta?: number }): { alpha: number; beta: number } {

@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { DenseMatrix } from '../formats';
-import { call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelCall, KernelOptions, runAsync, runSync, scalars } from './call';
+import { call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelCall, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
 
 export interface GemmOptions extends KernelOptions<DenseMatrix> {
   /** Use Aᵀ (A is then k x m). Default false. */
@@ -17,7 +17,7 @@ function gemmCall(A: DenseMatrix, B: DenseMatrix, opts?: GemmOptions): KernelCal
   const s = scalars(o);
   const out = denseOut('gemm', o.out, m, B.cols);
   disjointFrom('options.out.data', out.data, [['A.data', A.data], ['B.data', B.data]]);
-  return call('gemm', { a: A.data, m, k, transA, b: B.data, n: B.cols, c: out.data, ...s }, out, freshIf(o.out, out.data));
+  return call('gemm', { a: A.data, m, k, transA, b: B.data, n: B.cols, c: out.data, ...s }, out, freshIf(o.out, out.data), threadsOption(o));
 }
 
 /** Dense C = alpha * op(A) B + beta * C (row-major), register-tiled SIMD, threaded: the dense counterpart of spmm. */

@@ -1,12 +1,14 @@
 import * as v from '../core/validate';
 import { alignedFloat32Array, CSRMatrix, DenseMatrix } from '../formats';
-import { call, disjointFrom, freshIf, KernelCall, runAsync, runSync, scalars } from './call';
+import { call, disjointFrom, freshIf, KernelCall, runAsync, runSync, scalars, threadsOption } from './call';
 
 export interface SddmmOptions {
   /** Values array (pattern.nnz floats) to write into (and read when beta != 0); default a new one. */
   out?: Float32Array;
   alpha?: number;
   beta?: number;
+  /** Split this call over at most this many threads (default: all). */
+  threads?: number;
 }
 
 function sddmmCall(pattern: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, opts?: SddmmOptions): KernelCall<'sddmm', CSRMatrix> {
@@ -14,12 +16,12 @@ function sddmmCall(pattern: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, opts?: Sd
   v.dense('X', X, pattern.rows);
   v.dense('Y', Y, pattern.cols);
   if (X.cols !== Y.cols) v.fail('ERR_SHAPE', `Expected Y.cols to equal X.cols (${X.cols}) but received ${Y.cols}`);
-  const o = v.options<SddmmOptions>('options', opts, ['out', 'alpha', 'beta']);
+  const o = v.options<SddmmOptions>('options', opts, ['out', 'alpha', 'beta', 'threads']);
   const s = scalars(o);
   const out = o.out === undefined ? alignedFloat32Array(pattern.nnz) : v.float32Array('options.out', o.out, pattern.nnz);
   disjointFrom('options.out', out, [['X.data', X.data], ['Y.data', Y.data], ['pattern.indptr', pattern.indptr], ['pattern.indices', pattern.indices]]);
   const result = CSRMatrix.trusted(pattern.rows, pattern.cols, pattern.indptr, pattern.indices, out);
-  return call('sddmm', { a: pattern, x: X.data, y: Y.data, k: X.cols, out, ...s }, result, freshIf(o.out, out));
+  return call('sddmm', { a: pattern, x: X.data, y: Y.data, k: X.cols, out, ...s }, result, freshIf(o.out, out), threadsOption(o));
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { CSRMatrix, DenseMatrix } from '../formats';
-import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
+import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
 import { TransposePlan } from './transpose-plan';
 
 export interface SpmmTOptions extends KernelOptions<DenseMatrix> {
@@ -21,12 +21,13 @@ function spmmTCall(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): AnyKernel
   disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
   const product = { a: A, b: B.data, n: B.cols, c: out.data, ...s };
   const fresh = freshIf(o.out, out.data);
-  if (o.plan === undefined) return call('spmmT', product, out, fresh);
+  const threads = threadsOption(o);
+  if (o.plan === undefined) return call('spmmT', product, out, fresh, threads);
   const plan = v.instanceOf('options.plan', o.plan, TransposePlan);
   if (!plan.matches(A)) v.fail('ERR_ARGUMENT', 'options.plan was made for another pattern than A (make a new transposePlan(A) after a mask update)');
   v.disjoint('options.out.data', out.data, 'options.plan.values', plan.values);
   const { indptr, indices, perm, values } = plan;
-  return call('spmmTPlan', { ...product, plan: { indptr, indices, perm, values } }, out, fresh);
+  return call('spmmTPlan', { ...product, plan: { indptr, indices, perm, values } }, out, fresh, threads);
 }
 
 /** C = alpha * Aᵀ B + beta * C without forming Aᵀ (A rows x k CSR, B rows x n, C k x n): the backward pass w.r.t. inputs. */

@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { BSRMatrix, CSRMatrix, DenseMatrix, formatOf, NMMatrix } from '../formats';
-import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
+import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
 
 /** A matrix spmm accepts. */
 export type SparseOperand = CSRMatrix | BSRMatrix | NMMatrix;
@@ -24,7 +24,7 @@ function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMa
   const s = scalars(o);
   const out = denseOut('spmm', o.out, A.rows, B.cols);
   disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
-  return build(A as never, { b: B.data, n: B.cols, c: out.data, ...s }, out, freshIf(o.out, out.data));
+  return { ...build(A as never, { b: B.data, n: B.cols, c: out.data, ...s }, out, freshIf(o.out, out.data)), threads: threadsOption(o) };
 }
 
 /** C = alpha * A B + beta * C, A sparse (CSR, BSR or N:M; rows x k), B dense (k x n). Returns `out` or a new matrix. */

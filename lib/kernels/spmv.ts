@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { alignedFloat32Array, CSRMatrix, formatOf, NMMatrix } from '../formats';
-import { AnyKernelCall, arraysOf, call, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars } from './call';
+import { AnyKernelCall, arraysOf, call, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
 
 type Built = (A: never, x: Float32Array, y: Float32Array, s: { alpha: number; beta: number }, fresh: Float32Array[]) => AnyKernelCall<Float32Array>;
 
@@ -18,7 +18,7 @@ function spmvCall(A: CSRMatrix | NMMatrix, x: Float32Array, opts?: KernelOptions
   const s = scalars(o);
   const out = o.out === undefined ? alignedFloat32Array(A.rows) : v.float32Array('options.out', o.out, A.rows);
   disjointFrom('options.out', out, [['x', x], ...arraysOf(A)]);
-  return build(A as never, x, out, s, freshIf(o.out, out));
+  return { ...build(A as never, x, out, s, freshIf(o.out, out)), threads: threadsOption(o) };
 }
 
 /** y = alpha * A x + beta * y for a CSR or N:M matrix. Returns `out` (or a new Float32Array of A.rows). */

@@ -17,7 +17,8 @@ namespace skb {
 
 // Per-environment state (one per main thread or worker_thread), so the addon is context-aware.
 struct AddonData {
-  Napi::FunctionReference error_class;  // lib/errors.ts SparseError, handed over by init()
+  Napi::FunctionReference error_class;  // lib/core/errors.ts SparseError, handed over by init()
+  int call_threads = 0;  // setCallThreads(): the thread cap of the kernel calls made until it is reset (0: none)
 };
 
 // Builds the SparseError the JS side catches (a plain Error until init() has run).

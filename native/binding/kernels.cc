@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "../core/ops.h"
+#include "../core/thread_pool.h"
 #include "common.h"
 
 namespace skb {
@@ -49,7 +50,10 @@ template <typename Params, sk::Status (*Op)(const Params&)>
 class OpWorker : public Napi::AsyncWorker {
  public:
   OpWorker(const Napi::CallbackInfo& info, const Params& params, const char* name)
-      : Napi::AsyncWorker(info.Env(), name), params_(params), deferred_(Napi::Promise::Deferred::New(info.Env())) {
+      : Napi::AsyncWorker(info.Env(), name),
+        params_(params),
+        deferred_(Napi::Promise::Deferred::New(info.Env())),
+        threads_(info.Env().GetInstanceData<AddonData>()->call_threads) {
     for (size_t i = 0; i < info.Length(); ++i) {
       if (info[i].IsObject()) refs_.push_back(Napi::Persistent(info[i].As<Napi::Object>()));
     }
@@ -57,7 +61,10 @@ class OpWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { status_ = status_of([this] { return Op(params_); }); }  // no N-API here
+  void Execute() override {  // no N-API here
+    const sk::ThreadCap cap(threads_);
+    status_ = status_of([this] { return Op(params_); });
+  }
   void OnOK() override {
     if (status_.is_ok()) {
       deferred_.Resolve(Env().Undefined());
@@ -72,6 +79,7 @@ class OpWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::vector<Napi::ObjectReference> refs_;
   sk::Status status_;
+  int threads_;
 };
 
 template <typename Params, sk::Status (*Op)(const Params&)>
@@ -236,6 +244,7 @@ sk::GemmParams gemm_params(const Napi::CallbackInfo& info) {
 
 template <typename Params, Params (*Parse)(const Napi::CallbackInfo&), sk::Status (*Op)(const Params&)>
 Napi::Value Sync(const Napi::CallbackInfo& info) {
+  const sk::ThreadCap cap(info.Env().GetInstanceData<AddonData>()->call_threads);
   throw_if_error(info.Env(), Op(Parse(info)));
   return info.Env().Undefined();
 }

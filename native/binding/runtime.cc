@@ -79,6 +79,15 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setCallThreads(n): the kernel calls made from now on (sync, and async ones queued now) split their work over at
+// most n threads; 0 removes the cap. lib/core/binding.ts sets it around one call and resets it right after.
+Napi::Value SetCallThreads(const Napi::CallbackInfo& info) {
+  const int32_t n = dim_arg(info, 0, "threads");
+  if (n > sk::kMaxThreads) fail(info.Env(), sk::Code::kRange, "Expected threads in [0, " + std::to_string(sk::kMaxThreads) + "]");
+  info.Env().GetInstanceData<AddonData>()->call_threads = n;
+  return info.Env().Undefined();
+}
+
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) fail(info.Env(), sk::Code::kArgument, "Expected a string for isa");
   const std::string name = info[0].As<Napi::String>().Utf8Value();
@@ -104,6 +113,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, guarded<Info>, "info"));
   exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>, "setThreads"));
   exports.Set("setIsa", Napi::Function::New(env, guarded<SetIsa>, "setIsa"));
+  exports.Set("setCallThreads", Napi::Function::New(env, guarded<SetCallThreads>, "setCallThreads"));
   exports.Set("alignmentOffset", Napi::Function::New(env, guarded<AlignmentOffset>, "alignmentOffset"));
 }
 

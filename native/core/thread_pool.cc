@@ -153,9 +153,17 @@ Pool& pool() {
   return *p;
 }
 
+thread_local int call_cap = 0;  // the ThreadCap of this thread, 0: none
+
 }  // namespace
 
-int pool_threads() { return pool().threads(); }
+ThreadCap::ThreadCap(int n) : previous_(call_cap) { call_cap = n > 0 ? n : 0; }
+ThreadCap::~ThreadCap() { call_cap = previous_; }
+
+int pool_threads() {
+  const int n = pool().threads();
+  return call_cap > 0 && call_cap < n ? call_cap : n;
+}
 void set_pool_threads(int n) { pool().set_threads(n); }
 void parallel_for(int ntasks, const std::function<void(int)>& fn) { pool().run(ntasks, fn); }
 

@@ -11,8 +11,22 @@
 
 namespace sk {
 
-// Number of threads work is split over (the caller counts as one). Defaults to the cores this process may use.
+// Number of threads work is split over (the caller counts as one). Defaults to the cores this process may use; a
+// ThreadCap on the calling thread lowers it for the work that thread starts.
 int pool_threads();
+
+// Caps the threads the work started on this thread is split over (n <= 0: no cap) while it lives: the `threads`
+// option of one kernel call. Restores the previous cap when destroyed.
+class ThreadCap {
+ public:
+  explicit ThreadCap(int n);
+  ~ThreadCap();
+  ThreadCap(const ThreadCap&) = delete;
+  ThreadCap& operator=(const ThreadCap&) = delete;
+
+ private:
+  int previous_;
+};
 // Sets it (clamped to [1, kMaxThreads]). Safe while work is in flight: running jobs keep the split they started with.
 void set_pool_threads(int n);
 constexpr int kMaxThreads = 256;

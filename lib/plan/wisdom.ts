@@ -1,0 +1,105 @@
+/**
+ * The planner's memory, like FFTW's wisdom: the choice made for each (library version, CPU, ISA, threads, shape,
+ * width class, structure signature), with the timings behind it. In memory per process; exportPlans() / importPlans()
+ * carry it across processes, refusing wisdom from another CPU or library version.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { packageRoot } from '../core/binding';
+import { info } from '../core/runtime';
+import * as v from '../core/validate';
+
+/** One timed (or estimated) candidate. */
+export interface CandidateResult {
+  /** 'dense', 'csr', 'bsr:4x4', 'nm:2:4', ... */
+  format: string;
+  threads: number;
+  /** Structure-only estimate (ms). */
+  estimateMs: number;
+  /** Best measured time (ms), or null when it was not timed. */
+  ms: number | null;
+  /** Why it was not timed: 'estimate' (its structure-only estimate put it far behind). */
+  skipped: 'estimate' | null;
+  /** Bytes of W in this form. */
+  memoryBytes: number;
+}
+
+export interface Wisdom {
+  format: string;
+  threads: number;
+  candidates: CandidateResult[];
+}
+
+const wisdom = new Map<string, Wisdom>();
+
+const version: string = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version;
+
+/** The machine a plan is valid on: CPU model, ISA in use, and the library version. */
+function machine(): { sparsekit: string; cpu: string; isa: string } {
+  return { sparsekit: version, cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', isa: info().isa };
+}
+
+/** The cache key of a problem. */
+export function planKey(parts: { threads: number; rows: number; cols: number; widthClass: number; signature: string }): string {
+  const m = machine();
+  return `${m.isa}|t${parts.threads}|${parts.rows}x${parts.cols}|w${parts.widthClass}|${parts.signature}`;
+}
+
+export function lookup(key: string): Wisdom | undefined {
+  return wisdom.get(key);
+}
+
+export function remember(key: string, w: Wisdom): void {
+  wisdom.set(key, w);
+}
+
+/** Forgets every plan of this process. */
+export function clearPlans(): void {
+  wisdom.clear();
+}
+
+const FILE_KIND = 'sparsekit-plans';
+
+/** Every plan of this process as JSON, with the machine it was measured on (for importPlans elsewhere). */
+export function exportPlans(): string {
+  return JSON.stringify({ kind: FILE_KIND, ...machine(), plans: [...wisdom.entries()].map(([key, w]) => ({ key, ...w })) });
+}
+
+/**
+ * Adds plans exported by exportPlans(). A file from another CPU model, ISA or library version is refused
+ * (ERR_UNSUPPORTED: its timings say nothing about this machine); a malformed one is ERR_IO. Returns how many
+ * plans were added.
+ */
+export function importPlans(json: string): number {
+  if (typeof json !== 'string') v.fail('ERR_ARGUMENT', `Expected the string exportPlans() returned for json but received ${v.describe(json)}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch (e) {
+    return v.fail('ERR_IO', `importPlans: not JSON (${(e as Error).message})`);
+  }
+  const d = doc as { kind?: unknown; sparsekit?: unknown; cpu?: unknown; isa?: unknown; plans?: unknown };
+  if (d === null || typeof d !== 'object' || d.kind !== FILE_KIND || !Array.isArray(d.plans)) {
+    v.fail('ERR_IO', 'importPlans: not a sparsekit plans file (exportPlans() writes one)');
+  }
+  const here = machine();
+  for (const field of ['sparsekit', 'cpu', 'isa'] as const) {
+    if (d[field] !== here[field]) {
+      v.fail('ERR_UNSUPPORTED', `importPlans: these plans were measured with ${field} ${JSON.stringify(d[field])}, this process has ${JSON.stringify(here[field])}; plan again here`);
+    }
+  }
+  const checked: [string, Wisdom][] = (d.plans as unknown[]).map((p, i) => {
+    const q = p as Partial<Wisdom> & { key?: unknown };
+    if (q === null || typeof q !== 'object' || typeof q.key !== 'string' || typeof q.format !== 'string' || !Number.isInteger(q.threads) ||
+      !Array.isArray(q.candidates)) {
+      return v.fail('ERR_IO', `importPlans: plans[${i}] is malformed`);
+    }
+    if (!/^(dense|csr|bsr:\d{1,2}x\d{1,2}|nm:\d{1,3}:\d{1,3})$/.test(q.format) || (q.threads as number) < 1 || (q.threads as number) > 256) {
+      return v.fail('ERR_IO', `importPlans: plans[${i}] chooses '${q.format}' on ${String(q.threads)} threads, which is no plan`);
+    }
+    return [q.key, { format: q.format, threads: q.threads as number, candidates: q.candidates as CandidateResult[] }];
+  });
+  for (const [key, w] of checked) wisdom.set(key, w);
+  return checked.length;
+}

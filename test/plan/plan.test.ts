@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import {
+  BSRMatrix, clearPlans, CSRMatrix, DenseMatrix, denseMatrix, exportPlans, importPlans, nmPrune, plan, spmm, spmmAsync,
+} from '../../lib/index';
+import { expectClose, expectSameBits, expectSparseError, randomDense, referenceSpmm } from '../helpers';
+
+const dist = path.resolve(__dirname, '..', '..', 'dist', 'index.js');
+
+/** A rows x cols matrix whose r x c blocks are each present with probability `density`. */
+function blockDense(rows: number, cols: number, r: number, c: number, density: number, seed: number): DenseMatrix {
+  const mask = randomDense(Math.ceil(rows / r), Math.ceil(cols / c), density, seed);
+  const values = randomDense(rows, cols, 1, seed + 1);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) if (mask.data[Math.floor(i / r) * mask.cols + Math.floor(j / c)] === 0) values.data[i * cols + j] = 0;
+  return values;
+}
+
+function transposeOf(m: DenseMatrix): DenseMatrix {
+  const t = denseMatrix(m.cols, m.rows);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) t.data[j * m.rows + i] = m.data[i * m.cols + j];
+  return t;
+}
+
+const weights: [string, () => DenseMatrix][] = [
+  ['random 2%', () => randomDense(67, 45, 0.02, 1, 7)],
+  ['random 30%', () => randomDense(67, 45, 0.3, 2)],
+  ['random 90%', () => randomDense(67, 45, 0.9, 3)],
+  ['4x4 blocks', () => blockDense(64, 48, 4, 4, 0.3, 4)],
+  ['2:4', () => nmPrune(randomDense(40, 64, 1, 5), { n: 2, m: 4 }).toDense()],
+];
+
+afterEach(() => clearPlans());
+
+describe('plan: every form computes W B (and Wᵀ B) correctly', () => {
+  for (const [name, make] of weights) {
+    test(name, async () => {
+      const D = make();
+      const W = CSRMatrix.fromDense(D);
+      const B = randomDense(D.cols, 13, 1, 9), C0 = randomDense(D.rows, 13, 1, 10);
+      const ref = referenceSpmm(D, B, 0.5, -2, C0.data);
+      const Bt = randomDense(D.rows, 5, 1, 11);
+      const refT = referenceSpmm(transposeOf(D), Bt, 1, 0);
+      const auto = plan(W, { width: 13, budgetMs: 5 });
+      const forms = auto.explain({ print: false }).candidates.map((c) => c.format);
+      expect(forms).toContain('dense');
+      expect(forms).toContain('csr');
+      if (name === '4x4 blocks') expect(forms).toContain('bsr:4x4');
+      if (name === '2:4') expect(forms).toContain('nm:2:4');
+      for (const form of [...new Set(forms)]) {
+        for (const input of [W, D]) {
+          const op = plan(input, { width: 13, candidates: [form], threads: [1], cache: false });
+          expect(op.format).toBe(form);
+          const out = { data: C0.data.slice(), rows: D.rows, cols: 13 };
+          expect(op.apply(B, { out, alpha: 0.5, beta: -2 })).toBe(out);
+          expectClose(out.data, ref, `${name} ${form} apply`);
+          const outAsync = { data: C0.data.slice(), rows: D.rows, cols: 13 };
+          await op.applyAsync(B, { out: outAsync, alpha: 0.5, beta: -2 });
+          expectSameBits(outAsync.data, out.data, `${name} ${form} applyAsync`);
+          expectClose(op.applyT(Bt).data, refT, `${name} ${form} applyT`);
+        }
+      }
+    });
+  }
+});
+
+describe('plan: choices, cache, explain', () => {
+  test('one candidate is chosen, the fastest measured; explain() prints a table of them', () => {
+    const W = CSRMatrix.fromDense(randomDense(200, 150, 0.1, 1));
+    const op = plan(W, { width: 32, budgetMs: 10 });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const e = op.explain();
+    expect(log).toHaveBeenCalledWith(e.text);
+    log.mockRestore();
+    const chosen = e.candidates.filter((c) => c.chosen);
+    expect(chosen).toHaveLength(1);
+    expect([chosen[0].format, chosen[0].threads]).toEqual([op.format, op.threads]);
+    const timed = e.candidates.filter((c) => c.ms !== null);
+    expect(chosen[0].ms).toBe(Math.min(...timed.map((c) => c.ms as number)));
+    expect(e.text).toMatch(/<- chosen/);
+    expect(e.text).toMatch(/break-even sparsity/);
+    for (const c of e.candidates) expect(c.memoryBytes).toBeGreaterThan(0);
+  });
+
+  test('a second plan of a similar weight is a cache hit (no timing); another width class or cache: false measures', () => {
+    const op1 = plan(CSRMatrix.fromDense(randomDense(300, 200, 0.1, 1)), { width: 64, budgetMs: 5 });
+    expect(op1.explain({ print: false }).fromCache).toBe(false);
+    const op2 = plan(CSRMatrix.fromDense(randomDense(300, 200, 0.1, 2)), { width: 60, budgetMs: 5 }); // same density, width class
+    const e2 = op2.explain({ print: false });
+    expect(e2.fromCache).toBe(true);
+    expect([op2.format, op2.threads]).toEqual([op1.format, op1.threads]);
+    expect(plan(CSRMatrix.fromDense(randomDense(300, 200, 0.1, 2)), { width: 300, budgetMs: 5 }).explain({ print: false }).fromCache).toBe(false);
+    expect(plan(CSRMatrix.fromDense(randomDense(300, 200, 0.1, 2)), { width: 64, budgetMs: 5, cache: false }).explain({ print: false }).fromCache).toBe(false);
+  });
+
+  test('exported plans give the same choices in a fresh process, with no timing; another CPU or version is refused', () => {
+    const op = plan(CSRMatrix.fromDense(randomDense(300, 200, 0.1, 1)), { width: 64, budgetMs: 5 });
+    const json = exportPlans();
+    clearPlans();
+    expect(importPlans(json)).toBe(1);
+    expect(plan(CSRMatrix.fromDense(randomDense(300, 200, 0.1, 1)), { width: 64 }).explain({ print: false }).fromCache).toBe(true);
+    const script = `
+      const sk = require(${JSON.stringify(dist)});
+      const { CSRMatrix } = sk;
+      const json = require('node:fs').readFileSync(0, 'utf8');
+      sk.importPlans(json);
+      const W = CSRMatrix.fromDense((${makeDenseSource})(sk));
+      const e = sk.plan(W, { width: 64 }).explain({ print: false });
+      console.log(JSON.stringify({ format: e.format, threads: e.threads, fromCache: e.fromCache }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { input: json, encoding: 'utf8' }));
+    expect(out).toEqual({ format: op.format, threads: op.threads, fromCache: true });
+    const other = JSON.parse(json);
+    expectSparseError(() => importPlans(JSON.stringify({ ...other, cpu: 'another CPU' })), 'ERR_UNSUPPORTED', /cpu "another CPU"/);
+    expectSparseError(() => importPlans(JSON.stringify({ ...other, sparsekit: '0.0.1' })), 'ERR_UNSUPPORTED', /sparsekit "0.0.1"/);
+    expectSparseError(() => importPlans('{not json'), 'ERR_IO', /not JSON/);
+    expectSparseError(() => importPlans('{"kind":"other"}'), 'ERR_IO', /not a sparsekit plans file/);
+    expectSparseError(() => importPlans(JSON.stringify({ ...other, plans: [{ key: 'k', format: 'rm -rf', threads: 1, candidates: [] }] })), 'ERR_IO', /no plan/);
+    expectSparseError(() => importPlans(JSON.stringify({ ...other, plans: [{ key: 1 }] })), 'ERR_IO', /plans\[0\] is malformed/);
+  });
+});
+
+/** The weight of the fresh-process test, built the same way there (randomDense(300, 200, 0.1, 1) of ../helpers). */
+const makeDenseSource = `(sk) => {
+  const rng = new sk.Rng(1);
+  const data = new Float32Array(300 * 200);
+  for (let i = 0; i < 300; i++) for (let j = 0; j < 200; j++) if (rng.next() < 0.1) data[i * 200 + j] = rng.next() * 2 - 1 || 0.5;
+  return { data, rows: 300, cols: 200 };
+}`;
+
+describe('plan: bad input', () => {
+  test('options, operands, stale plans', () => {
+    const W = CSRMatrix.fromDense(randomDense(20, 10, 0.3, 1));
+    expectSparseError(() => plan(W, { width: 0 }), 'ERR_RANGE', /options\.width/);
+    expectSparseError(() => plan(W, {} as never), 'ERR_ARGUMENT', /options\.width/);
+    expectSparseError(() => plan(W, { width: 4, budgetMs: 0 }), 'ERR_RANGE', /options\.budgetMs .* 0/);
+    expectSparseError(() => plan(W, { width: 4, budgetMs: NaN }), 'ERR_RANGE', /options\.budgetMs/);
+    expectSparseError(() => plan(W, { width: 4, candidates: ['coo'] }), 'ERR_UNSUPPORTED', /options\.candidates\[0\]/);
+    expectSparseError(() => plan(W, { width: 4, candidates: ['nm:2:4'] }), 'ERR_ARGUMENT', /None of options\.candidates/);
+    expectSparseError(() => plan(W, { width: 4, threads: [0] }), 'ERR_RANGE', /options\.threads\[0\]/);
+    expectSparseError(() => plan(W, { width: 4, bogus: 1 } as never), 'ERR_UNSUPPORTED', /bogus/);
+    expectSparseError(() => plan({ data: new Float32Array(3), rows: 2, cols: 2 }, { width: 4 }), 'ERR_SHAPE', /W\.data/);
+    const op = plan(W, { width: 4, budgetMs: 2 });
+    expectSparseError(() => op.apply(denseMatrix(11, 4)), 'ERR_SHAPE', /B\.rows .* \(10\) but received 11/);
+    expectSparseError(() => op.applyT(denseMatrix(10, 4)), 'ERR_SHAPE', /B\.rows .* \(20\) but received 10/);
+    expectSparseError(() => op.apply(denseMatrix(10, 4), { out: denseMatrix(20, 5) }), 'ERR_SHAPE', /out/);
+    expect(op.matches(W)).toBe(true);
+    expect(op.matches(W.clone())).toBe(false);
+    // A converted form copied W's values: refresh() takes them again; a changed structure is refused.
+    const D = randomDense(16, 16, 0.5, 3);
+    const dense = plan(CSRMatrix.fromDense(D), { width: 4, candidates: ['bsr:4x4'], cache: false });
+    const src = CSRMatrix.fromDense(D);
+    const B = randomDense(16, 4, 1, 4);
+    const op2 = plan(src, { width: 4, candidates: ['bsr:4x4'], cache: false });
+    src.values[0] *= 2;
+    expectSameBits(op2.apply(B).data, dense.apply(B).data, 'a snapshot until refresh()');
+    op2.refresh();
+    expectSameBits(op2.apply(B).data, spmm(BSRMatrix.fromCSR(src, { block: [4, 4] }), B).data, 'after refresh()');
+  });
+
+  test('the kernels\' threads option: same result on 1 thread, bad values refused', async () => {
+    const A = CSRMatrix.fromDense(randomDense(300, 200, 0.2, 1)), B = randomDense(200, 40, 1, 2);
+    expectSameBits(spmm(A, B, { threads: 1 }).data, spmm(A, B).data, 'threads 1');
+    expectSameBits((await spmmAsync(A, B, { threads: 1 })).data, spmm(A, B).data, 'async threads 1');
+    expectSparseError(() => spmm(A, B, { threads: 0 }), 'ERR_RANGE', /options\.threads/);
+    expectSparseError(() => spmm(A, B, { threads: 1.5 }), 'ERR_RANGE', /options\.threads/);
+  });
+});
