@@ -40,13 +40,13 @@ export function buildForm(name: string, csr: CSRMatrix, dense: DenseMatrix | nul
 }
 
 /**
- * Every form that applies to this structure: dense, CSR, the two best-filled block shapes whose fill is acceptable,
- * and the densest-packed N:M pattern the rows fit (fewest slots per column).
+ * Every form that applies to this structure: dense, CSR, the best-filled block shape if its fill is acceptable, and
+ * the densest-packed N:M pattern the rows fit (fewest slots per column).
  */
 export function applicableForms(s: Structure): string[] {
   const names = ['dense', 'csr'];
   const blocks = Object.entries(s.blocks).filter(([, b]) => b.fill >= MIN_BLOCK_FILL).sort((x, y) => y[1].fill - x[1].fill);
-  for (const [shape] of blocks.slice(0, 2)) names.push(`bsr:${shape}`);
+  if (blocks.length) names.push(`bsr:${blocks[0][0]}`);
   const nm = [...s.nm].sort((x, y) => ratio(x) - ratio(y));
   if (nm.length) names.push(`nm:${nm[0]}`);
   return names;

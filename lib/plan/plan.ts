@@ -21,7 +21,7 @@ export interface PlanOptions {
   /** Forms to consider (default: all that apply): 'dense', 'csr', 'bsr:RxC', 'nm:N:M'. */
   candidates?: string[];
   /**
-   * Time for repeated runs of the leading candidates, ms (default 30). Every candidate the structure estimate leaves
+   * Time for repeated runs of the leading candidates, ms (default 15). Every candidate the structure estimate leaves
    * in is timed once whatever the budget; conversions come on top.
    */
   budgetMs?: number;
@@ -162,7 +162,7 @@ function checkOptions(opts: PlanOptions): Required<Omit<PlanOptions, 'candidates
   const threads = o.threads === undefined ? [...new Set([1, all])] : o.threads;
   if (!Array.isArray(threads) || threads.length === 0) v.fail('ERR_ARGUMENT', `Expected a non-empty array of thread counts for options.threads but received ${v.describe(threads)}`);
   threads.forEach((t, i) => v.integer(`options.threads[${i}]`, t, 1, 256));
-  const budgetMs = o.budgetMs === undefined ? 30 : v.finite('options.budgetMs', o.budgetMs);
+  const budgetMs = o.budgetMs === undefined ? 15 : v.finite('options.budgetMs', o.budgetMs);
   if (!(budgetMs > 0)) v.fail('ERR_RANGE', `Expected a positive number for options.budgetMs but received ${budgetMs}`);
   let candidates: string[] | undefined;
   if (o.candidates !== undefined) {
@@ -182,7 +182,7 @@ const SMALL_MS = 0.5;
 
 /**
  * Times the candidates worth timing: one run each (after one warm-up run), then more runs of the leaders while the
- * budget lasts. Left out: estimates over 3x the best, and the fewer-threads variants of work
+ * budget lasts. Left out: estimates over 2x the best, and the fewer-threads variants of work
  * large enough that splitting it always pays (estimate over SMALL_MS).
  */
 function measure(s: Structure, forms: string[], threads: number[], width: number, budgetMs: number, build: (name: string) => Form): CandidateResult[] {
@@ -195,7 +195,7 @@ function measure(s: Structure, forms: string[], threads: number[], width: number
   const best = results[0].estimateMs;
   for (const r of results) {
     const large = estimateMs(r.format, s, width, most) > SMALL_MS;
-    if (r !== results[0] && (r.estimateMs > 3 * best || (large && r.threads !== most))) r.skipped = 'estimate';
+    if (r !== results[0] && (r.estimateMs > 2 * best || (large && r.threads !== most))) r.skipped = 'estimate';
   }
   const B = randomFill(denseMatrix(s.cols, width)), C = denseMatrix(s.rows, width);
   const built = new Map<string, Form>();
@@ -215,7 +215,7 @@ function measure(s: Structure, forms: string[], threads: number[], width: number
   for (const r of plausible) run(r); // every plausible candidate is timed once, whatever the budget
   // More runs, round robin over the leaders (within 1.5x of the best so far), while the budget lasts: a minimum of
   // several runs is what separates close candidates.
-  for (let round = 0; round < 8 && performance.now() < deadline; round++) {
+  for (let round = 0; round < 30 && performance.now() < deadline; round++) {
     const timed = plausible.filter((r) => r.ms !== null);
     const fastest = Math.min(...timed.map((r) => r.ms as number));
     for (const r of timed) if ((r.ms as number) <= 1.5 * fastest && performance.now() < deadline) run(r);

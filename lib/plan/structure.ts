@@ -1,13 +1,12 @@
 /**
  * What the planner knows of a weight before timing anything: density, row-length spread, the fill of each block
- * shape, which N:M patterns it fits. One O(nnz) pass (block counts natively), no value copied. The signature is a
+ * shape, which N:M patterns it fits. A few O(nnz) passes over the indices, no value copied. The signature is a
  * coarse summary of it, so weights of one kind (a layer after each RigL update, every head of a model) share a plan.
  */
-import { addon } from '../core/binding';
 import type { CSRMatrix } from '../formats';
 
-/** Block shapes the planner considers for BSR, and the N:M patterns for N:M. */
-export const BLOCK_SHAPES: readonly [number, number][] = [[4, 4], [8, 1], [16, 1], [2, 2]];
+/** Block shapes the planner considers for BSR (powers of two), and the N:M patterns for N:M. */
+export const BLOCK_SHAPES: readonly [number, number][] = [[4, 4], [8, 1], [16, 1]];
 export const NM_PATTERNS: readonly [number, number][] = [[2, 4], [1, 4], [4, 8], [2, 8]];
 
 /** A BSR block shape is a candidate when at least this share of its stored values are the weight's non-zeros. */
@@ -26,8 +25,17 @@ export interface Structure {
   nm: string[];
 }
 
+const analysed = new WeakMap<CSRMatrix, Structure>();
+
+/** The structure of A, computed once per CSRMatrix (a CSRMatrix's structure does not change: README, Formats). */
 export function analyse(A: CSRMatrix): Structure {
-  const { rows, cols, nnz, indptr, indices, values } = A;
+  let s = analysed.get(A);
+  if (!s) analysed.set(A, (s = analyseOnce(A)));
+  return s;
+}
+
+function analyseOnce(A: CSRMatrix): Structure {
+  const { rows, cols, nnz, indptr } = A;
   let sum = 0, sq = 0;
   for (let i = 0; i < rows; i++) {
     const len = indptr[i + 1] - indptr[i];
@@ -37,14 +45,40 @@ export function analyse(A: CSRMatrix): Structure {
   const mean = rows ? sum / rows : 0;
   const rowSpread = mean > 0 ? Math.sqrt(Math.max(0, sq / rows - mean * mean)) / mean : 0;
   const blocks: Structure['blocks'] = {};
-  for (const [r, c] of BLOCK_SHAPES) {
-    const ptr = new Int32Array(Math.ceil(rows / r) + 1);
-    addon.csrToBsrCount(rows, cols, indptr, indices, values, r, c, ptr);
-    const count = ptr[ptr.length - 1];
-    blocks[`${r}x${c}`] = { blocks: count, fill: count ? nnz / (count * r * c) : 0 };
-  }
+  const counts = blockCounts(A);
+  BLOCK_SHAPES.forEach(([r, c], b) => {
+    blocks[`${r}x${c}`] = { blocks: counts[b], fill: counts[b] ? nnz / (counts[b] * r * c) : 0 };
+  });
   const nm = NM_PATTERNS.filter(([n, m]) => fitsNm(A, n, m)).map(([n, m]) => `${n}:${m}`);
   return { rows, cols, nnz, density: rows * cols ? nnz / (rows * cols) : 0, rowSpread, blocks, nm };
+}
+
+/**
+ * Blocks each BLOCK_SHAPES shape would store, in one pass over the entries: rows come in order, so a block column
+ * is new to a block row when the last block row that touched it is another one.
+ */
+function blockCounts(A: CSRMatrix): number[] {
+  const { rows, cols, indptr, indices } = A;
+  const shapes = BLOCK_SHAPES.length;
+  const colShift = BLOCK_SHAPES.map(([, c]) => Math.log2(c)), rowShift = BLOCK_SHAPES.map(([r]) => Math.log2(r)); // powers of two
+  const last = BLOCK_SHAPES.map(([, c]) => new Int32Array(Math.ceil(cols / c) + 1).fill(-1));
+  const counts = new Array<number>(shapes).fill(0);
+  const blockRow = new Int32Array(shapes);
+  for (let i = 0; i < rows; i++) {
+    for (let b = 0; b < shapes; b++) blockRow[b] = i >> rowShift[b];
+    for (let k = indptr[i], end = indptr[i + 1]; k < end; k++) {
+      const j = indices[k];
+      if (j < 0 || j >= cols) continue; // a corrupt index: the kernels refuse it later
+      for (let b = 0; b < shapes; b++) {
+        const bj = j >> colShift[b];
+        if (last[b][bj] !== blockRow[b]) {
+          last[b][bj] = blockRow[b];
+          counts[b]++;
+        }
+      }
+    }
+  }
+  return counts;
 }
 
 /** Whether every row holds at most n entries in each group of m columns. */
