@@ -35,7 +35,7 @@ export type {
 export { SGD, Adam } from './optim';
 export type { Optimizer, Param, SGDOptions, AdamOptions } from './optim';
 export { SparseLinear, Linear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential } from './nn';
-export type { Layer, SparseLinearOptions } from './nn';
+export type { Layer, SparseLinearOptions, LinearOptions, LayerFormat, ProductChoice } from './nn';
 export { SET, RigL, pruneLayer, saveTraining, loadTraining } from './sparse-training';
 export type { MaskUpdateOptions, MaskUpdateResult, TrainingState } from './sparse-training';
 export {

@@ -3,6 +3,8 @@ export type { BackwardOptions, ForwardOptions, Layer } from './layer';
 export { SparseLinear, sparseLinearNnz } from './sparse-linear';
 export type { SparseLinearOptions } from './sparse-linear';
 export { Linear } from './linear';
+export type { LinearOptions } from './linear';
+export type { LayerFormat, ProductChoice } from './layer-format';
 export { ReLU } from './relu';
 export { softmaxCrossEntropy } from './loss';
 export { Sequential } from './sequential';

@@ -1,13 +1,27 @@
 import { Rng } from '../core/random';
 import * as v from '../core/validate';
 import { alignedFloat32Array, CSRMatrix, DenseMatrix, Mask } from '../formats';
-import { gemm, sddmm } from '../kernels';
+import { gemm, sddmm, spmm, spmmT } from '../kernels';
 import type { Param } from '../optim';
 import { AffineLayer } from './affine';
+import { FormatChoice, layerFormat, LayerFormat, ProductChoice, threadsOf } from './layer-format';
+
+export interface LinearOptions {
+  bias?: boolean;
+  seed?: number;
+  init?: 'uniform' | 'zeros';
+  /**
+   * How the forward and input-gradient products run: 'auto' (default) lets plan() choose between the dense GEMM and
+   * CSR (which wins once enough weights are zero, after prune()); 'dense' or 'csr' pins one.
+   */
+  format?: LayerFormat;
+}
 
 /**
- * A dense linear layer with SparseLinear's interface (feature-major): forward gemm(W, X), input gradient
- * gemm(Wᵀ, dY), weight gradient dY Xᵀ as an SDDMM over the full pattern (dot products over the batch).
+ * A dense linear layer with SparseLinear's interface (feature-major): forward W X, input gradient Wᵀ dY, weight
+ * gradient dY Xᵀ as an SDDMM over the full pattern (dot products over the batch). The two products run as the
+ * planner chooses (options.format): the dense GEMM, or CSR built from the weight's non-zeros before each use, which
+ * wins once the weight is pruned (prune()).
  */
 export class Linear extends AffineLayer {
   readonly inFeatures: number;
@@ -19,12 +33,14 @@ export class Linear extends AffineLayer {
   readonly biasGrad: Float32Array | null;
   private readonly full: CSRMatrix;
   private readonly paramList: Param[];
+  private readonly choice: FormatChoice;
 
-  constructor(inFeatures: number, outFeatures: number, opts?: { bias?: boolean; seed?: number; init?: 'uniform' | 'zeros' }) {
+  constructor(inFeatures: number, outFeatures: number, opts?: LinearOptions) {
     super();
     this.inFeatures = v.integer('inFeatures', inFeatures, 1);
     this.outFeatures = v.integer('outFeatures', outFeatures, 1);
-    const o = v.options<{ bias?: boolean; seed?: number; init?: 'uniform' | 'zeros' }>('options', opts, ['bias', 'seed', 'init']);
+    const o = v.options<LinearOptions>('options', opts, ['bias', 'seed', 'init', 'format']);
+    this.choice = new FormatChoice(layerFormat('options.format', o.format));
     const rng = new Rng(((o.seed === undefined ? 0 : v.integer('options.seed', o.seed, 0, 2 ** 32 - 1)) ^ 0x9e3779b9) >>> 0);
     const init = v.oneOf('options.init', o.init, ['uniform', 'zeros'], 'uniform');
     const bound = 1 / Math.sqrt(inFeatures);
@@ -44,8 +60,31 @@ export class Linear extends AffineLayer {
     return this.paramList;
   }
 
+  /**
+   * Zeroes the weights outside `mask` (in place; an outFeatures x inFeatures Mask, e.g. from magnitudePrune(weight))
+   * and plans the products again: with format 'auto' a pruned layer runs sparse once that is faster. Training on
+   * makes the zeros non-zero again (the gradient is dense); prune again, or train a SparseLinear.
+   */
+  prune(mask: Mask): this {
+    v.instanceOf('mask', mask, Mask);
+    if (mask.rows !== this.outFeatures || mask.cols !== this.inFeatures) {
+      v.fail('ERR_SHAPE', `Expected an ${this.outFeatures}x${this.inFeatures} mask but received ${mask.rows}x${mask.cols}`);
+    }
+    mask.apply(this.weight.data);
+    this.choice.invalidate();
+    return this;
+  }
+
+  /** How the products run now: the chosen form and threads (null before the first forward, or after prune()). */
+  get productFormat(): ProductChoice | null {
+    return this.choice.pinned === 'auto' ? this.choice.current : { format: this.choice.pinned, threads: 0 };
+  }
+
   protected product(x: DenseMatrix, out: DenseMatrix): DenseMatrix {
-    return gemm(this.weight, x, { out });
+    const c = this.choice.for(this.weight, x.cols);
+    if (c.format === 'dense') return gemm(this.weight, x, { out, threads: threadsOf(c) });
+    // Built from the current values before each use: they change at every step.
+    return spmm(CSRMatrix.fromDense(this.weight), x, { out, threads: threadsOf(c) });
   }
 
   protected weightGradient(dy: DenseMatrix, x: DenseMatrix): void {
@@ -53,6 +92,8 @@ export class Linear extends AffineLayer {
   }
 
   protected inputGradient(dy: DenseMatrix, out: DenseMatrix): DenseMatrix {
-    return gemm(this.weight, dy, { transA: true, out });
+    const c = this.choice.current ?? this.choice.for(this.weight, dy.cols);
+    if (c.format === 'dense') return gemm(this.weight, dy, { transA: true, out, threads: threadsOf(c) });
+    return spmmT(CSRMatrix.fromDense(this.weight), dy, { out, threads: threadsOf(c) });
   }
 }

@@ -1,10 +1,11 @@
 import { Rng } from '../core/random';
 import * as v from '../core/validate';
-import { CSRMatrix, DenseMatrix, Mask } from '../formats';
-import { sddmm, spmm, spmmT, TransposePlan, transposePlan } from '../kernels';
+import { alignedFloat32Array, CSRMatrix, DenseMatrix, Mask } from '../formats';
+import { gemm, sddmm, spmm, spmmT, TransposePlan, transposePlan } from '../kernels';
 import type { Param } from '../optim';
 import { keptCount, randomPrune } from '../prune';
 import { AffineLayer } from './affine';
+import { FormatChoice, layerFormat, LayerFormat, ProductChoice, threadsOf } from './layer-format';
 
 export interface SparseLinearOptions {
   /** Fraction of weights kept (give density or sparsity, not both). */
@@ -18,6 +19,12 @@ export interface SparseLinearOptions {
   bias?: boolean;
   /** Seed (uint32) for the pattern and the initial values. Default 0. */
   seed?: number;
+  /**
+   * How the forward and input-gradient products run: 'auto' (default) lets plan() choose between CSR and a dense
+   * copy of the weight for each batch-width class; 'csr' or 'dense' pins one (lib/nn/layer-format.ts). The weight
+   * gradient is always computed at the stored weights only (SDDMM).
+   */
+  format?: LayerFormat;
 }
 
 /** A linear layer whose weight is kept as CSR: forward, backward and the gradient all stay sparse. */
@@ -31,6 +38,9 @@ export class SparseLinear extends AffineLayer {
   readonly bias: Float32Array | null;
   readonly biasGrad: Float32Array | null;
   private plan: TransposePlan;
+  private readonly choice: FormatChoice;
+  /** A dense copy of the weight, refreshed from its values before each dense product (format 'dense'). */
+  private dense: DenseMatrix | null = null;
   // One stable list: optimizers key their state by these objects.
   private readonly paramList: Param[];
 
@@ -38,7 +48,8 @@ export class SparseLinear extends AffineLayer {
     super();
     this.inFeatures = v.integer('inFeatures', inFeatures, 1);
     this.outFeatures = v.integer('outFeatures', outFeatures, 1);
-    const o = v.options<SparseLinearOptions>('options', opts, ['density', 'sparsity', 'pattern', 'init', 'bias', 'seed']);
+    const o = v.options<SparseLinearOptions>('options', opts, ['density', 'sparsity', 'pattern', 'init', 'bias', 'seed', 'format']);
+    this.choice = new FormatChoice(layerFormat('options.format', o.format));
     if (o.density !== undefined && o.sparsity !== undefined) v.fail('ERR_ARGUMENT', 'Give options.density or options.sparsity, not both');
     const seed = o.seed === undefined ? 0 : v.integer('options.seed', o.seed, 0, 2 ** 32 - 1);
     let pattern: CSRMatrix;
@@ -78,8 +89,24 @@ export class SparseLinear extends AffineLayer {
     return this.paramList;
   }
 
+  /** How the products run now: the chosen form and threads (null before the first forward of a weight). */
+  get productFormat(): ProductChoice | null {
+    return this.choice.pinned === 'auto' ? this.choice.current : { format: this.choice.pinned, threads: 0 };
+  }
+
+  /** The dense copy with the weight's current values (entries off the pattern stay 0). */
+  private denseWeight(): DenseMatrix {
+    const W = this.weight;
+    const d = (this.dense ??= { data: alignedFloat32Array(W.rows * W.cols), rows: W.rows, cols: W.cols });
+    const { indptr, indices, values } = W;
+    for (let i = 0, base = 0; i < W.rows; i++, base += W.cols) for (let k = indptr[i]; k < indptr[i + 1]; k++) d.data[base + indices[k]] = values[k];
+    return d;
+  }
+
   protected product(x: DenseMatrix, out: DenseMatrix): DenseMatrix {
-    return spmm(this.weight, x, { out });
+    const c = this.choice.for(this.weight, x.cols);
+    if (c.format === 'dense') return gemm(this.denseWeight(), x, { out, threads: threadsOf(c) });
+    return spmm(this.weight, x, { out, threads: threadsOf(c) });
   }
 
   protected weightGradient(dy: DenseMatrix, x: DenseMatrix): void {
@@ -87,7 +114,9 @@ export class SparseLinear extends AffineLayer {
   }
 
   protected inputGradient(dy: DenseMatrix, out: DenseMatrix): DenseMatrix {
-    return spmmT(this.weight, dy, { plan: this.plan, out });
+    const c = this.choice.current ?? this.choice.for(this.weight, dy.cols);
+    if (c.format === 'dense') return gemm(this.denseWeight(), dy, { transA: true, out, threads: threadsOf(c) });
+    return spmmT(this.weight, dy, { plan: this.plan, out, threads: threadsOf(c) });
   }
 
   /** Replaces the weight pattern (e.g. after a mask update); values and gradient buffer follow the new pattern. */
@@ -97,6 +126,8 @@ export class SparseLinear extends AffineLayer {
     this.weight = w;
     if (this.weightGrad.length !== w.nnz) this.weightGrad = new Float32Array(w.nnz);
     this.plan = transposePlan(w);
+    this.choice.invalidate();
+    this.dense = null;
     this.paramList[0].value = w.values;
     this.paramList[0].grad = this.weightGrad;
   }

@@ -3,3 +3,4 @@ export { LinearOperator, plan } from './plan';
 export type { ApplyOptions as PlanApplyOptions, PlanExplanation, PlanOptions } from './plan';
 export { clearPlans, exportPlans, importPlans } from './wisdom';
 export type { CandidateResult } from './wisdom';
+export { widthClass } from './structure';
