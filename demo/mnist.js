@@ -69,7 +69,7 @@ function build(method, sparsity, seed) {
   const densities = sk.erkDensities(SHAPES, sparsity);
   /** @type {(import('sparsekit').Linear | import('sparsekit').SparseLinear)[]} */
   const fcs = SHAPES.map(([out, inp], i) =>
-    method === 'dense' ? new sk.Linear(inp, out, { seed: seed + i }) : new sk.SparseLinear(inp, out, { density: densities[i], seed: seed + i }));
+    method === 'dense' ? new sk.Linear(inp, out, { seed: seed + i, format: 'dense' }) : new sk.SparseLinear(inp, out, { density: densities[i], seed: seed + i }));
   const net = new sk.Sequential([fcs[0], new sk.ReLU(), fcs[1], new sk.ReLU(), fcs[2]]);
   return { net, fcs };
 }
