@@ -110,6 +110,7 @@ export function holdForAsync<T extends object>(args: T, outputs: Record<string, 
     args: held,
     settle() {
       for (const { name, caller, copy } of copies) {
+        if (copy.byteLength === 0) continue; // nothing to write back (and an empty array cannot be told from a detached one on Node 20)
         if (isDetached(caller)) {
           throw new SparseError('ERR_ARGUMENT', `${name} was detached (transferred) while ${op} ran; its result could not be written`);
         }

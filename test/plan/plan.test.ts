@@ -128,6 +128,21 @@ const makeDenseSource = `(sk) => {
   return { data, rows: 300, cols: 200 };
 }`;
 
+describe('plan: edge shapes', () => {
+  test('empty and all-zero weights plan and apply', () => {
+    const empty = CSRMatrix.fromArrays(0, 5, new Int32Array(1), new Int32Array(0), new Float32Array(0));
+    const zeros = CSRMatrix.fromArrays(3, 4, new Int32Array(4), new Int32Array(0), new Float32Array(0));
+    for (const W of [empty, zeros]) {
+      const op = plan(W, { width: 3, budgetMs: 2 });
+      const C = op.apply(randomDense(W.cols, 3, 1, 1));
+      expect(C.data.length).toBe(W.rows * 3);
+      expect(Array.from(C.data).every((x) => x === 0)).toBe(true);
+      expect(op.applyT(randomDense(W.rows, 2, 1, 2)).data.length).toBe(W.cols * 2);
+      expect(op.explain({ print: false }).breakEvenSparsity).toBeNull();
+    }
+  });
+});
+
 describe('plan: bad input', () => {
   test('options, operands, stale plans', () => {
     const W = CSRMatrix.fromDense(randomDense(20, 10, 0.3, 1));
