@@ -2,8 +2,8 @@
 // @ts-check
 // `npm run bench:plan`: the planner over a sweep. For 1024x1024 weights (random, magnitude-pruned, 4x4-block and
 // 2:4 structure) at sparsities 0-99% and widths 1, 32 and 256: the planned operator's time against the fastest
-// single candidate (every form at every thread count, each timed on its own here) and against the dense GEMM, all
-// measured in this run; and what planning costs (first plan with the default budget, then a cache hit).
+// single candidate (every form at every thread count, each as its own operator) and against the dense GEMM, all timed
+// in turn in this run (the fastest of 15 runs each); and what planning costs (first plan with the default budget, then a cache hit).
 // Flags: --quick (fewer points), --json PATH (default bench/results/plan.json).
 'use strict';
 const fs = require('node:fs');
@@ -16,17 +16,24 @@ const { values: flags } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, json: { type: 'string', default: path.join(__dirname, 'results', 'plan.json') } },
 });
 
-/** Median ms of `runs` runs after two warm-up runs. @param {() => unknown} fn */
-function time(fn, runs = 7) {
-  fn();
-  fn();
-  const t = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
+/**
+ * The fastest of `rounds` runs of each function, run in turn (round robin), each timed run right after an untimed one:
+ * a function is never timed in a quieter or busier stretch of the machine, or with colder caches, than the others.
+ * @param {(() => unknown)[]} fns
+ * @returns {number[]} ms
+ */
+function timeTogether(fns, rounds = 15) {
+  for (const f of fns) f();
+  const best = fns.map(() => Infinity);
+  for (let r = 0; r < rounds; r++) {
+    fns.forEach((f, i) => {
+      f(); // untimed: each timed run finds its own operands in cache, whatever ran before it
+      const t0 = performance.now();
+      f();
+      best[i] = Math.min(best[i], performance.now() - t0);
+    });
   }
-  return t.sort((a, b) => a - b)[Math.floor(runs / 2)];
+  return best;
 }
 
 /** @param {number} rows @param {number} cols @param {number} seed */
@@ -73,25 +80,24 @@ const PATTERNS = {
         t0 = performance.now();
         sk.plan(W, { width });
         const hitMs = performance.now() - t0;
-        const planned = time(() => op.apply(B, { out }));
-        // Every candidate the planner could choose, each timed here on its own.
-        /** @type {{ format: string, threads: number, ms: number }[]} */
-        const singles = [];
-        for (const c of op.explain({ print: false }).candidates) {
-          if (singles.some((x) => x.format === c.format && x.threads === c.threads)) continue;
-          const one = sk.plan(W, { width, candidates: [c.format], threads: [c.threads], cache: false });
-          singles.push({ format: c.format, threads: c.threads, ms: time(() => one.apply(B, { out })) });
-        }
+        // Every candidate the planner could have chosen (all forms that apply, at every thread count, the ones it
+        // left out too) and the dense GEMM, each as its own operator, timed in turn with the planned one.
+        const forms = [...new Set(op.explain({ print: false }).candidates.map((c) => c.format)), 'dense'];
+        const singles = [...new Set(forms)].flatMap((format) => threads.map((t) => ({
+          format, threads: t, op: sk.plan(W, { width, candidates: [format], threads: [t], cache: false }), ms: 0,
+        })));
+        const times = timeTogether([() => op.apply(B, { out }), ...singles.map((x) => () => x.op.apply(B, { out }))]);
+        const planned = times[0];
+        singles.forEach((x, i) => (x.ms = times[i + 1]));
         const best = singles.reduce((a, b) => (b.ms < a.ms ? b : a));
-        const dense = singles.find((x) => x.format === 'dense' && x.threads === info.threads) ??
-          { ms: time(() => sk.plan(W, { width, candidates: ['dense'], threads: [info.threads], cache: false }).apply(B, { out })) };
+        const dense = /** @type {{ ms: number }} */ (singles.find((x) => x.format === 'dense' && x.threads === info.threads));
         rows.push({ pattern, sparsity: s, width, chosen: `${op.format}/${op.threads}t`, best: `${best.format}/${best.threads}t`, plannedMs: planned, bestMs: best.ms,
           denseMs: dense.ms, vsBest: planned / best.ms, vsDense: planned / dense.ms, planMs, hitMs });
         process.stderr.write(`  ${pattern} ${s} w${width}: ${op.format}/${op.threads}t\r\n`);
       }
     }
   }
-  printTable(`Planned operator, 1024x1024 weights; times in ms (median of 7); dense = this library's GEMM on ${info.threads} threads, measured in this run`,
+  printTable(`Planned operator, 1024x1024 weights; times in ms (fastest of 15, timed in turn); dense = this library's GEMM on ${info.threads} threads, in this run`,
     ['pattern', 'sparsity', 'width', 'chosen', 'fastest single', 'planned ms', 'fastest ms', 'dense ms', 'vs fastest', 'vs dense', 'plan ms', 'cache hit ms'],
     rows.map((r) => [r.pattern, `${Math.round(r.sparsity * 100)}%`, r.width, r.chosen, r.best, r.plannedMs.toFixed(3), r.bestMs.toFixed(3), r.denseMs.toFixed(3),
       `${r.vsBest.toFixed(2)}x`, `${r.vsDense.toFixed(2)}x`, r.planMs.toFixed(1), r.hitMs.toFixed(2)]));

@@ -82,14 +82,16 @@ export function formBytes(name: string, s: Structure): number {
   return stored * 5; // a float and a uint8 position per slot
 }
 
-// Rough sustained rates per thread of this library's kernels (GFLOP/s of their own stored entries), from bench/ on
-// an AVX2 core: only used to rank and prune before timing, never to choose.
+// Rough sustained rates per thread of this library's kernels (GFLOP/s of their own stored entries) at a wide B,
+// from bench/ on an AVX2 core, and how they fall at narrow widths (the GEMM's register tiles are 16 to 32 columns wide;
+// a sparse product at width 1 is an SpMV, bound by reading the matrix): only used to rank and prune before timing.
 const RATE = { dense: 60, csr: 22, bsr: 40, nm: 30 };
+const narrow = (kind: keyof typeof RATE, width: number) => (kind === 'dense' ? Math.min(1, width / 32) : Math.min(1, (width + 4) / 16));
 
 /** Estimated milliseconds of W B for a form at `threads` threads and width `width`. */
 export function estimateMs(name: string, s: Structure, width: number, threads: number): number {
   const kind = name.split(':')[0] as keyof typeof RATE;
   const stored = storedValues(name, s) + (kind === 'csr' ? s.rows : 0); // a CSR row costs about one entry
   const parallel = Math.min(threads, Math.max(1, Math.floor((stored * width) / 2e5))); // little work does not split well
-  return (2 * stored * Math.max(width, 1)) / (RATE[kind] * 1e6 * parallel) + 0.002; // + a call's fixed cost
+  return (2 * stored * Math.max(width, 1)) / (RATE[kind] * narrow(kind, width) * 1e6 * parallel) + 0.002; // + a call's fixed cost
 }

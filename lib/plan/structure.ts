@@ -12,6 +12,9 @@ export const NM_PATTERNS: readonly [number, number][] = [[2, 4], [1, 4], [4, 8],
 /** A BSR block shape is a candidate when at least this share of its stored values are the weight's non-zeros. */
 export const MIN_BLOCK_FILL = 0.4;
 
+/** BSR and N:M are considered up to this density. */
+export const MAX_STRUCTURED_DENSITY = 0.5;
+
 export interface Structure {
   rows: number;
   cols: number;
@@ -44,13 +47,17 @@ function analyseOnce(A: CSRMatrix): Structure {
   }
   const mean = rows ? sum / rows : 0;
   const rowSpread = mean > 0 ? Math.sqrt(Math.max(0, sq / rows - mean * mean)) / mean : 0;
+  const density = rows * cols ? nnz / (rows * cols) : 0;
+  // Above half dense, BSR and N:M store about as many values as the dense GEMM reads, at lower speed per value:
+  // they are not looked for (which also keeps planning a nearly dense weight cheap).
+  const structured = density <= MAX_STRUCTURED_DENSITY;
   const blocks: Structure['blocks'] = {};
-  const counts = blockCounts(A);
+  const counts = structured ? blockCounts(A) : BLOCK_SHAPES.map(() => 0);
   BLOCK_SHAPES.forEach(([r, c], b) => {
     blocks[`${r}x${c}`] = { blocks: counts[b], fill: counts[b] ? nnz / (counts[b] * r * c) : 0 };
   });
-  const nm = NM_PATTERNS.filter(([n, m]) => fitsNm(A, n, m)).map(([n, m]) => `${n}:${m}`);
-  return { rows, cols, nnz, density: rows * cols ? nnz / (rows * cols) : 0, rowSpread, blocks, nm };
+  const nm = structured ? NM_PATTERNS.filter(([n, m]) => fitsNm(A, n, m)).map(([n, m]) => `${n}:${m}`) : [];
+  return { rows, cols, nnz, density, rowSpread, blocks, nm };
 }
 
 /**
