@@ -10,8 +10,6 @@ import * as path from 'node:path';
 import { SparseError } from './errors';
 import { KernelArgs, kernelArgs, KernelName, RawAddon } from './native';
 
-export type { RawAddon } from './native';
-
 /** The package root: this file is lib/core/ when run from source (tests), dist/core/ when installed. */
 export const packageRoot = path.resolve(__dirname, '..', '..');
 
@@ -65,12 +63,18 @@ export const addon: RawAddon = loaded.addon;
 /** Absolute path of the binary that was loaded. */
 export const addonPath: string = loaded.path;
 
-/** Calls `enter` with the native thread cap set to `threads` (0: none), and resets it right after. */
-function withThreads<T>(threads: number, enter: () => T): T {
-  if (threads === 0) return enter();
+type Entry = (...a: unknown[]) => unknown;
+const KERNELS = Object.keys(kernelArgs) as KernelName[];
+/** Each kernel's sync and async entry, looked up once (a property read by a computed name costs on a 1 us call). */
+const syncEntry = Object.fromEntries(KERNELS.map((k) => [k, addon[k] as Entry])) as Record<KernelName, Entry>;
+const asyncEntry = Object.fromEntries(KERNELS.map((k) => [k, addon[`${k}Async`] as Entry])) as Record<KernelName, Entry>;
+
+/** Calls a native entry with the thread cap set to `threads` (0: none), and resets it right after. */
+function enter(fn: Entry, list: unknown[], threads: number): unknown {
+  if (threads === 0) return fn(...list);
   addon.setCallThreads(threads);
   try {
-    return enter();
+    return fn(...list);
   } finally {
     addon.setCallThreads(0);
   }
@@ -78,10 +82,10 @@ function withThreads<T>(threads: number, enter: () => T): T {
 
 /** Runs one kernel entry point synchronously, from its named arguments, on at most `threads` threads (0: all). */
 export function callKernel<K extends KernelName>(name: K, args: KernelArgs[K], threads = 0): void {
-  withThreads(threads, () => (addon[name] as (...a: unknown[]) => void)(...kernelArgs[name](args)));
+  enter(syncEntry[name], kernelArgs[name](args), threads);
 }
 
 /** Runs one kernel entry point on the native thread pool; resolves when it is done. */
 export function callKernelAsync<K extends KernelName>(name: K, args: KernelArgs[K], threads = 0): Promise<void> {
-  return withThreads(threads, () => (addon[`${name}Async`] as (...a: unknown[]) => Promise<void>)(...kernelArgs[name](args)));
+  return enter(asyncEntry[name], kernelArgs[name](args), threads) as Promise<void>;
 }

@@ -145,21 +145,21 @@ interface KernelLists {
   gemm: [a: Float32Array, m: number, k: number, transA: boolean, b: Float32Array, n: number, c: Float32Array, alpha: number, beta: number];
 }
 
-const csr = (a: CsrOperand): CsrList => [a.rows, a.cols, a.indptr, a.indices, a.values];
-const nm = (a: NmOperand): NmList => [a.rows, a.cols, a.n, a.m, a.values, a.positions];
-const tail = (p: { b: Float32Array; n: number; c: Float32Array } & Scaled): ProductTail => [p.b, p.n, p.c, p.alpha, p.beta];
-
-/** Named arguments to the binding's positional list, one line per entry point. */
+/**
+ * Named arguments to the binding's positional list, one line per entry point (written out, without spreading
+ * helper tuples: this runs on every call, and a small SpMV costs about 1.5 us in all).
+ */
 export const kernelArgs: { [K in KernelName]: (p: KernelArgs[K]) => KernelLists[K] } = {
-  spmv: (p) => [...csr(p.a), p.x, p.y, p.alpha, p.beta],
-  spmvNm: (p) => [...nm(p.a), p.x, p.y, p.alpha, p.beta],
-  spmm: (p) => [...csr(p.a), ...tail(p)],
-  spmmBsr: (p) => [p.a.rows, p.a.cols, p.a.block[0], p.a.block[1], p.a.indptr, p.a.indices, p.a.values, ...tail(p)],
-  spmmNm: (p) => [...nm(p.a), ...tail(p)],
-  spmmT: (p) => [...csr(p.a), ...tail(p)],
-  spmmTPlan: (p) => [...csr(p.a), p.plan.indptr, p.plan.indices, p.plan.perm, p.plan.values, ...tail(p)],
-  sddmm: (p) => [...csr(p.a), p.x, p.k, p.y, p.out, p.alpha, p.beta],
-  gemm: (p) => [p.a, p.m, p.k, p.transA, p.b, p.n, p.c, p.alpha, p.beta],
+  spmv: ({ a, x, y, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, x, y, alpha, beta],
+  spmvNm: ({ a, x, y, alpha, beta }) => [a.rows, a.cols, a.n, a.m, a.values, a.positions, x, y, alpha, beta],
+  spmm: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, b, n, c, alpha, beta],
+  spmmBsr: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.block[0], a.block[1], a.indptr, a.indices, a.values, b, n, c, alpha, beta],
+  spmmNm: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.n, a.m, a.values, a.positions, b, n, c, alpha, beta],
+  spmmT: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, b, n, c, alpha, beta],
+  spmmTPlan: ({ a, plan, b, n, c, alpha, beta }) =>
+    [a.rows, a.cols, a.indptr, a.indices, a.values, plan.indptr, plan.indices, plan.perm, plan.values, b, n, c, alpha, beta],
+  sddmm: ({ a, x, k, y, out, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, x, k, y, out, alpha, beta],
+  gemm: ({ a, m, k, transA, b, n, c, alpha, beta }) => [a, m, k, transA, b, n, c, alpha, beta],
 };
 
 /**

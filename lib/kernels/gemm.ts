@@ -14,10 +14,10 @@ function gemmCall(A: DenseMatrix, B: DenseMatrix, opts?: GemmOptions): KernelCal
   const transA = o.transA === undefined ? false : v.boolean('options.transA', o.transA);
   const m = transA ? A.cols : A.rows, k = transA ? A.rows : A.cols;
   if (B.rows !== k) v.fail('ERR_SHAPE', `Expected B.rows to equal ${transA ? 'A.rows' : 'A.cols'} (${k}) but received ${B.rows}`);
-  const s = scalars(o);
+  const { alpha, beta } = scalars(o);
   const out = denseOut('gemm', o.out, m, B.cols);
   disjointFrom('options.out.data', out.data, [['A.data', A.data], ['B.data', B.data]]);
-  return call('gemm', { a: A.data, m, k, transA, b: B.data, n: B.cols, c: out.data, ...s }, out, freshIf(o.out, out.data), threadsOption(o));
+  return call('gemm', { a: A.data, m, k, transA, b: B.data, n: B.cols, c: out.data, alpha, beta }, out, freshIf(o.out, out.data), threadsOption(o));
 }
 
 /** Dense C = alpha * op(A) B + beta * C (row-major), register-tiled SIMD, threaded: the dense counterpart of spmm. */

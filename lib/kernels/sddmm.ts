@@ -17,11 +17,11 @@ function sddmmCall(pattern: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, opts?: Sd
   v.dense('Y', Y, pattern.cols);
   if (X.cols !== Y.cols) v.fail('ERR_SHAPE', `Expected Y.cols to equal X.cols (${X.cols}) but received ${Y.cols}`);
   const o = v.options<SddmmOptions>('options', opts, ['out', 'alpha', 'beta', 'threads']);
-  const s = scalars(o);
+  const { alpha, beta } = scalars(o);
   const out = o.out === undefined ? alignedFloat32Array(pattern.nnz) : v.float32Array('options.out', o.out, pattern.nnz);
   disjointFrom('options.out', out, [['X.data', X.data], ['Y.data', Y.data], ['pattern.indptr', pattern.indptr], ['pattern.indices', pattern.indices]]);
   const result = CSRMatrix.trusted(pattern.rows, pattern.cols, pattern.indptr, pattern.indices, out);
-  return call('sddmm', { a: pattern, x: X.data, y: Y.data, k: X.cols, out, ...s }, result, freshIf(o.out, out), threadsOption(o));
+  return call('sddmm', { a: pattern, x: X.data, y: Y.data, k: X.cols, out, alpha, beta }, result, freshIf(o.out, out), threadsOption(o));
 }
 
 /**

@@ -16,10 +16,10 @@ function spmmTCall(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): AnyKernel
   v.dense('B', B);
   if (B.rows !== A.rows) v.fail('ERR_SHAPE', `Expected B.rows to equal A.rows (${A.rows}) but received ${B.rows}`);
   const o = v.options<SpmmTOptions>('options', opts, [...KERNEL_OPTIONS, 'plan']);
-  const s = scalars(o);
+  const { alpha, beta } = scalars(o);
   const out = denseOut('spmmT', o.out, A.cols, B.cols);
   disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
-  const product = { a: A, b: B.data, n: B.cols, c: out.data, ...s };
+  const product = { a: A, b: B.data, n: B.cols, c: out.data, alpha, beta };
   const fresh = freshIf(o.out, out.data);
   const threads = threadsOption(o);
   if (o.plan === undefined) return call('spmmT', product, out, fresh, threads);

@@ -5,26 +5,23 @@ import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_
 /** A matrix spmm accepts. */
 export type SparseOperand = CSRMatrix | BSRMatrix | NMMatrix;
 
-type Product = { b: Float32Array; n: number; c: Float32Array; alpha: number; beta: number };
-type Built = (A: never, p: Product, result: DenseMatrix, fresh: Float32Array[]) => AnyKernelCall<DenseMatrix>;
-
-/** The SpMM entry point of each format (the one dispatch table of this family; a new format adds a line). */
-const byFormat: Record<string, Built> = {
-  csr: (A: CSRMatrix, p, r, fresh) => call('spmm', { a: A, ...p }, r, fresh),
-  bsr: (A: BSRMatrix, p, r, fresh) => call('spmmBsr', { a: A, ...p }, r, fresh),
-  nm: (A: NMMatrix, p, r, fresh) => call('spmmNm', { a: A, ...p }, r, fresh),
-};
+/**
+ * The SpMM entry point of each format (the one dispatch table of this family; a new format adds a line). Each takes
+ * { a: the matrix, b, n, c, alpha, beta } with `a` of its format.
+ */
+const byFormat: Record<string, 'spmm' | 'spmmBsr' | 'spmmNm'> = { csr: 'spmm', bsr: 'spmmBsr', nm: 'spmmNm' };
 
 function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMatrix>): AnyKernelCall<DenseMatrix> {
-  const build = byFormat[formatOf(A)?.tag ?? ''];
-  if (!build) v.fail('ERR_ARGUMENT', `Expected a CSRMatrix, BSRMatrix or NMMatrix for A but received ${v.describe(A)}`);
+  const kernel = byFormat[formatOf(A)?.tag ?? ''];
+  if (!kernel) v.fail('ERR_ARGUMENT', `Expected a CSRMatrix, BSRMatrix or NMMatrix for A but received ${v.describe(A)}`);
   v.dense('B', B);
   if (B.rows !== A.cols) v.fail('ERR_SHAPE', `Expected B.rows to equal A.cols (${A.cols}) but received ${B.rows}`);
   const o = v.options<KernelOptions<DenseMatrix>>('options', opts, KERNEL_OPTIONS);
-  const s = scalars(o);
+  const { alpha, beta } = scalars(o);
   const out = denseOut('spmm', o.out, A.rows, B.cols);
   disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
-  return { ...build(A as never, { b: B.data, n: B.cols, c: out.data, ...s }, out, freshIf(o.out, out.data)), threads: threadsOption(o) };
+  const args = { a: A, b: B.data, n: B.cols, c: out.data, alpha, beta } as never;
+  return call(kernel, args, out, freshIf(o.out, out.data), threadsOption(o)) as AnyKernelCall<DenseMatrix>;
 }
 
 /** C = alpha * A B + beta * C, A sparse (CSR, BSR or N:M; rows x k), B dense (k x n). Returns `out` or a new matrix. */

@@ -2,23 +2,19 @@ import * as v from '../core/validate';
 import { alignedFloat32Array, CSRMatrix, formatOf, NMMatrix } from '../formats';
 import { AnyKernelCall, arraysOf, call, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
 
-type Built = (A: never, x: Float32Array, y: Float32Array, s: { alpha: number; beta: number }, fresh: Float32Array[]) => AnyKernelCall<Float32Array>;
-
-/** The SpMV entry point of each format that has one. */
-const byFormat: Record<string, Built> = {
-  csr: (A: CSRMatrix, x, y, s, fresh) => call('spmv', { a: A, x, y, ...s }, y, fresh),
-  nm: (A: NMMatrix, x, y, s, fresh) => call('spmvNm', { a: A, x, y, ...s }, y, fresh),
-};
+/** The SpMV entry point of each format that has one; each takes { a: the matrix, x, y, alpha, beta }. */
+const byFormat: Record<string, 'spmv' | 'spmvNm'> = { csr: 'spmv', nm: 'spmvNm' };
 
 function spmvCall(A: CSRMatrix | NMMatrix, x: Float32Array, opts?: KernelOptions<Float32Array>): AnyKernelCall<Float32Array> {
-  const build = byFormat[formatOf(A)?.tag ?? ''];
-  if (!build) v.fail('ERR_ARGUMENT', `Expected a CSRMatrix or NMMatrix for A but received ${v.describe(A)}`);
+  const kernel = byFormat[formatOf(A)?.tag ?? ''];
+  if (!kernel) v.fail('ERR_ARGUMENT', `Expected a CSRMatrix or NMMatrix for A but received ${v.describe(A)}`);
   v.float32Array('x', x, A.cols);
   const o = v.options<KernelOptions<Float32Array>>('options', opts, KERNEL_OPTIONS);
-  const s = scalars(o);
+  const { alpha, beta } = scalars(o);
   const out = o.out === undefined ? alignedFloat32Array(A.rows) : v.float32Array('options.out', o.out, A.rows);
   disjointFrom('options.out', out, [['x', x], ...arraysOf(A)]);
-  return { ...build(A as never, x, out, s, freshIf(o.out, out)), threads: threadsOption(o) };
+  const args = { a: A, x, y: out, alpha, beta } as never;
+  return call(kernel, args, out, freshIf(o.out, out), threadsOption(o)) as AnyKernelCall<Float32Array>;
 }
 
 /** y = alpha * A x + beta * y for a CSR or N:M matrix. Returns `out` (or a new Float32Array of A.rows). */
