@@ -7,7 +7,7 @@
  */
 import * as v from '../core/validate';
 import type { DenseMatrix, SparseFormat } from '../formats';
-import { plan, widthClass } from '../plan';
+import { choose, widthClass } from '../plan';
 
 export type LayerFormat = 'auto' | 'csr' | 'dense';
 
@@ -34,8 +34,8 @@ export class FormatChoice {
     if (this.pinned !== 'auto') return { format: this.pinned, threads: 0 };
     const wc = widthClass(width);
     if (!this.chosen || this.chosen.widthClass !== wc) {
-      const op = plan(weight, { width, candidates: ['csr', 'dense'], budgetMs: 10 });
-      this.chosen = { format: op.format as 'csr' | 'dense', threads: op.threads, widthClass: wc };
+      const c = choose(weight, { width, candidates: ['csr', 'dense'], budgetMs: 10 });
+      this.chosen = { format: c.format as 'csr' | 'dense', threads: c.threads, widthClass: wc };
     }
     return this.chosen;
   }

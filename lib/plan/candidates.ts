@@ -21,6 +21,11 @@ function sparseForm(name: string, A: SparseOperand, memoryBytes: number): Form {
   return { name, memoryBytes, apply: (B, o) => spmm(A, B, o), applyAsync: (B, o) => spmmAsync(A, B, o) };
 }
 
+/** Whether a string names a form: 'dense', 'csr', 'bsr:RxC' or 'nm:N:M'. */
+export function isFormName(name: unknown): name is string {
+  return typeof name === 'string' && /^(dense|csr|bsr:\d{1,2}x\d{1,2}|nm:\d{1,3}:\d{1,3})$/.test(name);
+}
+
 /** Builds the form `name` of W (given as CSR, and as dense when the caller had it dense). */
 export function buildForm(name: string, csr: CSRMatrix, dense: DenseMatrix | null): Form {
   if (name === 'dense') {

@@ -1,5 +1,5 @@
 /** The planner: measure the ways to compute W B on this host and keep the fastest (plan), with its cache. */
-export { LinearOperator, plan } from './plan';
+export { choose, LinearOperator, plan } from './plan';
 export type { ApplyOptions as PlanApplyOptions, PlanExplanation, PlanOptions } from './plan';
 export { clearPlans, exportPlans, importPlans } from './wisdom';
 export type { CandidateResult } from './wisdom';

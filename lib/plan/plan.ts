@@ -5,11 +5,12 @@
  * plausible ones timed on the real W within budgetMs. Choices are cached (./wisdom.ts), so a second plan() of a
  * similar weight is a lookup.
  */
-import * as v from '../core/validate';
+import { Rng } from '../core/random';
 import { info } from '../core/runtime';
+import * as v from '../core/validate';
 import { CSRMatrix, DenseMatrix, denseMatrix, formatOf, SparseFormat } from '../formats';
 import { gemm, KernelOptions, spmmT, TransposePlan, transposePlan } from '../kernels';
-import { applicableForms, buildForm, estimateMs, Form, formBytes } from './candidates';
+import { applicableForms, buildForm, estimateMs, Form, formBytes, isFormName } from './candidates';
 import { analyse, signature, Structure, widthClass } from './structure';
 import { CandidateResult, lookup, planKey, remember, Wisdom } from './wisdom';
 
@@ -53,16 +54,18 @@ export interface PlanExplanation {
 
 const PLAN_OPTIONS = ['width', 'threads', 'candidates', 'budgetMs', 'cache'] as const;
 
-/** Draws random values into a matrix (timing operands). */
+/** Random values in [-0.5, 0.5) (the timing operand B). */
 function randomFill(m: DenseMatrix): DenseMatrix {
-  let x = 0x9e3779b9;
-  for (let k = 0; k < m.data.length; k++) {
-    x = (x ^ (x << 13)) >>> 0;
-    x = (x ^ (x >>> 17)) >>> 0;
-    x = (x ^ (x << 5)) >>> 0;
-    m.data[k] = x / 4294967296 - 0.5;
-  }
+  const rng = new Rng(1);
+  for (let k = 0; k < m.data.length; k++) m.data[k] = rng.next() - 0.5;
   return m;
+}
+
+/** W as CSR (the hub every form converts from), and W itself when it is dense. */
+function asCsr(W: SparseFormat | DenseMatrix): { csr: CSRMatrix; dense: DenseMatrix | null } {
+  if (formatOf(W)) return { csr: (W as SparseFormat).toCSR() as CSRMatrix, dense: null };
+  const dense = v.dense('W', W) as DenseMatrix;
+  return { csr: CSRMatrix.fromDense(dense), dense };
 }
 
 /**
@@ -127,11 +130,10 @@ export class LinearOperator {
 
   /** Copies W's current values into the planned form again (for a form other than W's own). */
   refresh(): void {
-    const { W } = this.source;
-    const csr = formatOf(W) ? (W as SparseFormat).toCSR() as CSRMatrix : CSRMatrix.fromDense(W as DenseMatrix);
+    const { csr, dense } = asCsr(this.source.W);
     if (csr.nnz !== this.source.csr.nnz) v.fail('ERR_ARGUMENT', 'refresh(): W\'s structure changed since it was planned; plan it again');
     this.source.csr = csr;
-    this.form = buildForm(this.format, csr, formatOf(W) ? null : (W as DenseMatrix));
+    this.form = buildForm(this.format, csr, dense);
   }
 
   /** The candidates, their timings and the choice; printed as a table unless { print: false }. */
@@ -168,7 +170,7 @@ function checkOptions(opts: PlanOptions): Required<Omit<PlanOptions, 'candidates
   if (o.candidates !== undefined) {
     if (!Array.isArray(o.candidates) || o.candidates.length === 0) v.fail('ERR_ARGUMENT', `Expected a non-empty array of forms for options.candidates but received ${v.describe(o.candidates)}`);
     candidates = o.candidates.map((c, i) => {
-      if (typeof c !== 'string' || !/^(dense|csr|bsr:\d{1,2}x\d{1,2}|nm:\d{1,3}:\d{1,3})$/.test(c)) {
+      if (!isFormName(c)) {
         return v.fail('ERR_UNSUPPORTED', `Expected 'dense', 'csr', 'bsr:RxC' or 'nm:N:M' for options.candidates[${i}] but received ${v.describe(c)}`);
       }
       return c;
@@ -199,14 +201,13 @@ function measure(s: Structure, forms: string[], threads: number[], width: number
   }
   const B = randomFill(denseMatrix(s.cols, width)), C = denseMatrix(s.rows, width);
   const built = new Map<string, Form>();
-  const run = (r: CandidateResult): number => {
+  const run = (r: CandidateResult): void => {
     let form = built.get(r.format);
     if (!form) built.set(r.format, (form = build(r.format)));
     const t0 = performance.now();
     form.apply(B, { out: C, threads: r.threads });
     const ms = performance.now() - t0;
     r.ms = r.ms === null ? ms : Math.min(r.ms, ms);
-    return ms;
   };
   const deadline = performance.now() + budgetMs;
   const plausible = results.filter((r) => r.skipped === null);
@@ -223,33 +224,51 @@ function measure(s: Structure, forms: string[], threads: number[], width: number
   return results;
 }
 
+/** What plan() decides, before any operator is built: W as CSR (and dense), its structure, the cache key and choice. */
+interface Decision {
+  W: SparseFormat | DenseMatrix;
+  csr: CSRMatrix;
+  dense: DenseMatrix | null;
+  s: Structure;
+  key: string;
+  wisdom: Wisdom;
+  fromCache: boolean;
+  width: number;
+}
+
+function decide(W: SparseFormat | DenseMatrix, opts: PlanOptions): Decision {
+  const o = checkOptions(opts);
+  const { csr, dense } = asCsr(W);
+  const s = analyse(csr);
+  const fits = applicableForms(s);
+  const forms = (o.candidates ?? fits).filter((f) => fits.includes(f));
+  if (forms.length === 0) v.fail('ERR_ARGUMENT', `None of options.candidates (${(o.candidates ?? []).join(', ')}) applies to this W (it fits: ${fits.join(', ')})`);
+  const key = planKey({ threads: Math.max(...o.threads), rows: s.rows, cols: s.cols, widthClass: widthClass(o.width), signature: `${signature(s)}|${forms.join(',')}|${o.threads.join(',')}` });
+  const cached = o.cache ? lookup(key) : undefined;
+  if (cached) return { W, csr, dense, s, key, wisdom: cached, fromCache: true, width: o.width };
+  const results = measure(s, forms, o.threads, o.width, o.budgetMs, (name) => buildForm(name, csr, dense));
+  const best = results.filter((r) => r.ms !== null).reduce((a, b) => ((b.ms as number) < (a.ms as number) ? b : a));
+  const wisdom = { format: best.format, threads: best.threads, candidates: results };
+  if (o.cache) remember(key, wisdom);
+  return { W, csr, dense, s, key, wisdom, fromCache: false, width: o.width };
+}
+
+/**
+ * The form and thread count plan() would choose, without building the operator (no copy of W): for layers that
+ * keep their own forms of a weight whose values change every step (lib/nn/layer-format.ts).
+ */
+export function choose(W: SparseFormat | DenseMatrix, opts: PlanOptions): { format: string; threads: number } {
+  const { wisdom } = decide(W, opts);
+  return { format: wisdom.format, threads: wisdom.threads };
+}
+
 /**
  * Plans W B for B of about `options.width` columns: returns an operator that computes it the fastest way measured
  * on this machine. W: a DenseMatrix or any sparse format.
  */
 export function plan(W: SparseFormat | DenseMatrix, opts: PlanOptions): LinearOperator {
-  const o = checkOptions(opts);
-  const spec = formatOf(W);
-  let csr: CSRMatrix, dense: DenseMatrix | null = null;
-  if (spec) csr = (W as SparseFormat).toCSR() as CSRMatrix;
-  else {
-    dense = v.dense('W', W) as DenseMatrix;
-    csr = CSRMatrix.fromDense(dense);
-  }
-  const s = analyse(csr);
-  const forms = (o.candidates ?? applicableForms(s)).filter((f) => applicableForms(s).includes(f));
-  if (forms.length === 0) v.fail('ERR_ARGUMENT', `None of options.candidates (${(o.candidates ?? []).join(', ')}) applies to this W (it fits: ${applicableForms(s).join(', ')})`);
-  const key = planKey({ threads: Math.max(...o.threads), rows: s.rows, cols: s.cols, widthClass: widthClass(o.width), signature: `${signature(s)}|${forms.join(',')}|${o.threads.join(',')}` });
-  let w = o.cache ? lookup(key) : undefined;
-  const fromCache = w !== undefined;
-  if (!w) {
-    const results = measure(s, forms, o.threads, o.width, o.budgetMs, (name) => buildForm(name, csr, dense));
-    const timed = results.filter((r) => r.ms !== null);
-    const bestRun = timed.reduce((a, b) => ((b.ms as number) < (a.ms as number) ? b : a));
-    w = { format: bestRun.format, threads: bestRun.threads, candidates: results };
-    if (o.cache) remember(key, w);
-  }
-  const flops = 2 * s.nnz * o.width;
+  const { csr, dense, s, key, wisdom: w, fromCache, width } = decide(W, opts);
+  const flops = 2 * s.nnz * width;
   const candidates = w.candidates.map((c) => ({ ...c, gflops: c.ms === null ? null : flops / c.ms / 1e6, chosen: c.format === w.format && c.threads === w.threads }));
   const fastest = (f: string) => Math.min(...w.candidates.filter((c) => c.format === f && c.ms !== null).map((c) => c.ms as number));
   const denseMs = fastest('dense'), csrMs = fastest('csr');

@@ -3,12 +3,10 @@
  * width class, structure signature), with the timings behind it. In memory per process; exportPlans() / importPlans()
  * carry it across processes, refusing wisdom from another CPU or library version.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { packageRoot } from '../core/binding';
 import { info } from '../core/runtime';
 import * as v from '../core/validate';
+import { isFormName } from './candidates';
 
 /** One timed (or estimated) candidate. */
 export interface CandidateResult {
@@ -33,17 +31,15 @@ export interface Wisdom {
 
 const wisdom = new Map<string, Wisdom>();
 
-const version: string = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')).version;
-
 /** The machine a plan is valid on: CPU model, ISA in use, and the library version. */
 function machine(): { sparsekit: string; cpu: string; isa: string } {
-  return { sparsekit: version, cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', isa: info().isa };
+  const i = info();
+  return { sparsekit: i.version, cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', isa: i.isa };
 }
 
 /** The cache key of a problem. */
 export function planKey(parts: { threads: number; rows: number; cols: number; widthClass: number; signature: string }): string {
-  const m = machine();
-  return `${m.isa}|t${parts.threads}|${parts.rows}x${parts.cols}|w${parts.widthClass}|${parts.signature}`;
+  return `${info().isa}|t${parts.threads}|${parts.rows}x${parts.cols}|w${parts.widthClass}|${parts.signature}`;
 }
 
 export function lookup(key: string): Wisdom | undefined {
@@ -95,7 +91,7 @@ export function importPlans(json: string): number {
       !Array.isArray(q.candidates)) {
       return v.fail('ERR_IO', `importPlans: plans[${i}] is malformed`);
     }
-    if (!/^(dense|csr|bsr:\d{1,2}x\d{1,2}|nm:\d{1,3}:\d{1,3})$/.test(q.format) || (q.threads as number) < 1 || (q.threads as number) > 256) {
+    if (!isFormName(q.format) || (q.threads as number) < 1 || (q.threads as number) > 256) {
       return v.fail('ERR_IO', `importPlans: plans[${i}] chooses '${q.format}' on ${String(q.threads)} threads, which is no plan`);
     }
     return [q.key, { format: q.format, threads: q.threads as number, candidates: q.candidates as CandidateResult[] }];
