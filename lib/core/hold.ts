@@ -16,7 +16,7 @@
  *     call settles; if the caller's output array was detached meanwhile, the promise rejects with ERR_ARGUMENT.
  */
 import { markAsUntransferable } from 'node:worker_threads';
-import { SparseError } from './errors';
+import * as v from './validate';
 
 type View = Exclude<ArrayBufferView, DataView>;
 
@@ -54,7 +54,7 @@ function isResizable(v: View): boolean {
 }
 
 /** Whether a view's buffer has been detached (its memory given away). */
-export function isDetached(v: ArrayBufferView): boolean {
+function isDetached(v: ArrayBufferView): boolean {
   const detached = (v.buffer as { detached?: boolean }).detached;
   if (typeof detached === 'boolean') return detached;
   return v.byteLength === 0 && v.buffer.byteLength === 0; // Node 20 has no ArrayBuffer.prototype.detached
@@ -112,7 +112,7 @@ export function holdForAsync<T extends object>(args: T, outputs: Record<string, 
       for (const { name, caller, copy } of copies) {
         if (copy.byteLength === 0) continue; // nothing to write back (and an empty array cannot be told from a detached one on Node 20)
         if (isDetached(caller)) {
-          throw new SparseError('ERR_ARGUMENT', `${name} was detached (transferred) while ${op} ran; its result could not be written`);
+          v.fail('ERR_ARGUMENT', `${name} was detached (transferred) while ${op} ran; its result could not be written`);
         }
         (caller as Float32Array).set(copy as Float32Array);
       }

@@ -131,13 +131,18 @@ export class CSRMatrix {
 
   /** A new dense row-major copy. Refused with ERR_RANGE beyond int32 indexing. */
   toDense(): DenseMatrix {
+    const data = alignedFloat32Array(v.denseSize('toDense()', this.rows, this.cols));
+    this.scatterInto(data);
+    return { data, rows: this.rows, cols: this.cols };
+  }
+
+  /**
+   * @internal Writes the stored values at their positions of a row-major rows x cols buffer; other entries are left
+   * as they are (a layer refreshing its dense copy of a weight whose pattern is fixed).
+   */
+  scatterInto(data: Float32Array): void {
     const { rows, cols, indptr, indices, values } = this;
-    const data = alignedFloat32Array(v.denseSize('toDense()', rows, cols));
-    for (let i = 0; i < rows; i++) {
-      const base = i * cols;
-      for (let k = indptr[i]; k < indptr[i + 1]; k++) data[base + indices[k]] = values[k];
-    }
-    return { data, rows, cols };
+    for (let i = 0, base = 0; i < rows; i++, base += cols) for (let k = indptr[i]; k < indptr[i + 1]; k++) data[base + indices[k]] = values[k];
   }
 
   /** Aᵀ as a new CSR matrix (equivalently, A in CSC), in O(nnz + rows + cols); indices come out sorted. */

@@ -1,6 +1,6 @@
 import { Rng } from '../core/random';
 import * as v from '../core/validate';
-import { alignedFloat32Array, CSRMatrix, DenseMatrix, Mask } from '../formats';
+import { CSRMatrix, DenseMatrix, Mask } from '../formats';
 import { gemm, sddmm, spmm, spmmT, TransposePlan, transposePlan } from '../kernels';
 import type { Param } from '../optim';
 import { keptCount, randomPrune } from '../prune';
@@ -96,11 +96,9 @@ export class SparseLinear extends AffineLayer {
 
   /** The dense copy with the weight's current values (entries off the pattern stay 0). */
   private denseWeight(): DenseMatrix {
-    const W = this.weight;
-    const d = (this.dense ??= { data: alignedFloat32Array(W.rows * W.cols), rows: W.rows, cols: W.cols });
-    const { indptr, indices, values } = W;
-    for (let i = 0, base = 0; i < W.rows; i++, base += W.cols) for (let k = indptr[i]; k < indptr[i + 1]; k++) d.data[base + indices[k]] = values[k];
-    return d;
+    if (!this.dense) return (this.dense = this.weight.toDense());
+    this.weight.scatterInto(this.dense.data);
+    return this.dense;
   }
 
   protected product(x: DenseMatrix, out: DenseMatrix): DenseMatrix {

@@ -116,6 +116,7 @@ const OUTPUTS = new Set(['out', 'out.data']);
 export async function detachEveryArray(sk: typeof Sk, policy: 'mark' | 'snapshot'): Promise<number> {
   // So that the detached memory is really freed before the kernel reads it: every libuv worker thread is kept
   // busy by a larger call, the call under test waits behind them, and the collector (and V8's sweeper) run meanwhile.
+  const limit = sk.info().async.limit;
   sk.setAsyncLimit(64); // no queue of ours in front of libuv's: the call is handed to native code at once
   const blockerA = sk.CSRMatrix.random(1024, 1024, { density: 0.3, seed: 99 }), blockerB = sk.denseMatrix(1024, 256);
   const libuvThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
@@ -157,6 +158,6 @@ export async function detachEveryArray(sk: typeof Sk, policy: 'mark' | 'snapshot
       }
     }
   }
-  sk.setAsyncLimit(2);
+  sk.setAsyncLimit(limit);
   return runs;
 }
