@@ -231,7 +231,7 @@ function formatTables(rows, { threads }) {
     const dense = g.find((r) => r.impl === 'dense-onnxruntime' && r.threads === maxT);
     const sparse = g.filter((r) => r.impl === 'sparsekit');
     const cols = [...new Set(sparse.map((r) => `${r.isa}/${r.threads}t`))];
-    const header = ['sparsity', ...cols, 'plain-js', 'best ms', `dense ${maxT}t ms`, 'vs dense', 'vs js'];
+    const header = ['sparsity', ...cols, 'plain-js', 'best ms', `onnxruntime ${maxT}t ms`, 'vs dense', 'vs js'];
     const lines = [];
     const points = [];
     for (const s of [...new Set(sparse.map((r) => r.sparsity))]) {
@@ -249,11 +249,11 @@ function formatTables(rows, { threads }) {
         js ? `${(js.ms / best.ms).toFixed(1)}x` : '-',
       ]);
     }
-    out.push(`\n${key}  (GFLOP/s = 2*nnz*N / time; 'vs dense' = dense time / best sparsekit time)`);
+    out.push(`\n${key}  (GFLOP/s = 2*nnz*N / time; 'vs dense' = onnxruntime MatMul time / best sparsekit time; onnxruntime is not the fastest dense GEMM everywhere: bash ../shared/peers/run.sh measures OpenBLAS beside us)`);
     out.push(...markdownTable(header, lines));
     if (dense) {
       const c = crossover(points, dense.ms);
-      out.push(`dense ${maxT}t: ${dense.gflops.toFixed(1)} GFLOP/s; crossover (sparsekit faster than dense) at ${c === null ? 'no swept sparsity' : `~${(c * 100).toFixed(0)}% sparsity`}`);
+      out.push(`onnxruntime MatMul ${maxT}t: ${dense.gflops.toFixed(1)} GFLOP/s; crossover (sparsekit faster than it) at ${c === null ? 'no swept sparsity' : `~${(c * 100).toFixed(0)}% sparsity`}`);
     }
   }
   return out.join('\n');
