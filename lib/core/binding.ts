@@ -1,9 +1,12 @@
 /**
  * The one loader of the native addon (its typed contract is ./native.ts), and the typed way to call a kernel.
  *
- * Order: SPARSEKIT_ADDON (an explicit path, for testing another build such as the cmake-js or CUDA one), then
- * node-gyp-build, which looks in prebuilds/<platform>-<arch>/ for a binary whose tags match this runtime and then
- * in build/Release and build/Debug. When nothing loads, the error lists every place tried and why it failed.
+ * Order: SPARSEKIT_ADDON (an explicit path, for testing another build such as the cmake-js or CUDA one), else the
+ * candidates in node-gyp-build's order: build/Release, build/Debug (a local build), then every binary under
+ * prebuilds/<platform>-<arch>/ whose tags (napi, libc, abi) match this runtime, most specific first. A candidate that
+ * fails to load (a local build made for another architecture, in a checkout shared with an emulated Node; a binary
+ * for another libc) does not end the search: the next one is tried, and when none loads the error lists every
+ * attempt and why it failed. PREBUILDS_ONLY=1 skips the local build, as node-gyp-build does.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,8 +20,61 @@ function reason(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0] : String(e);
 }
 
+interface Tags {
+  file: string;
+}
+/** node-gyp-build's tag and tuple matching (the same rules `npm install`'s node-gyp-build step uses). */
+interface NodeGypBuild {
+  parseTags(file: string): Tags | undefined;
+  matchTags(runtime: string, abi: string | undefined): (t: Tags | undefined) => t is Tags;
+  compareTags(runtime: string): (a: Tags, b: Tags) => number;
+  parseTuple(name: string): { name: string } | undefined;
+  matchTuple(platform: string, arch: string): (t: { name: string } | undefined) => t is { name: string };
+  compareTuples(a: { name: string }, b: { name: string }): number;
+}
+
+function list(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The binaries this process may load, best first, and a line for each place that held none. Exported for tests.
+ * @internal
+ */
+export function addonCandidates(root: string, platform: string = process.platform, arch: string = process.arch): { files: string[]; empty: string[] } {
+  const files: string[] = [];
+  const empty: string[] = [];
+  if (!process.env.PREBUILDS_ONLY) {
+    for (const dir of ['build/Release', 'build/Debug']) {
+      const file = path.join(root, dir, 'sparsekit.node');
+      if (fs.existsSync(file)) files.push(file);
+      else empty.push(`${file}: does not exist`);
+    }
+  }
+  const ngb = require('node-gyp-build') as NodeGypBuild;
+  const prebuilds = path.join(root, 'prebuilds');
+  const tuples = list(prebuilds)
+    .map((n) => ngb.parseTuple(n))
+    .filter(ngb.matchTuple(platform, arch))
+    .sort(ngb.compareTuples);
+  if (tuples.length === 0) empty.push(`${path.join(prebuilds, `${platform}-${arch}`)}: does not exist`);
+  for (const tuple of tuples) {
+    const dir = path.join(prebuilds, tuple.name);
+    const tags = list(dir)
+      .map((f) => ngb.parseTags(f))
+      .filter(ngb.matchTags('node', process.versions.modules))
+      .sort(ngb.compareTags('node'));
+    if (tags.length === 0) empty.push(`${dir}: no binary matching this Node/libc (${list(dir).join(', ') || 'empty'})`);
+    for (const t of tags) files.push(path.join(dir, t.file));
+  }
+  return { files, empty };
+}
+
 function load(): { addon: RawAddon; path: string } {
-  const tried: string[] = [];
   const explicit = process.env.SPARSEKIT_ADDON;
   if (explicit) {
     const file = path.resolve(explicit);
@@ -28,24 +84,16 @@ function load(): { addon: RawAddon; path: string } {
       throw new SparseError('ERR_NATIVE', `SPARSEKIT_ADDON=${explicit} could not be loaded: ${reason(e)}`);
     }
   }
-  // node-gyp-build is CommonJS; resolve() returns the best matching binary or throws listing what it looked for.
-  const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
-  try {
-    const file = nodeGypBuild.resolve(packageRoot);
+  const { files, empty } = addonCandidates(packageRoot);
+  const tried: string[] = [];
+  for (const file of files) {
     try {
       return { addon: require(file) as RawAddon, path: file };
     } catch (e) {
       tried.push(`${file}: found but failed to load: ${reason(e)}`);
     }
-  } catch (e) {
-    const prebuilds = path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);
-    tried.push(`${prebuilds}: ${fs.existsSync(prebuilds) ? 'no binary matching this Node/libc' : 'does not exist'}`);
-    for (const dir of ['build/Release', 'build/Debug']) {
-      const p = path.join(packageRoot, dir, 'sparsekit.node');
-      tried.push(`${p}: ${fs.existsSync(p) ? 'exists but was not chosen' : 'does not exist'}`);
-    }
-    tried.push(`node-gyp-build: ${reason(e)}`);
   }
+  tried.push(...empty);
   throw new SparseError(
     'ERR_NATIVE',
     `sparsekit: no native addon could be loaded for ${process.platform}-${process.arch} (Node ${process.version}).\n` +

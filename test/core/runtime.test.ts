@@ -94,4 +94,42 @@ describe('runtime', () => {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
+
+  test('a candidate that fails to load does not end the search: the next matching binary is tried, and every attempt is listed', () => {
+    // The case of an emulated arm64 Node in a checkout whose build/ was made for x64: build/Release holds a file
+    // that is not a loadable addon, prebuilds/<platform>-<arch> the one that works.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sparsekit-loader-'));
+    const tuple = `${process.platform}-${process.arch}`;
+    const run = () =>
+      execFileSync(process.execPath, ['-e', `try { console.log('loaded ' + require('./dist/index.js').info().addon) } catch (e) { console.log(e.code + ': ' + e.message) }`], {
+        cwd: tmp,
+        encoding: 'utf8',
+        env: { ...process.env, SPARSEKIT_ADDON: '' },
+      });
+    try {
+      fs.cpSync(path.join(root, 'dist'), path.join(tmp, 'dist'), { recursive: true });
+      fs.copyFileSync(path.join(root, 'package.json'), path.join(tmp, 'package.json'));
+      fs.mkdirSync(path.join(tmp, 'node_modules'));
+      fs.symlinkSync(path.join(root, 'node_modules', 'node-gyp-build'), path.join(tmp, 'node_modules', 'node-gyp-build'));
+      fs.mkdirSync(path.join(tmp, 'build', 'Release'), { recursive: true });
+      fs.writeFileSync(path.join(tmp, 'build', 'Release', 'sparsekit.node'), 'not a shared object');
+      fs.mkdirSync(path.join(tmp, 'prebuilds', tuple), { recursive: true });
+      // A binary for another libc is not a candidate; the napi one is.
+      const other = process.platform === 'linux' ? 'musl' : 'glibc';
+      fs.writeFileSync(path.join(tmp, 'prebuilds', tuple, `sparsekit.napi.${other}.node`), 'wrong libc');
+      const good = path.join(tmp, 'prebuilds', tuple, 'sparsekit.napi.node');
+      fs.copyFileSync(info().addon, good);
+      expect(run().trim()).toBe(`loaded ${good}`);
+
+      fs.writeFileSync(good, 'also broken');
+      const out = run();
+      expect(out).toMatch(/ERR_NATIVE: sparsekit: no native addon could be loaded/);
+      expect(out).toContain(`${path.join(tmp, 'build', 'Release', 'sparsekit.node')}: found but failed to load`);
+      expect(out).toContain(`${good}: found but failed to load`);
+      expect(out).toContain(`${path.join(tmp, 'build', 'Debug', 'sparsekit.node')}: does not exist`);
+      expect(out).not.toContain(`.${other}.node: found`);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
