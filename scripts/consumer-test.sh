@@ -1,32 +1,51 @@
 #!/usr/bin/env bash
-# Consumer test: packs sparsekit and installs the tarball into fresh temporary projects with no access to this
-# source tree, then (a) import()s and require()s it, (b) type-checks a strict TypeScript file against the package's
-# own .d.ts, (c) runs an SpMM checked against a dense product. Four installs:
+# Consumer test: packs sparsekit (npm pack runs prepack, which builds the prebuilds that are missing), checks the
+# tarball holds every prebuild (linux-x64, linux-arm64, win32-x64) and lints it (publint: no warnings or
+# suggestions; arethetypeswrong: no problem under node10, node16 CJS and ESM, bundler), then installs it into fresh
+# temporary projects with no access to this source tree and (a) import()s and require()s it, (b) type-checks a
+# strict TypeScript file against the package's own types, both as CommonJS (.d.ts) and as an ES module (.d.mts),
+# (c) runs an SpMM checked against a dense product. Four installs:
 #   1. with the prebuilt binary and no compiler, make or python on PATH (the prebuild must be used);
 #   2. from a tarball without prebuilds/, so npm install must build from source with node-gyp;
 #   3. with the prebuild but SPARSEKIT_ISA=scalar, the path a CPU without AVX2 takes;
 #   4. with the prebuild present but a source build forced, as the README says to.
-# Needs prebuilds/linux-x64 (npm run prebuild) and dist/ (npm run build:ts).
+# Needs the cross compilers of every prebuild (scripts/prebuild.js names them) and dist/ (npm run build:ts).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 here="$root/scripts/consumer"
 work="$(mktemp -d /tmp/sparsekit-consumer.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 arch="$(node -p 'process.platform + "-" + process.arch')"
-[ -d "$root/prebuilds/$arch" ] || { echo "consumer-test: no prebuilds/$arch; run npm run prebuild first" >&2; exit 1; }
 
 echo "== packing"
 (cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
 tarball="$(ls "$work"/sparsekit-*.tgz)"
 listing="$(tar -tzf "$tarball")"
-for must in package/dist/index.js package/dist/index.mjs package/dist/index.d.ts package/binding.gyp package/native/sources.gypi \
-            "package/prebuilds/$arch/" package/README.md package/LICENSE; do
+for must in package/dist/index.js package/dist/index.mjs package/dist/index.d.ts package/dist/index.d.mts package/binding.gyp \
+            package/native/sources.gypi package/prebuilds/linux-x64/sparsekit.napi.glibc.node \
+            package/prebuilds/linux-arm64/sparsekit.napi.glibc.node package/prebuilds/win32-x64/sparsekit.napi.node \
+            package/README.md package/LICENSE; do
   grep -q "^$must" <<<"$listing" || { echo "consumer-test: $must missing from the tarball" >&2; exit 1; }
 done
 if grep -E '^package/(test|bench|lib|demo|scripts|native/test|native/fuzz)/|\.(js|ts)\.map$|^package/build' <<<"$listing"; then
   echo "consumer-test: the tarball holds files a consumer does not need (above)" >&2; exit 1
 fi
 echo "tarball: $(wc -l <<<"$listing") files, $(du -k "$tarball" | cut -f1) KiB"
+# Each prebuild is a binary for its platform: ELF x86-64 (machine 0x3e), ELF aarch64 (0xb7), PE32+ x86-64 (0x8664).
+mkdir -p "$work/unpacked" && tar -xzf "$tarball" -C "$work/unpacked" package/prebuilds
+node -e '
+  const fs = require("fs"), dir = process.argv[1] + "/package/prebuilds/";
+  const elf = (f, m) => { const b = fs.readFileSync(dir + f); return b.readUInt32BE(0) === 0x7f454c46 && b.readUInt16LE(18) === m; };
+  const pe = (f) => { const b = fs.readFileSync(dir + f); const at = b.readUInt32LE(0x3c); return b.readUInt16BE(0) === 0x4d5a && b.readUInt16LE(at + 4) === 0x8664; };
+  const bad = [["linux-x64/sparsekit.napi.glibc.node", elf, 0x3e], ["linux-arm64/sparsekit.napi.glibc.node", elf, 0xb7], ["win32-x64/sparsekit.napi.node", pe]]
+    .filter(([f, check, m]) => !check(f, m)).map(([f]) => f);
+  if (bad.length) { console.error("consumer-test: not a binary for its platform: " + bad.join(", ")); process.exit(1); }
+  console.log("prebuilds: linux-x64 (ELF x86-64), linux-arm64 (ELF aarch64), win32-x64 (PE32+ x86-64)");' "$work/unpacked"
+
+echo "== package metadata: publint and arethetypeswrong on the tarball"
+(cd "$root" && node node_modules/publint/src/cli.js run "$tarball" --strict --level suggestion | tee "$work/publint.log")
+grep -q 'All good' "$work/publint.log" || { echo "consumer-test: publint has something to say (above)" >&2; exit 1; }
+(cd "$root" && node node_modules/@arethetypeswrong/cli/dist/index.js "$tarball" --profile strict --format ascii)
 
 # The toolchain for the consumer's TypeScript check, installed once (from npm's cache when it has them).
 tsc_dir="$work/tsc"
@@ -35,7 +54,7 @@ mkdir -p "$tsc_dir" && (cd "$tsc_dir" && npm init -y >/dev/null && npm install -
   "@types/node@$(node -p "require('$root/node_modules/@types/node/package.json').version")" >/dev/null)
 
 new_project() {  # dir
-  mkdir -p "$1" && cp "$here"/use.cjs "$here"/use.mjs "$here"/check.ts "$1"/
+  mkdir -p "$1" && cp "$here"/use.cjs "$here"/use.mjs "$here"/check.ts "$1"/ && cp "$here"/check.ts "$1"/check-esm.mts
   (cd "$1" && npm init -y >/dev/null && npm pkg set type=commonjs >/dev/null)
 }
 
@@ -43,8 +62,8 @@ use_it() {  # dir: import, require, strict type check
   (cd "$1" && node use.cjs && node use.mjs)
   (cd "$1" && ln -sfn "$tsc_dir/node_modules/@types" node_modules/@types &&
     node "$tsc_dir/node_modules/typescript/bin/tsc" --strict --noEmit --skipLibCheck false --module nodenext --moduleResolution nodenext \
-      --target es2022 --types node check.ts)
-  echo "typescript: strict check ok"
+      --target es2022 --types node check.ts check-esm.mts)
+  echo "typescript: strict check ok (CommonJS .d.ts and ES module .d.mts)"
 }
 
 echo "== 1. prebuild, no compiler on PATH"

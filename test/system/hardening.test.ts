@@ -20,8 +20,12 @@ describe('limits', () => {
   });
 });
 
+// The preloaded library is built for the Node running the tests: an arm64 Node (test:arm64 runs one under qemu) gets
+// aarch64-linux-gnu-g++, the cross compiler here and the native compiler's own name on arm64 Debian.
+const cxx = process.arch === 'arm64' && tool('aarch64-linux-gnu-g++') ? 'aarch64-linux-gnu-g++' : 'g++';
+
 describe('allocation failure', () => {
-  test.runIf(process.platform === 'linux' && !sanitized && tool('g++'))(
+  test.runIf(process.platform === 'linux' && !sanitized && tool(cxx))(
     'a native temporary that cannot be allocated is a SparseError (ERR_NATIVE), and the process goes on',
     () => {
       // A preloaded operator new that fails every request above 256 KiB: the selection's histogram (512 KiB) cannot
@@ -38,7 +42,7 @@ void operator delete[](void* p) noexcept { free(p); }
 void operator delete(void* p, size_t) noexcept { free(p); }
 void operator delete[](void* p, size_t) noexcept { free(p); }
 `);
-      execFileSync('g++', ['-shared', '-fPIC', '-O2', '-o', lib, src]);
+      execFileSync(cxx, ['-shared', '-fPIC', '-O2', '-o', lib, src]);
       const script = `
         const sk = require(${JSON.stringify(path.join(root, 'dist', 'index.js'))});
         const W = sk.denseMatrix(1000, 1000);
