@@ -35,13 +35,15 @@ fi
 
 # vitest's own native parts (rolldown, lightningcss) for arm64, at the versions installed here, found through NODE_PATH.
 mods=.nodes/arm64-modules
-for spec in "@rolldown/binding-linux-arm64-gnu@$(node -p "require('@rolldown/binding-linux-x64-gnu/package.json').version")" \
-            "lightningcss-linux-arm64-gnu@$(node -p "require('lightningcss/package.json').version")"; do
-  name="${spec%@*}"
+version_of() { node -p "JSON.parse(require('fs').readFileSync('$1/package.json', 'utf8')).version" 2>/dev/null || true; }
+for pair in @rolldown/binding-linux-arm64-gnu:node_modules/@rolldown/binding-linux-x64-gnu lightningcss-linux-arm64-gnu:node_modules/lightningcss; do
+  name="${pair%%:*}"
+  want="$(version_of "${pair#*:}")"
+  [ -n "$want" ] || { echo "test:arm64: ${pair#*:} is not installed (npm ci first)" >&2; exit 1; }
   dir="$mods/node_modules/$name"
-  [ "$(node -p "try { require('./$dir/package.json').version } catch { '' }")" = "${spec##*@}" ] && continue
+  [ "$(version_of "$dir")" = "$want" ] && continue
   rm -rf "$dir" && mkdir -p "$dir"
-  tgz="$(cd "$mods" && npm pack "$spec" --silent 2>/dev/null | tail -1)"
+  tgz="$(cd "$mods" && npm pack "$name@$want" --silent 2>/dev/null | tail -1)"
   tar -xzf "$mods/$tgz" -C "$dir" --strip-components=1 && rm "$mods/$tgz"
 done
 export NODE_PATH="$PWD/$mods/node_modules"

@@ -6,7 +6,7 @@
 // linux-x64: every pinned major (20, 22, 24 and the newest, 26): the ABI check of the one N-API binary.
 // win-x64:   node.exe under wine64 (Node 20 and 22; see fetch-node.js for 24 and 26), against the mingw-w64 cross build; its results come back
 //            through a file, as node.exe under wine cannot write into a pipe.
-// linux-arm64: the arm64 Node under qemu-user, against the cross-compiled arm64 prebuild.
+// linux-arm64: the arm64 Node of every pinned major under qemu-user, against the cross-compiled arm64 prebuild.
 // The binary is the one the package's own loader picks (SPARSEKIT_ADDON unset): on win32 and arm64 that means going
 // past build/Release (an x64 ELF here) to the prebuild, so the loader's fallback is checked too, and the table says
 // which file loaded. Exit code 1 when any run fails or a prebuild is missing.
@@ -40,7 +40,7 @@ const plan = {
   },
   'linux-arm64': {
     prebuild: 'prebuilds/linux-arm64/sparsekit.napi.glibc.node',
-    majors: ['20'],
+    majors: Object.keys(PINNED),
     run: (exe, out) => ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu', exe, 'scripts/smoke.cjs', '--out', out],
     needs: ['qemu-aarch64'],
   },
