@@ -53,6 +53,7 @@ function has(cmd) {
 
 // A wine prefix of our own (git-ignored), set up once, that reports Windows 10: Node refuses older Windows versions.
 const winePrefix = path.join(root, '.nodes', 'wine-prefix');
+/** @returns {NodeJS.ProcessEnv} */
 function wineEnv() {
   const env = { ...process.env, WINEPREFIX: winePrefix, WINEDEBUG: '-all' };
   if (!fs.existsSync(path.join(winePrefix, 'system.reg'))) {

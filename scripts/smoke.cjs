@@ -27,7 +27,10 @@ function rng(seed) {
   };
 }
 
-/** A Float32Array of `n` random values that is a view `offset` floats into a larger buffer. */
+/**
+ * A Float32Array of `n` random values that is a view `offset` floats into a larger buffer.
+ * @param {number} n @param {number} offset @param {number} seed
+ */
 function view(n, offset, seed) {
   const r = rng(seed);
   const buf = new Float32Array(n + offset + 3);
@@ -35,12 +38,15 @@ function view(n, offset, seed) {
   return buf.subarray(offset, offset + n);
 }
 
-/** A rows x cols dense matrix on an offset view. */
+/** A rows x cols dense matrix on an offset view. @param {number} rows @param {number} cols @param {number} offset @param {number} seed */
 function dense(rows, cols, offset, seed) {
   return sk.denseMatrix(rows, cols, view(rows * cols, offset, seed));
 }
 
-/** float64 C = A B from row-major arrays (A m x k, B k x n). */
+/**
+ * float64 C = A B from row-major arrays (A m x k, B k x n).
+ * @param {ArrayLike<number>} A @param {ArrayLike<number>} B @param {number} m @param {number} k @param {number} n
+ */
 function matmul(A, B, m, k, n) {
   const C = new Float64Array(m * n);
   for (let i = 0; i < m; i++)
@@ -51,14 +57,14 @@ function matmul(A, B, m, k, n) {
   return C;
 }
 
-/** The transpose of a row-major m x n array. */
+/** The transpose of a row-major m x n array. @param {ArrayLike<number>} A @param {number} m @param {number} n */
 function transpose(A, m, n) {
   const T = new Float64Array(m * n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) T[j * m + i] = A[i * n + j];
   return T;
 }
 
-/** Largest |got - want| / (1 + |want|). */
+/** Largest |got - want| / (1 + |want|). @param {ArrayLike<number>} got @param {ArrayLike<number>} want */
 function err(got, want) {
   if (got.length !== want.length) return Infinity;
   let worst = 0;
@@ -66,7 +72,10 @@ function err(got, want) {
   return Number.isNaN(worst) ? Infinity : worst;
 }
 
-/** A rows x cols N:M matrix (n of every m consecutive columns kept) as dense data. */
+/**
+ * A rows x cols N:M matrix (n of every m consecutive columns kept) as dense data.
+ * @param {number} rows @param {number} cols @param {number} n @param {number} m @param {number} seed
+ */
 function nmDense(rows, cols, n, m, seed) {
   const r = rng(seed);
   const d = new Float32Array(rows * cols);
@@ -79,7 +88,9 @@ function nmDense(rows, cols, n, m, seed) {
   return sk.denseMatrix(rows, cols, d);
 }
 
+/** @typedef {(offset: number) => Promise<[ArrayLike<number>, ArrayLike<number> | undefined, ArrayLike<number>]>} Family */
 /** Each family: builds its operands, runs sync (and async where there is one), returns [sync, async?, reference]. */
+/** @type {Record<string, Family>} */
 const families = {
   'spmv-csr': async (off) => {
     const A = sk.CSRMatrix.random(37, 29, { density: 0.3, seed: 11 });
@@ -168,7 +179,7 @@ async function main() {
   const info = sk.info();
   /** @type {{check: string, ok: boolean, detail: string}[]} */
   const checks = [];
-  const record = (check, ok, detail) => {
+  const record = (/** @type {string} */ check, /** @type {boolean} */ ok, /** @type {string} */ detail) => {
     checks.push({ check, ok, detail });
     console.log(`${ok ? 'ok  ' : 'FAIL'} ${check}: ${detail}`);
   };
@@ -222,6 +233,6 @@ if (isMainThread) {
   });
 } else {
   const { A, B } = workerData;
-  const Y = sk.spmm(sk.fromShared(A), sk.fromShared(B));
+  const Y = sk.spmm(/** @type {import('sparsekit').CSRMatrix} */ (sk.fromShared(A)), /** @type {import('sparsekit').DenseMatrix} */ (sk.fromShared(B)));
   parentPort?.postMessage(Y.data);
 }
