@@ -17,6 +17,8 @@ export type {
 export { save, load, loadMetadata, saveFile, loadFile } from './io/safetensors';
 export type { Savable, JsonValue } from './io/safetensors';
 export { readMatrixMarket, writeMatrixMarket } from './io/matrix-market';
+export { importSafetensors, importSafetensorsFile, safetensorsInfo } from './io/import-safetensors';
+export type { ImportedTensor, ImportOptions, SafetensorsDType, TensorInfo } from './io/import-safetensors';
 export type { WriteMatrixMarketOptions } from './io/matrix-market';
 export {
   spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync,

@@ -10,17 +10,15 @@ import * as path from 'node:path';
 import { SparseError } from '../core/errors';
 import * as v from '../core/validate';
 import { BSRMatrix, COOMatrix, CSRMatrix, DenseMatrix, formatOf, formatSpec, JsonValue, Mask, NMMatrix, StoredPart } from '../formats';
+import { littleEndian, parseBytes } from './safetensors-header';
 
 export type { JsonValue } from '../formats';
 /** What save() stores and load() gives back, kind for kind. Plain JSON values hold small state (step, seed). */
 export type Savable = DenseMatrix | CSRMatrix | COOMatrix | BSRMatrix | NMMatrix | Mask | Float32Array | Int32Array | Uint8Array | JsonValue;
 
 const FORMAT_VERSION = 1;
-const MAX_HEADER = 100 * 1024 * 1024; // the safetensors reference implementation's limit
 const DTYPES = { F32: { size: 4, array: Float32Array }, I32: { size: 4, array: Int32Array }, U8: { size: 1, array: Uint8Array } } as const;
 type DType = keyof typeof DTYPES;
-// Valid safetensors dtypes this library does not read: refused as unsupported rather than as corrupt.
-const OTHER_DTYPES = new Set(['BOOL', 'I8', 'I16', 'U16', 'F16', 'BF16', 'U32', 'I64', 'U64', 'F64', 'F8_E4M3', 'F8_E5M2']);
 
 type Entry = { name: string; dtype: DType; shape: number[]; data: StoredPart['data'] };
 /** A tensor's entry in __metadata__.sparsekit: its format tag, 2-D shape and the format's attributes (block, n, m). */
@@ -28,10 +26,6 @@ type Described = { format: string; shape?: number[]; value?: JsonValue; [attr: s
 
 function isDense(x: unknown): x is DenseMatrix {
   return typeof x === 'object' && x !== null && (x as DenseMatrix).data instanceof Float32Array && 'rows' in x && 'cols' in x;
-}
-
-function littleEndian(): void {
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) v.fail('ERR_UNSUPPORTED', 'save/load need a little-endian platform');
 }
 
 /** Serialises named tensors (and optional string metadata) into one Uint8Array. Inputs are not changed. */
@@ -113,66 +107,15 @@ function io(message: string): never {
   v.fail('ERR_IO', `load: ${message}`);
 }
 
-/** Checks the whole header against the buffer before anything is allocated. */
+/** Checks the whole header against the buffer before anything is allocated; load() reads F32, I32 and U8 only. */
 function parse(bytes: Uint8Array): Parsed {
-  littleEndian();
-  if (!(bytes instanceof Uint8Array)) v.fail('ERR_ARGUMENT', `Expected a Uint8Array for bytes but received ${v.describe(bytes)}`);
-  if (bytes.length < 8) io(`truncated: ${bytes.length} bytes, fewer than the 8-byte header length`);
-  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(bytes.length - 8)) io(`header length ${n} exceeds the ${bytes.length - 8} bytes after it (truncated or corrupt)`);
-  if (n > BigInt(MAX_HEADER)) io(`header length ${n} exceeds the ${MAX_HEADER}-byte limit`);
-  const headerLength = Number(n);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
-  } catch (e) {
-    io(`the header is not valid UTF-8 JSON (${(e as Error).message})`);
-  }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) io('the header is not a JSON object');
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
-  const tensors: Parsed['tensors'] = new Map();
-  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) io('__metadata__ is not an object');
-      for (const [k, x] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof x !== 'string') io(`__metadata__.${k} is not a string`);
-        metadata[k] = x;
-      }
-      continue;
-    }
-    const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (t === null || typeof t !== 'object') io(`entry '${name}' is not an object`);
-    if (typeof t.dtype !== 'string') io(`entry '${name}' has no dtype`);
+  const header = parseBytes(bytes, 'load');
+  for (const [name, t] of header.tensors) {
     if (!(t.dtype in DTYPES)) {
-      if (OTHER_DTYPES.has(t.dtype)) v.fail('ERR_UNSUPPORTED', `load: tensor '${name}' has dtype ${t.dtype}; sparsekit reads F32, I32 and U8`);
-      io(`tensor '${name}' has unknown dtype '${t.dtype}'`);
+      v.fail('ERR_UNSUPPORTED', `load: tensor '${name}' has dtype ${t.dtype}; load() reads F32, I32 and U8 (importSafetensors() reads the other dtypes)`);
     }
-    const dtype = t.dtype as DType;
-    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) io(`tensor '${name}' has an invalid shape`);
-    const shape = t.shape as number[];
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count > v.INT32_MAX) v.fail('ERR_RANGE', `load: tensor '${name}' claims ${count} elements, beyond int32 indexing`);
-    const off = t.data_offsets;
-    if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isSafeInteger(d) && d >= 0)) io(`tensor '${name}' has invalid data_offsets`);
-    const [begin, end] = off as [number, number];
-    if (begin > end || end > dataLength) io(`tensor '${name}' data_offsets [${begin}, ${end}] fall outside the ${dataLength}-byte data section`);
-    if (end - begin !== count * DTYPES[dtype].size) {
-      io(`tensor '${name}': shape [${shape.join(', ')}] of ${dtype} needs ${count * DTYPES[dtype].size} bytes but data_offsets span ${end - begin}`);
-    }
-    tensors.set(name, { dtype, shape, begin, end });
   }
-  // The buffers must tile the data section exactly: no overlap, no holes.
-  const spans = [...tensors.entries()].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
-  let expected = 0;
-  for (const [name, s] of spans) {
-    if (s.begin < expected) io(`tensor '${name}' overlaps the tensor before it`);
-    if (s.begin > expected) io(`a hole of ${s.begin - expected} bytes before tensor '${name}'`);
-    expected = s.end;
-  }
-  if (expected !== dataLength) io(`${dataLength - expected} bytes after the last tensor are not described by the header`);
-  return { tensors, metadata, dataStart };
+  return header as Parsed;
 }
 
 /**

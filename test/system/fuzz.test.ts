@@ -1,6 +1,9 @@
 // Property-based fuzzing of the public API (fast-check): random shapes, dtypes, views, options and corrupted
 // inputs. Every call either returns a result that matches an independent reference or throws a SparseError; any
 // other exception, a wrong result or a crash fails. FUZZ_RUNS scales the number of cases (CI runs the default).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import * as sk from '../../lib/index';
@@ -114,5 +117,26 @@ describe('property-based fuzzing of the public API', () => {
       }),
       { numRuns: runs * 3, seed: 5 },
     );
+  });
+
+  test('importSafetensors / importSafetensorsFile of corrupted PyTorch files give tensors of the declared size or a SparseError', () => {
+    const good = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'import', 'torch-mlp.safetensors')));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparsekit-fuzz-import-'));
+    const file = path.join(dir, 'x.safetensors');
+    try {
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { maxLength: 6 }), fc.integer({ min: -40, max: 40 }), fc.boolean(), (flips, cut, fromFile) => {
+          const bytes = new Uint8Array(Math.max(0, good.length + cut));
+          bytes.set(good.subarray(0, Math.min(good.length, bytes.length)));
+          for (const [at, v] of flips) if (at < bytes.length) bytes[at] = v;
+          if (fromFile) fs.writeFileSync(file, bytes);
+          const out = settle(() => (fromFile ? sk.importSafetensorsFile(file) : sk.importSafetensors(bytes)));
+          for (const t of Object.values(out ?? {})) expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
+        }),
+        { numRuns: runs * 2, seed: 6 },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
