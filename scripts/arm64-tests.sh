@@ -9,10 +9,11 @@
 # qemu-aarch64 binfmt_misc handler (tests start child Node processes: process.execPath must be executable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The CI slice: the loader, formats, every kernel family, the async path and worker_threads, the planner, a layer,
-# the optimizer and the fuzz/hardening suites; the full run adds the rest (training, stress, detach, demo, package).
+# The CI slice: the loader, formats, every kernel family, the async path and worker_threads, the planner,
+# the layers, the optimizers, file I/O and hardening; the full run adds the rest (pruning, DST, stress, detach, fuzz,
+# demo, package, architecture).
 CI_FILES=(test/core/runtime.test.ts test/formats test/kernels test/system/async.test.ts test/system/shared-workers.test.ts
-          test/system/hardening.test.ts test/plan test/nn/sparse-linear.test.ts test/optim)
+          test/system/hardening.test.ts test/plan test/nn test/optim test/io)
 files=()
 if [ "${1:-}" = --ci ]; then files=("${CI_FILES[@]}"); shift; fi
 files+=("$@")
