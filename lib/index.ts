@@ -19,6 +19,17 @@ export type { Savable, JsonValue } from './io/safetensors';
 export { readMatrixMarket, writeMatrixMarket } from './io/matrix-market';
 export { importSafetensors, importSafetensorsFile, safetensorsInfo } from './io/import-safetensors';
 export type { ImportedTensor, ImportOptions, SafetensorsDType, TensorInfo } from './io/import-safetensors';
+export { exportSafetensors, exportSafetensorsFile } from './io/export-safetensors';
+export type { ExportTensor } from './io/export-safetensors';
+export {
+  exportCompressedTensors,
+  exportCompressedTensorsFile,
+  fromCompressedTensors,
+  importCompressedTensors,
+  importCompressedTensorsFile,
+  toCompressedTensors,
+} from './io/compressed-tensors';
+export type { CompressedTensorsFormat, CompressedWeight, ExportCompressedOptions } from './io/compressed-tensors';
 export type { WriteMatrixMarketOptions } from './io/matrix-market';
 export {
   spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync,

@@ -6,10 +6,10 @@
  * with safetensors and scipy in a few lines (README, "Files").
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SparseError } from '../core/errors';
 import * as v from '../core/validate';
 import { BSRMatrix, COOMatrix, CSRMatrix, DenseMatrix, formatOf, formatSpec, JsonValue, Mask, NMMatrix, StoredPart } from '../formats';
+import { writeFileAtomic } from './atomic';
 import { littleEndian, parseBytes } from './safetensors-header';
 
 export type { JsonValue } from '../formats';
@@ -204,22 +204,8 @@ export function loadMetadata(bytes: Uint8Array): Record<string, string> {
  * File-system errors become SparseError ERR_IO naming the path.
  */
 export function saveFile(file: string, tensors: Record<string, Savable>, metadata?: Record<string, string>): void {
-  const target = path.resolve(v.filePath('file', file));
-  const bytes = save(tensors, metadata);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(temp, 'wx', 0o644);
-    for (let off = 0; off < bytes.length;) off += fs.writeSync(fd, bytes, off, bytes.length - off);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(temp, target);
-  } catch (e) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(temp, { force: true });
-    v.fail('ERR_IO', `Could not save ${file}: ${(e as Error).message}`);
-  }
+  v.filePath('file', file);
+  writeFileAtomic(file, save(tensors, metadata));
 }
 
 /** load() from a file; a missing or unreadable file is SparseError ERR_IO. */
