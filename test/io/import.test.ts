@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { importSafetensors, importSafetensorsFile, ImportedTensor, safetensorsInfo } from '../../lib/index';
+import { exportSafetensors, importSafetensors, importSafetensorsFile, ImportedTensor, safetensorsInfo } from '../../lib/index';
 import { expectSparseError } from '../helpers';
 
 // Fixtures written by scripts/fixtures/make-import-fixtures.py with PyTorch; the references are PyTorch's and
@@ -158,5 +158,25 @@ describe('importSafetensors', () => {
     expectSparseError(() => importSafetensorsFile('/nonexistent/x.safetensors'), 'ERR_IO', /could not read \/nonexistent\/x.safetensors/);
     expectSparseError(() => importSafetensorsFile(os.tmpdir()), 'ERR_IO', /not a regular file|EISDIR/);
     expectSparseError(() => importSafetensors('bytes' as never), 'ERR_ARGUMENT', /Uint8Array for bytes/);
+  });
+
+  test('exportSafetensors writes F16 and BF16 rounded to nearest even: every half value round-trips, ties go to even', () => {
+    const all = importSafetensorsFile(f16File);
+    const halves = all.as_f32.data as Float32Array;
+    const back = importSafetensors(exportSafetensors({ h: { data: halves, shape: [65536], dtype: 'F16' } })).h.data;
+    expectIdentical(back, halves, 'every half value');
+    const ulp = 2 ** -10;
+    const cases = Float32Array.of(1 + ulp / 2, 1 + (3 * ulp) / 2, 1 + ulp / 2 + 2 ** -20, 65519, 65520, -1e9, 2 ** -25, 2 ** -25 * 1.5, 2 ** -24 * 1.5);
+    const want = [1, 1 + 2 * ulp, 1 + ulp, 65504, Infinity, -Infinity, 0, 2 ** -24, 2 ** -23];
+    expectIdentical(importSafetensors(exportSafetensors({ c: { data: cases, shape: [cases.length], dtype: 'F16' } })).c.data, want, 'F16 rounding');
+    const b = Float32Array.of(1 + 2 ** -8, 1 + 3 * 2 ** -8, 1 + 2 ** -8 + 2 ** -20, NaN, -0);
+    expectIdentical(importSafetensors(exportSafetensors({ b: { data: b, shape: [5], dtype: 'BF16' } })).b.data, [1, 1 + 2 ** -6, 1 + 2 ** -7, NaN, -0], 'BF16 rounding');
+    const ints = importSafetensors(exportSafetensors({ i: { data: Int32Array.of(-5, 2147483647), shape: [2], dtype: 'I64' }, 'x.y': { data: Uint8Array.of(1, 0), shape: [1, 2], dtype: 'BOOL' } }));
+    expect(ints.i).toMatchObject({ dtype: 'I64', shape: [2] });
+    expect(Array.from(ints.i.data)).toEqual([-5, 2147483647]);
+    expect(ints['x.y'].dtype).toBe('BOOL');
+    expectSparseError(() => exportSafetensors({ a: { data: new Float32Array(3), shape: [2, 2] } }), 'ERR_SHAPE', /shape \[2, 2\] holds 4 elements but data has 3/);
+    expectSparseError(() => exportSafetensors({ a: { data: new Float32Array(1), shape: [1], dtype: 'I64' } }), 'ERR_DTYPE', /written as F32 or F16 or BF16, not I64/);
+    expectSparseError(() => exportSafetensors({ a: { data: new Float64Array(1) as never, shape: [1] } }), 'ERR_DTYPE', /Float32Array, Int32Array/);
   });
 });

@@ -119,7 +119,7 @@ describe('property-based fuzzing of the public API', () => {
     );
   });
 
-  test('importSafetensors / importSafetensorsFile of corrupted PyTorch files give tensors of the declared size or a SparseError', () => {
+  test('importSafetensors(File) and importCompressedTensors of corrupted files give well-formed results or a SparseError', () => {
     const good = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'import', 'torch-mlp.safetensors')));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparsekit-fuzz-import-'));
     const file = path.join(dir, 'x.safetensors');
@@ -134,6 +134,19 @@ describe('property-based fuzzing of the public API', () => {
           for (const t of Object.values(out ?? {})) expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
         }),
         { numRuns: runs * 2, seed: 6 },
+      );
+      // compressed-tensors: whatever assembles is a valid CSR / N:M matrix (its constructor's checks ran).
+      const ct = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'import', 'compressed-tensors.safetensors')));
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.nat(ct.length - 1), fc.nat(255)), { minLength: 1, maxLength: 6 }), (flips) => {
+          const bytes = ct.slice();
+          for (const [at, v] of flips) bytes[at] = v;
+          for (const w of Object.values(settle(() => sk.importCompressedTensors(bytes)) ?? {})) {
+            if (w instanceof CSRMatrix) expect(() => CSRMatrix.fromArrays(w.rows, w.cols, w.indptr, w.indices, w.values)).not.toThrow();
+            if (w instanceof sk.NMMatrix) expect(() => sk.NMMatrix.fromArrays(w.rows, w.cols, { n: w.n, m: w.m }, w.values, w.positions)).not.toThrow();
+          }
+        }),
+        { numRuns: runs * 2, seed: 7 },
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
