@@ -14,23 +14,7 @@ export {
 export type {
   DenseMatrix, FromDenseOptions, FromCOOOptions, RandomOptions, BlockOptions, NMOptions, ApplyOptions, SparseFormat, FromSharedOptions,
 } from './formats';
-export { save, load, loadMetadata, saveFile, loadFile } from './io/safetensors';
-export type { Savable, JsonValue } from './io/safetensors';
-export { readMatrixMarket, writeMatrixMarket } from './io/matrix-market';
-export { importSafetensors, importSafetensorsFile, safetensorsInfo } from './io/import-safetensors';
-export type { ImportedTensor, ImportOptions, SafetensorsDType, TensorInfo } from './io/import-safetensors';
-export { exportSafetensors, exportSafetensorsFile } from './io/export-safetensors';
-export type { ExportTensor } from './io/export-safetensors';
-export {
-  exportCompressedTensors,
-  exportCompressedTensorsFile,
-  fromCompressedTensors,
-  importCompressedTensors,
-  importCompressedTensorsFile,
-  toCompressedTensors,
-} from './io/compressed-tensors';
-export type { CompressedTensorsFormat, CompressedWeight, ExportCompressedOptions } from './io/compressed-tensors';
-export type { WriteMatrixMarketOptions } from './io/matrix-market';
+export * from './io';
 export {
   spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync,
 } from './kernels';
@@ -47,8 +31,8 @@ export type {
 } from './prune';
 export { SGD, Adam } from './optim';
 export type { Optimizer, Param, SGDOptions, AdamOptions } from './optim';
-export { SparseLinear, Linear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential } from './nn';
-export type { Layer, SparseLinearOptions, LinearOptions, LayerFormat, ProductChoice } from './nn';
+export { SparseLinear, Linear, sparseLinearNnz, ReLU, softmaxCrossEntropy, Sequential, InferenceModel, onnxSpec } from './nn';
+export type { Layer, SparseLinearOptions, LinearOptions, LayerFormat, ProductChoice, LayerSpec, ModelSpec, ModelTensor, InferenceOptions, PredictOptions } from './nn';
 export { SET, RigL, pruneLayer, saveTraining, loadTraining } from './sparse-training';
 export type { MaskUpdateOptions, MaskUpdateResult, TrainingState } from './sparse-training';
 export {

@@ -58,7 +58,8 @@ function halfTable(): Float32Array {
   return t;
 }
 
-function outputFor(dtype: SafetensorsDType, count: number, name: string): ImportedTensor['data'] {
+/** A new array of the kind `dtype` imports into (ERR_UNSUPPORTED for dtypes that have none). @internal */
+export function outputFor(dtype: SafetensorsDType, count: number, name: string, who = WHO): ImportedTensor['data'] {
   switch (dtype) {
     case 'F32':
     case 'F16':
@@ -75,15 +76,15 @@ function outputFor(dtype: SafetensorsDType, count: number, name: string): Import
     case 'BOOL':
       return new Uint8Array(count);
     default:
-      return v.fail('ERR_UNSUPPORTED', `${WHO}: tensor '${name}' has dtype ${dtype}; sparsekit imports F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL`);
+      return v.fail('ERR_UNSUPPORTED', `${who}: tensor '${name}' has dtype ${dtype}; sparsekit imports F64, F32, F16, BF16, I64, I32, I16, I8, U8 and BOOL`);
   }
 }
 
 /**
  * Converts `src` (whole elements of `dtype`, little-endian, any alignment) into `out` from element `at`. Values that
- * have no faithful image in the output type are refused, naming the tensor and the element.
+ * have no faithful image in the output type are refused, naming the tensor and the element. @internal
  */
-function convert(dtype: SafetensorsDType, src: Uint8Array, out: ImportedTensor['data'], at: number, name: string): void {
+export function convert(dtype: SafetensorsDType, src: Uint8Array, out: ImportedTensor['data'], at: number, name: string, who = WHO): void {
   const n = src.length / DTYPE_SIZES[dtype];
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   switch (dtype) {
@@ -95,7 +96,7 @@ function convert(dtype: SafetensorsDType, src: Uint8Array, out: ImportedTensor['
       return;
     case 'BOOL':
       for (let i = 0; i < n; i++) {
-        if (src[i] > 1) v.fail('ERR_FORMAT', `${WHO}: tensor '${name}' (BOOL) holds ${src[i]} at element ${at + i}; expected 0 or 1`);
+        if (src[i] > 1) v.fail('ERR_FORMAT', `${who}: tensor '${name}' (BOOL) holds ${src[i]} at element ${at + i}; expected 0 or 1`);
       }
       (out as Uint8Array).set(src, at);
       return;
@@ -114,7 +115,7 @@ function convert(dtype: SafetensorsDType, src: Uint8Array, out: ImportedTensor['
         const x = dv.getFloat64(8 * i, true);
         const f = Math.fround(x);
         if (!Number.isFinite(f) && Number.isFinite(x)) {
-          v.fail('ERR_RANGE', `${WHO}: tensor '${name}' (F64) holds ${x} at element ${at + i}, beyond float32's range`);
+          v.fail('ERR_RANGE', `${who}: tensor '${name}' (F64) holds ${x} at element ${at + i}, beyond float32's range`);
         }
         out[at + i] = f;
       }
@@ -125,12 +126,12 @@ function convert(dtype: SafetensorsDType, src: Uint8Array, out: ImportedTensor['
     case 'I64':
       for (let i = 0; i < n; i++) {
         const x = dv.getBigInt64(8 * i, true);
-        if (x < -2147483648n || x > 2147483647n) v.fail('ERR_RANGE', `${WHO}: tensor '${name}' (I64) holds ${x} at element ${at + i}, outside int32`);
+        if (x < -2147483648n || x > 2147483647n) v.fail('ERR_RANGE', `${who}: tensor '${name}' (I64) holds ${x} at element ${at + i}, outside int32`);
         out[at + i] = Number(x);
       }
       return;
     default:
-      outputFor(dtype, 0, name);
+      outputFor(dtype, 0, name, who);
   }
 }
 

@@ -8,3 +8,5 @@ export type { LayerFormat, ProductChoice } from './layer-format';
 export { ReLU } from './relu';
 export { softmaxCrossEntropy } from './loss';
 export { Sequential } from './sequential';
+export { InferenceModel, onnxSpec } from './inference';
+export type { InferenceOptions, LayerSpec, ModelSpec, ModelTensor, PredictOptions } from './inference';
