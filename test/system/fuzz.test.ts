@@ -119,7 +119,7 @@ describe('property-based fuzzing of the public API', () => {
     );
   });
 
-  test('importSafetensors(File) and importCompressedTensors of corrupted files give well-formed results or a SparseError', () => {
+  test('importSafetensors(File), importCompressedTensors and importOnnx of corrupted files give well-formed results or a SparseError', () => {
     const good = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'import', 'torch-mlp.safetensors')));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sparsekit-fuzz-import-'));
     const file = path.join(dir, 'x.safetensors');
@@ -147,6 +147,17 @@ describe('property-based fuzzing of the public API', () => {
           }
         }),
         { numRuns: runs * 2, seed: 7 },
+      );
+      // ONNX: flips in the graph's structure (the first bytes) and anywhere, and cuts; a model that imports is whole.
+      const onnx = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'models', 'mlp90.onnx')));
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.oneof(fc.nat(700), fc.nat(onnx.length - 1)), fc.nat(255)), { minLength: 1, maxLength: 4 }), fc.nat(onnx.length), (flips, keep) => {
+          const bytes = onnx.slice(0, Math.max(keep, onnx.length - 64));
+          for (const [at, v] of flips) if (at < bytes.length) bytes[at] = v;
+          const m = settle(() => sk.importOnnx(bytes));
+          for (const t of Object.values(m?.tensors ?? {})) if (!(t instanceof CSRMatrix)) expect(t.data.length).toBe(t.shape.reduce((a, b) => a * b, 1));
+        }),
+        { numRuns: runs, seed: 8 },
       );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
