@@ -270,6 +270,8 @@ export interface RawAddon extends KernelEntries {
   rowSums(m: Float32Array, rows: number, cols: number, out: Float32Array): void;
   relu(x: Float32Array, out: Float32Array): void;
   reluBackward(x: Float32Array, dy: Float32Array, out: Float32Array): void;
+  /** out (cols x rows) = aᵀ for a row-major rows x cols a; out and a disjoint. */
+  transpose(a: Float32Array, rows: number, cols: number, out: Float32Array): void;
 }
 
 // ---- the CUDA build's entries (native/cuda/binding-cuda.cc); absent from a CPU-only addon ------------------------

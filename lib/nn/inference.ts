@@ -13,7 +13,7 @@
  */
 import { addon } from '../core/binding';
 import * as v from '../core/validate';
-import { CSRMatrix, DenseMatrix, denseMatrix, formatOf, NMMatrix, SparseFormat } from '../formats';
+import { alignedFloat32Array, CSRMatrix, DenseMatrix, denseMatrix, formatOf, NMMatrix, SparseFormat } from '../formats';
 import type { ImportedTensor, OnnxModel, OnnxNode } from '../io';
 import { LinearOperator, plan, PlanOptions } from '../plan';
 
@@ -104,12 +104,10 @@ function weightOf(t: ModelTensor, name: string, transposed: boolean): SparseForm
   return denseMatrix(cols, rows, out);
 }
 
-function transposeInto(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = src[base + c];
-  }
+/** The transpose of a row-major rows x cols matrix, as a new cols x rows one (native, tiled). */
+function transposed(m: DenseMatrix): DenseMatrix {
+  const out = denseMatrix(m.cols, m.rows);
+  addon.transpose(m.data, m.rows, m.cols, out.data);
   return out;
 }
 
@@ -117,9 +115,18 @@ export class InferenceModel {
   readonly inFeatures: number;
   readonly outFeatures: number;
   private readonly ops: Op[];
+  /**
+   * predict()'s activations for the last batch width, reused by the next sync call of that width (bounded: one set,
+   * each at most the widest layer x batch). Async calls allocate their own, as several may be in flight.
+   */
+  private scratch: { width: number; input: DenseMatrix; acts: DenseMatrix[] } | null = null;
+
+  /** Index of the last linear layer in ops. */
+  private readonly lastLinear: number;
 
   private constructor(ops: Op[], inFeatures: number, outFeatures: number) {
     this.ops = ops;
+    this.lastLinear = ops.reduce((at, op, i) => (op.type === 'linear' ? i : at), -1);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
   }
@@ -202,7 +209,8 @@ export class InferenceModel {
     return this.ops.map((op) => (op.type === 'linear' ? { type: 'linear', weight: op.name, shape: [op.W.rows, op.W.cols], format: op.W.format, threads: op.W.threads } : { type: op.type }));
   }
 
-  private input(x: DenseMatrix, opts: PredictOptions | undefined): { h: DenseMatrix; batchMajor: boolean } {
+  /** Checks x against the model and the layout option; true when x is batch-major. */
+  private batchMajor(x: DenseMatrix, opts: PredictOptions | undefined): boolean {
     const o = v.options<PredictOptions>('options', opts, ['layout']);
     const batchMajor = v.oneOf('options.layout', o.layout, ['batch-major', 'feature-major'], 'batch-major') === 'batch-major';
     v.dense('x', x);
@@ -210,11 +218,18 @@ export class InferenceModel {
     if (features !== this.inFeatures) {
       v.fail('ERR_SHAPE', `Expected x to have ${this.inFeatures} features (${batchMajor ? 'columns, batch-major' : 'rows, feature-major'}) but received ${x.rows}x${x.cols}`);
     }
-    return { h: batchMajor ? denseMatrix(x.cols, x.rows, transposeInto(x.data, x.rows, x.cols)) : x, batchMajor };
+    return batchMajor;
   }
 
-  private output(h: DenseMatrix, batchMajor: boolean): DenseMatrix {
-    return batchMajor ? denseMatrix(h.cols, h.rows, transposeInto(h.data, h.rows, h.cols)) : h;
+  /** The reused activations of a sync call of this batch width (see `scratch`). */
+  private buffers(width: number): { input: DenseMatrix; acts: DenseMatrix[] } {
+    if (this.scratch?.width !== width) {
+      // 64-byte aligned: the kernels' vector loads and stores then never straddle cache lines.
+      const aligned = (rows: number) => denseMatrix(rows, width, alignedFloat32Array(rows * width));
+      const acts = this.ops.flatMap((op) => (op.type === 'linear' ? [aligned(op.W.rows)] : []));
+      this.scratch = { width, input: aligned(this.inFeatures), acts };
+    }
+    return this.scratch;
   }
 
   /** The element-wise and per-column layers after a linear one (in place on its output). */
@@ -223,7 +238,7 @@ export class InferenceModel {
     const rows = h.rows, cols = h.cols;
     switch (op.type) {
       case 'relu':
-        for (let i = 0; i < d.length; i++) if (!(d[i] > 0)) d[i] = d[i] === d[i] ? 0 : d[i];
+        addon.relu(d, d); // NaN kept, as PyTorch does
         return;
       case 'gelu':
         if (op.tanh) for (let i = 0; i < d.length; i++) d[i] = 0.5 * d[i] * (1 + Math.tanh(0.7978845608028654 * (d[i] + 0.044715 * d[i] * d[i] * d[i])));
@@ -256,27 +271,35 @@ export class InferenceModel {
     }
   }
 
-  /** The model's output for a batch (see PredictOptions.layout). The input is not changed. */
+  /**
+   * The model's output for a batch (see PredictOptions.layout): a new matrix. The input is not changed. Activations
+   * between layers live in buffers reused from one call of the same batch width to the next.
+   */
   predict(x: DenseMatrix, opts?: PredictOptions): DenseMatrix {
-    const { h: first, batchMajor } = this.input(x, opts);
-    let h = first;
-    for (const op of this.ops) {
+    const batchMajor = this.batchMajor(x, opts);
+    const buf = this.buffers(batchMajor ? x.rows : x.cols);
+    if (batchMajor) addon.transpose(x.data, x.rows, x.cols, buf.input.data);
+    let h = batchMajor ? buf.input : x;
+    let k = 0;
+    for (const [i, op] of this.ops.entries()) {
       if (op.type === 'linear') {
-        h = op.W.apply(h, { alpha: op.alpha });
+        // What the caller keeps is new: the last linear layer's output is, unless a transpose copies it anyway.
+        const own = i === this.lastLinear && !batchMajor;
+        h = op.W.apply(h, own ? { alpha: op.alpha } : { alpha: op.alpha, out: buf.acts[k] });
+        k++;
         if (op.bias) addon.addRowBias(h.data, h.rows, h.cols, op.bias);
       } else {
         if (h === x) h = denseMatrix(h.rows, h.cols, h.data.slice()); // never write into the caller's input
-        if (op.type === 'layernorm' && h.rows !== op.features) v.fail('ERR_SHAPE', `layernorm over ${op.features} features met ${h.rows}`);
         InferenceModel.pointwise(op, h);
       }
     }
-    return this.output(h, batchMajor);
+    return batchMajor ? transposed(h) : h;
   }
 
   /** predict() with every linear layer on the thread pool: the event loop stays free. */
   async predictAsync(x: DenseMatrix, opts?: PredictOptions): Promise<DenseMatrix> {
-    const { h: first, batchMajor } = this.input(x, opts);
-    let h = first;
+    const batchMajor = this.batchMajor(x, opts);
+    let h = batchMajor ? transposed(x) : x;
     for (const op of this.ops) {
       if (op.type === 'linear') {
         h = await op.W.applyAsync(h, { alpha: op.alpha });
@@ -286,7 +309,7 @@ export class InferenceModel {
         InferenceModel.pointwise(op, h);
       }
     }
-    return this.output(h, batchMajor);
+    return batchMajor ? transposed(h) : h;
   }
 }
 

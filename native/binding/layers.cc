@@ -53,6 +53,16 @@ Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// transpose(a, rows, cols, out): out (cols x rows) = aᵀ.
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  const int32_t rows = dim_arg(info, 1, "rows"), cols = dim_arg(info, 2, "cols");
+  View<float> a = dense_arg(info, 0, "a", rows, cols);
+  View<float> out = dense_arg(info, 3, "out", cols, rows);
+  expect_disjoint(info.Env(), out, "out", a, "a");
+  sk::transpose_f32(a.data, rows, cols, out.data);
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void register_layers(Napi::Env env, Napi::Object exports) {
@@ -60,6 +70,7 @@ void register_layers(Napi::Env env, Napi::Object exports) {
   exports.Set("rowSums", Napi::Function::New(env, guarded<RowSums>, "rowSums"));
   exports.Set("relu", Napi::Function::New(env, guarded<Relu>, "relu"));
   exports.Set("reluBackward", Napi::Function::New(env, guarded<ReluBackward>, "reluBackward"));
+  exports.Set("transpose", Napi::Function::New(env, guarded<Transpose>, "transpose"));
 }
 
 }  // namespace skb

@@ -14,5 +14,7 @@ void row_sums_f32(const float* m, int32_t rows, int32_t cols, float* out);
 void relu_f32(const float* x, float* out, int64_t n);
 // out = dy where x > 0, else 0. out may be dy.
 void relu_backward_f32(const float* x, const float* dy, float* out, int64_t n);
+// out (cols x rows) = the transpose of a (rows x cols), both row-major, in cache-sized tiles. out and a are disjoint.
+void transpose_f32(const float* a, int32_t rows, int32_t cols, float* out);
 
 }  // namespace sk

@@ -194,3 +194,20 @@ describe('bad input', () => {
     expectSparseError(() => addon.spmv(rows, cols, indptr, indices, values, shared.subarray(0, cols), shared.subarray(1, 1 + rows), 1, 0), 'ERR_ARGUMENT', /out must not share memory with x/);
   });
 });
+
+describe('transpose (the batch-major entry and exit of InferenceModel)', () => {
+  test('matches a plain loop over awkward shapes and offset views; the native layer re-checks sizes and overlap', () => {
+    for (const [rows, cols] of [[1, 1], [1, 7], [7, 1], [3, 5], [4, 4], [5, 9], [33, 31], [64, 36], [128, 784], [37, 130]]) {
+      for (const offset of [0, 1, 3]) {
+        const a = offsetView(randomVector(rows * cols, rows * 31 + cols), offset);
+        const out = new Float32Array(rows * cols + offset + 2).subarray(offset, offset + rows * cols);
+        addon.transpose(a, rows, cols, out);
+        for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (out[c * rows + r] !== a[r * cols + c]) throw new Error(`${rows}x${cols}+${offset} at ${r},${c}`);
+      }
+    }
+    expectSparseError(() => addon.transpose(new Float32Array(6), 2, 3, new Float32Array(5)), 'ERR_SHAPE', /out/);
+    expectSparseError(() => addon.transpose(new Float32Array(5), 2, 3, new Float32Array(6)), 'ERR_SHAPE', /a/);
+    const shared = new Float32Array(12);
+    expectSparseError(() => addon.transpose(shared.subarray(0, 6), 2, 3, shared.subarray(3, 9)), 'ERR_ARGUMENT', /out|overlap|share/);
+  });
+});

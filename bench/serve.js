@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// @ts-check
+// `npm run bench:serve`, and the third act of `npm start` (--short): serve the PyTorch-pruned MNIST MLPs of
+// test/fixtures/models (784-300-100-10; 90% unstructured, and 2:4) from their compressed-tensors files, each linear
+// layer planned by the library, against onnxruntime-node running the dense ONNX export of the same model (its
+// MatMul/Gemm on MLAS: the Node-native dense option), both given the same batch-major float32 batch, measured in the
+// same run on the same threads. Prints the latency of a batch of 128 and the ratio; --json FILE writes the rows.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+const sk = require('sparsekit');
+const { measure } = require('./harness');
+const { markdownTable } = require('../scripts/markdown-table');
+
+const { values: flags } = parseArgs({ options: { short: { type: 'boolean', default: false }, json: { type: 'string' }, batch: { type: 'string', default: '128' } } });
+const batch = Number(flags.batch);
+const dir = path.join(__dirname, '..', 'test', 'fixtures', 'models');
+const spec = {
+  layers: [
+    { type: /** @type {const} */ ('linear'), weight: '0.weight', bias: '0.bias' },
+    { type: /** @type {const} */ ('relu') },
+    { type: /** @type {const} */ ('linear'), weight: '2.weight', bias: '2.bias' },
+    { type: /** @type {const} */ ('relu') },
+    { type: /** @type {const} */ ('linear'), weight: '4.weight', bias: '4.bias' },
+  ],
+};
+
+async function main() {
+  /** @type {typeof import('onnxruntime-node') | null} */
+  let ort = null;
+  try {
+    ort = require('onnxruntime-node');
+  } catch {
+    console.log('onnxruntime-node is not installed (a devDependency): the serving comparison is skipped');
+    return;
+  }
+  const threads = sk.info().threads;
+  const models = flags.short ? ['mlp90'] : ['mlp90', 'mlp24'];
+  const rows = [];
+  for (const name of models) {
+    const t0 = process.hrtime.bigint();
+    const weights = sk.importCompressedTensorsFile(path.join(dir, `${name}-ct.safetensors`));
+    const model = sk.InferenceModel.fromSpec(spec, weights, { width: batch });
+    const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const session = await ort.InferenceSession.create(path.join(dir, `${name}.onnx`), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    const x = sk.denseMatrix(batch, 784);
+    for (let i = 0; i < x.data.length; i++) x.data[i] = (Math.sin(i * 0.37) + 1) * 0.5;
+    const feeds = { x: new ort.Tensor('float32', x.data, [batch, 784]) };
+    // Same answer first (the fixtures' own check is test/nn/inference.test.ts): the latency compares like with like.
+    const ours = model.predict(x).data;
+    const theirs = /** @type {Float32Array} */ ((await session.run(feeds)).y.data);
+    let worst = 0;
+    for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - theirs[i]) / Math.max(1, Math.abs(theirs[i])));
+    if (!(worst < 1e-4)) throw new Error(`${name}: sparsekit and onnxruntime disagree by ${worst}`);
+    const maxTime = flags.short ? 0.5 : 1;
+    const sparse = await measure(`${name} sparsekit`, () => model.predict(x), { maxTime, warmup: 20 });
+    // The same batch already feature-major (features x batch, as this library's layers hold activations): no
+    // conversion on entry or exit.
+    const xt = sk.denseMatrix(784, batch, sk.alignedFloat32Array(784 * batch));
+    for (let r = 0; r < batch; r++) for (let c = 0; c < 784; c++) xt.data[c * batch + r] = x.data[r * 784 + c];
+    const featureMajor = await measure(`${name} sparsekit feature-major`, () => model.predict(xt, { layout: 'feature-major' }), { maxTime, warmup: 20 });
+    const dense = await measure(`${name} onnxruntime`, () => session.run(feeds), { defer: true, maxTime, warmup: 20 });
+    await session.release();
+    const layers = model.describe().filter((l) => l.type === 'linear').map((l) => `${l.format}/${l.threads}t`).join(', ');
+    rows.push({ model: name, batch, threads, sparseMs: sparse.ms, featureMajorMs: featureMajor.ms, denseMs: dense.ms, speedup: dense.ms / sparse.ms, layers, loadMs });
+  }
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`Serving the pruned MNIST MLP (784-300-100-10), batch ${batch}, ${threads} threads, ${cpu}.`);
+  console.log('Baseline: onnxruntime-node running the dense ONNX export of the same model (torch.onnx.export), same batch, same run.\n');
+  console.log(
+    markdownTable(
+      ['model', 'sparsekit ms (batch-major, as onnxruntime)', 'onnxruntime dense ms', 'speed-up', 'sparsekit ms, feature-major input', 'forms chosen (per layer)', 'load + plan ms'],
+      rows.map((r) => [r.model === 'mlp90' ? '90% unstructured' : '2:4', r.sparseMs.toFixed(3), r.denseMs.toFixed(3), `${r.speedup.toFixed(2)}x`, `${r.featureMajorMs.toFixed(3)} (${(r.denseMs / r.featureMajorMs).toFixed(2)}x)`, r.layers, r.loadMs.toFixed(0)]),
+    ).join('\n'),
+  );
+  if (flags.json) fs.writeFileSync(String(flags.json), JSON.stringify({ cpu, rows }, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
