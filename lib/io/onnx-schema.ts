@@ -3,7 +3,7 @@
  * reflection descriptor: the same message names, field names, numbers and types, so protobufjs decodes real ONNX
  * files with it (fields not listed here are skipped, as protobuf readers do with unknown fields).
  */
-import * as protobuf from 'protobufjs';
+import type * as Protobuf from 'protobufjs';
 
 const descriptor = {
   nested: {
@@ -76,10 +76,13 @@ const descriptor = {
   },
 };
 
-let model: protobuf.Type | undefined;
-/** onnx.ModelProto, built once. */
-export function modelProto(): protobuf.Type {
-  model ??= protobuf.Root.fromJSON(descriptor).lookupType('onnx.ModelProto');
+let model: Protobuf.Type | undefined;
+/** onnx.ModelProto, built once, on first use: loading the package does not load protobufjs. */
+export function modelProto(): Protobuf.Type {
+  if (!model) {
+    const protobuf = require('protobufjs') as typeof Protobuf;
+    model = protobuf.Root.fromJSON(descriptor).lookupType('onnx.ModelProto');
+  }
   return model;
 }
 

@@ -10,7 +10,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Long from 'long';
 import { SparseError } from '../core/errors';
 import * as v from '../core/validate';
 import { COOMatrix, CSRMatrix } from '../formats';
@@ -20,7 +19,8 @@ import { DTYPE_SIZES } from './safetensors-header';
 
 const WHO = 'importOnnx';
 
-type Int64 = number | Long;
+/** protobufjs decodes int64 fields as numbers or as Long objects (from its `long` dependency). */
+type Int64 = number | { toNumber(): number; toString(): string };
 interface TensorMsg {
   dims: Int64[];
   dataType: number;
@@ -89,7 +89,7 @@ export interface ImportOnnxOptions {
 }
 
 function num(x: Int64 | undefined | null, what: string): number {
-  const n = x === undefined || x === null ? 0 : typeof x === 'number' ? x : Long.fromValue(x).toNumber();
+  const n = x === undefined || x === null ? 0 : typeof x === 'number' ? x : x.toNumber();
   if (!Number.isSafeInteger(n)) v.fail('ERR_RANGE', `${WHO}: ${what} is ${String(x)}, not a safe integer`);
   return n;
 }
@@ -165,7 +165,7 @@ function tensorOf(t: TensorMsg, what: string, baseDir: string | undefined): Impo
     switch (dtype) {
       case 'F32': dv.setFloat32(4 * i, x as number, true); break;
       case 'F64': dv.setFloat64(8 * i, x as number, true); break;
-      case 'I64': dv.setBigInt64(8 * i, BigInt(typeof x === 'number' ? x : Long.fromValue(x).toString()), true); break;
+      case 'I64': dv.setBigInt64(8 * i, BigInt(typeof x === 'number' ? x : x.toString()), true); break;
       case 'I32': dv.setInt32(4 * i, x as number, true); break;
       case 'I16': case 'F16': case 'BF16': dv.setUint16(2 * i, (x as number) & 0xffff, true); break;
       default: dv.setUint8(i, (x as number) & 0xff);
