@@ -8,7 +8,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 const sk = require('sparsekit');
 const { parseArgs } = require('node:util');
+const os = require('node:os');
 const { measure, sweep, formatTables, denseBaseline, randomDense } = require('./harness');
+const { renderChart } = require('../bin/chart');
 
 const { values: flags } = parseArgs({
   options: {
@@ -61,6 +63,37 @@ async function onnxDenseStep(b) {
   return r.ms;
 }
 
+/**
+ * One chart per shape (bench/results/spmm-MxK.svg), drawn by the same code as `sparsekit bench --chart`: SpMM
+ * speed-up over onnxruntime's dense MatMul (same shape, width and threads, same run) against sparsity, per ISA, at
+ * the widest B and the most threads, with the dense line and the crossover marked.
+ * @param {import('./harness').SweepRow[]} rows
+ * @param {string} dir
+ */
+async function charts(rows, dir) {
+  const files = [];
+  for (const shape of [...new Set(rows.map((r) => r.shape))]) {
+    const these = rows.filter((r) => r.shape === shape);
+    const N = Math.max(...these.map((r) => r.N)), threads = Math.max(...these.map((r) => r.threads));
+    const dense = these.find((r) => r.impl === 'dense-onnxruntime' && r.N === N && r.threads === threads);
+    if (!dense) continue;
+    const points = these
+      .filter((r) => r.impl === 'sparsekit' && r.N === N && r.threads === threads)
+      .map((r) => ({ x: r.sparsity, y: dense.ms / r.ms, series: `sparsekit CSR (${r.isa})` }));
+    const svg = await renderChart(points, {
+      title: `SpMM ${shape} x ${N}: speed-up over onnxruntime MatMul, ${threads} threads (${os.cpus()[0]?.model ?? ''})`,
+      xTitle: 'sparsity (fraction of zeros)',
+      yTitle: 'speed-up over onnxruntime dense MatMul',
+      baseline: { y: 1, label: 'onnxruntime dense' },
+      crossovers: true,
+    });
+    const file = path.join(dir, `spmm-${shape}.svg`);
+    fs.writeFileSync(file, svg);
+    files.push(file);
+  }
+  return files;
+}
+
 /** `npm start`'s benchmark summary. */
 async function summary() {
   const ort = await onnxDenseStep(128);
@@ -92,6 +125,7 @@ async function summary() {
   fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
   fs.writeFileSync(jsonPath, JSON.stringify({ info, config, rows, bandwidth: bw }, null, 2));
   console.log(`\nresults: ${jsonPath}`);
+  for (const file of await charts(rows, path.dirname(jsonPath))) console.log(`chart: ${file}`);
 })().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -10,7 +10,7 @@ const { parseArgs } = require('node:util');
 const sk = require('sparsekit');
 const { train } = require('./mnist');
 const { printTable } = require('../scripts/markdown-table');
-const { progressBar } = require('./progress');
+const { progressBar } = require('../bin/progress');
 
 const METHODS = /** @type {const} */ (['dense', 'static', 'rigl']);
 

@@ -60,9 +60,10 @@ new_project() {  # dir
 
 use_it() {  # dir: import, require, strict type check
   (cd "$1" && node use.cjs && node use.mjs)
-  (cd "$1" && ln -sfn "$tsc_dir/node_modules/@types" node_modules/@types &&
+  # @types/node from the toolchain folder (the package's own dependencies may bring another copy or none).
+  (cd "$1" &&
     node "$tsc_dir/node_modules/typescript/bin/tsc" --strict --noEmit --skipLibCheck false --module nodenext --moduleResolution nodenext \
-      --target es2022 --types node check.ts check-esm.mts)
+      --target es2022 --typeRoots "$tsc_dir/node_modules/@types" --types node check.ts check-esm.mts)
   echo "typescript: strict check ok (CommonJS .d.ts and ES module .d.mts)"
 }
 
@@ -76,6 +77,9 @@ new_project "$work/p1"
 [ ! -e "$work/p1/node_modules/sparsekit/build" ] || { echo "consumer-test: the prebuild was not used (a build/ appeared)" >&2; exit 1; }
 (cd "$work/p1" && PATH="$bin" node -e "const p = require('sparsekit').info().addon; if (!/prebuilds/.test(p)) throw new Error('loaded ' + p); console.log('loaded ' + p)")
 PATH="$bin:$PATH" use_it "$work/p1"
+# The `sparsekit` command from the installed package's bin link.
+(cd "$work/p1" && PATH="$bin" ./node_modules/.bin/sparsekit info --json >"$work/info.json" &&
+  node -e "const i = require('$work/info.json'); if (!/prebuilds/.test(i.addon) || !i.kernels['f32-spmm-csr']) throw new Error('sparsekit info: ' + JSON.stringify(i)); console.log('sparsekit info: ok (' + i.isa + ')')")
 
 echo "== 2. no prebuild: built from source by npm install"
 mkdir -p "$work/repack" && tar -xzf "$tarball" -C "$work/repack" && rm -rf "$work/repack/package/prebuilds"
