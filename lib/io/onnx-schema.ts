@@ -5,7 +5,8 @@
  */
 import type * as Protobuf from 'protobufjs';
 
-const descriptor = {
+/** The descriptor (protobufjs JSON); @internal, exported for the tests that write ONNX files with it. */
+export const onnxDescriptor = {
   nested: {
     onnx: {
       nested: {
@@ -81,7 +82,7 @@ let model: Protobuf.Type | undefined;
 export function modelProto(): Protobuf.Type {
   if (!model) {
     const protobuf = require('protobufjs') as typeof Protobuf;
-    model = protobuf.Root.fromJSON(descriptor).lookupType('onnx.ModelProto');
+    model = protobuf.Root.fromJSON(onnxDescriptor).lookupType('onnx.ModelProto');
   }
   return model;
 }

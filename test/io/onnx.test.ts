@@ -4,68 +4,23 @@ import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import { describe, expect, test } from 'vitest';
 import { CSRMatrix, denseMatrix, importOnnx, importOnnxFile, InferenceModel } from '../../lib/index';
+import { onnxDescriptor } from '../../lib/io/onnx-schema';
 import { expectSparseError } from '../helpers';
 
-// ONNX files written here with protobufjs from a descriptor of the ONNX schema's fields (graph inputs' types
-// included, which onnxruntime needs), then run by onnxruntime-node, the independent reader: its output for a
-// model whose weight is a sparse initializer, or lives in an external data file, must equal ours.
-const onnxDescriptor = {
-  nested: {
-    onnx: {
-      nested: {
-        StringStringEntryProto: { fields: { key: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-        OperatorSetIdProto: { fields: { domain: { type: 'string', id: 1 }, version: { type: 'int64', id: 2 } } },
-        TensorProto: {
-          fields: {
-            dims: { rule: 'repeated', type: 'int64', id: 1 },
-            dataType: { type: 'int32', id: 2 },
-            floatData: { rule: 'repeated', type: 'float', id: 4, options: { packed: true } },
-            int64Data: { rule: 'repeated', type: 'int64', id: 7, options: { packed: true } },
-            name: { type: 'string', id: 8 },
-            rawData: { type: 'bytes', id: 9 },
-            externalData: { rule: 'repeated', type: 'StringStringEntryProto', id: 13 },
-            dataLocation: { type: 'int32', id: 14 },
-          },
-        },
-        SparseTensorProto: { fields: { values: { type: 'TensorProto', id: 1 }, indices: { type: 'TensorProto', id: 2 }, dims: { rule: 'repeated', type: 'int64', id: 3 } } },
-        AttributeProto: { fields: { name: { type: 'string', id: 1 }, i: { type: 'int64', id: 3 }, type: { type: 'int32', id: 20 } } },
-        NodeProto: {
-          fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 },
-            output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 },
-            opType: { type: 'string', id: 4 },
-            attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
-          },
-        },
-        Dimension: { fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 } } },
-        TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
-        TensorTypeProto: { fields: { elemType: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } },
-        TypeProto: { fields: { tensorType: { type: 'TensorTypeProto', id: 1 } } },
-        ValueInfoProto: { fields: { name: { type: 'string', id: 1 }, type: { type: 'TypeProto', id: 2 } } },
-        GraphProto: {
-          fields: {
-            node: { rule: 'repeated', type: 'NodeProto', id: 1 },
-            name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'TensorProto', id: 5 },
-            input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
-            output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
-            sparseInitializer: { rule: 'repeated', type: 'SparseTensorProto', id: 15 },
-          },
-        },
-        ModelProto: {
-          fields: {
-            irVersion: { type: 'int64', id: 1 },
-            producerName: { type: 'string', id: 2 },
-            graph: { type: 'GraphProto', id: 7 },
-            opsetImport: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-          },
-        },
-      },
-    },
-  },
-};
-const Model = protobuf.Root.fromJSON(onnxDescriptor).lookupType('onnx.ModelProto');
+// ONNX files written here with protobufjs from the importer's descriptor of the ONNX schema, plus the graph inputs'
+// types onnxruntime needs (TypeProto: tensor_type = 1, elem_type = 1, shape = 2, dim_value = 1, dim_param = 2), then
+// run by onnxruntime-node, the independent reader: its output for a model whose weight is a sparse initializer, or
+// lives in an external data file, must equal ours.
+const base = structuredClone(onnxDescriptor) as { nested: { onnx: { nested: Record<string, { fields: Record<string, object> }> } } };
+const types = base.nested.onnx.nested;
+Object.assign(types, {
+  Dimension: { fields: { dimValue: { type: 'int64', id: 1 }, dimParam: { type: 'string', id: 2 } } },
+  TensorShapeProto: { fields: { dim: { rule: 'repeated', type: 'Dimension', id: 1 } } },
+  TensorTypeProto: { fields: { elemType: { type: 'int32', id: 1 }, shape: { type: 'TensorShapeProto', id: 2 } } },
+  TypeProto: { fields: { tensorType: { type: 'TensorTypeProto', id: 1 } } },
+});
+types.ValueInfoProto.fields.type = { type: 'TypeProto', id: 2 };
+const Model = protobuf.Root.fromJSON(base as protobuf.INamespace).lookupType('onnx.ModelProto');
 
 const IN = 24, OUT = 10;
 const W = CSRMatrix.random(OUT, IN, { density: 0.3, seed: 9 });
