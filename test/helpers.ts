@@ -120,3 +120,18 @@ export function tool(cmd: string): boolean {
   if (!found && process.env.CI) throw new Error(`${cmd} is required in CI`);
   return found;
 }
+
+let ortWorks: boolean | undefined;
+/**
+ * Whether onnxruntime-node (a devDependency, the independent ONNX reader of some tests) runs here: probed once in a
+ * child process, because its arm64 binary crashes the process under qemu-user (test:arm64), which would take the
+ * test worker down with it. Where it does not run, those comparisons are skipped with a printed reason.
+ */
+export function onnxruntimeRuns(): boolean {
+  if (ortWorks === undefined) {
+    const probe = spawnSync(process.execPath, ['-e', "require('onnxruntime-node').listSupportedBackends?.(); process.exit(0)"], { encoding: 'utf8', timeout: 60_000 });
+    ortWorks = probe.status === 0;
+    if (!ortWorks) console.log(`onnxruntime-node does not run here (${process.platform}-${process.arch}, exit ${probe.status ?? probe.signal}): its comparisons are skipped`);
+  }
+  return ortWorks;
+}
