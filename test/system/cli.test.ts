@@ -15,7 +15,9 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sparsekit-cli-'));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work, env: { ...process.env, SPARSEKIT_ADDON: process.env.SPARSEKIT_ADDON ?? '' } });
+  // The child runs in a scratch folder: a relative SPARSEKIT_ADDON (CI's cmake-js and ASan runs) is made absolute.
+  const addon = process.env.SPARSEKIT_ADDON ? path.resolve(process.env.SPARSEKIT_ADDON) : '';
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work, env: { ...process.env, SPARSEKIT_ADDON: addon } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -232,7 +234,9 @@ describe.runIf(chromium)('the chart in a browser', () => {
     const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', `--user-data-dir=${path.join(work, 'profile')}`];
     const png = path.join(work, 'shot.png');
-    const shot = spawnSync(chromium!, [...flags, `--screenshot=${png}`, '--window-size=800,500', `file://${html}`], { encoding: 'utf8', timeout: 60_000 });
+    // Chromium is a foreign process: the sanitizer runtime the ASan suite preloads into Node stays out of it.
+    const env = { ...process.env, LD_PRELOAD: '' };
+    const shot = spawnSync(chromium!, [...flags, `--screenshot=${png}`, '--window-size=800,500', `file://${html}`], { encoding: 'utf8', timeout: 60_000, env });
     expect(fs.existsSync(png), shot.stderr).toBe(true);
     const { width, height, channels, data } = pngPixels(png);
     expect([width, height]).toEqual([800, 500]);
@@ -244,7 +248,7 @@ describe.runIf(chromium)('the chart in a browser', () => {
     }
     expect(dark, 'text and axes drawn').toBeGreaterThan(500);
     expect(colored, 'a coloured data line drawn').toBeGreaterThan(100);
-    const dom = spawnSync(chromium!, [...flags, '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 60_000 });
+    const dom = spawnSync(chromium!, [...flags, '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 60_000, env });
     expect(dom.stdout).toContain('sparsity (fraction of zeros)');
     expect(dom.stdout).toContain("speed-up against this library's dense GEMM");
   }, 120_000);
