@@ -99,13 +99,11 @@ function weightOf(t: ModelTensor, name: string, transposed: boolean): SparseForm
     data = i.data;
   }
   if (!transposed) return denseMatrix(rows, cols, data);
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
-  return denseMatrix(cols, rows, out);
+  return transposeOf(denseMatrix(rows, cols, data));
 }
 
 /** The transpose of a row-major rows x cols matrix, as a new cols x rows one (native, tiled). */
-function transposed(m: DenseMatrix): DenseMatrix {
+function transposeOf(m: DenseMatrix): DenseMatrix {
   const out = denseMatrix(m.cols, m.rows);
   addon.transpose(m.data, m.rows, m.cols, out.data);
   return out;
@@ -293,13 +291,13 @@ export class InferenceModel {
         InferenceModel.pointwise(op, h);
       }
     }
-    return batchMajor ? transposed(h) : h;
+    return batchMajor ? transposeOf(h) : h;
   }
 
   /** predict() with every linear layer on the thread pool: the event loop stays free. */
   async predictAsync(x: DenseMatrix, opts?: PredictOptions): Promise<DenseMatrix> {
     const batchMajor = this.batchMajor(x, opts);
-    let h = batchMajor ? transposed(x) : x;
+    let h = batchMajor ? transposeOf(x) : x;
     for (const op of this.ops) {
       if (op.type === 'linear') {
         h = await op.W.applyAsync(h, { alpha: op.alpha });
@@ -309,7 +307,7 @@ export class InferenceModel {
         InferenceModel.pointwise(op, h);
       }
     }
-    return batchMajor ? transposed(h) : h;
+    return batchMajor ? transposeOf(h) : h;
   }
 }
 
