@@ -6,8 +6,8 @@
 export { SparseError, ERROR_CODES } from './core/errors';
 export type { SparseErrorCode } from './core/errors';
 export { Rng } from './core/random';
-export { info, setThreads, setIsa, setAsyncLimit } from './core/runtime';
-export type { CudaInfo, Info, IsaName } from './core/runtime';
+export { info, setThreads, setIsa, setPacking, setAsyncLimit } from './core/runtime';
+export type { CudaInfo, Info, IsaName, PackMode } from './core/runtime';
 export {
   alignedFloat32Array, denseMatrix, CSRMatrix, COOMatrix, BSRMatrix, NMMatrix, Mask, formatOf, formatTags, toShared, fromShared,
 } from './formats';

@@ -9,6 +9,7 @@
       'native/core/thread_pool.cc',
       'native/core/dispatch.cc',
       'native/core/ops.cc',
+      'native/core/pack.cc',
       'native/core/convert.cc',
       'native/core/select.cc',
       'native/core/elementwise.cc',

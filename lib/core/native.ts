@@ -214,7 +214,16 @@ export interface RawInfo {
   bestIsa: string;
   threads: number;
   kernels: Record<string, { kernel: string; isa: string }>;
+  /** L2 cache per core as detected (the panel budget of native/core/pack.h). */
+  l2CacheBytes: number;
   cuda: CudaInfo | null;
+}
+
+/** How a product walks its dense B (native/core/pack.h): panels of `width` columns, copied aligned when `pack`. */
+export interface PanelPlan {
+  width: number;
+  ld: number;
+  pack: boolean;
 }
 
 /** Raw addon functions. Arguments are checked in lib/ first; the addon re-checks lengths, kinds and aliasing. */
@@ -225,6 +234,10 @@ export interface RawAddon extends KernelEntries {
   /** Caps the threads of the kernel calls made until it is set back to 0 (lib/core/binding.ts callKernel). */
   setCallThreads(n: number): void;
   setIsa(name: string): void;
+  /** Forces B packing ('auto' | 'always' | 'never') and the panel width (0: chosen); tests and benchmarks. */
+  setPackTuning(mode: string, panelWidth: number): void;
+  /** The panel plan for a B of rows x n read `uses` times per task, aligned or not, at the active ISA. */
+  panelPlan(rows: number, n: number, uses: number, aligned: boolean): PanelPlan;
   /** Bytes from the buffer's start to the next 64-byte boundary. */
   alignmentOffset(buffer: ArrayBuffer): number;
   // Conversions: outputs allocated by the caller; *Count fills an indptr the caller sizes the rest from.

@@ -21,6 +21,11 @@ export interface Info {
   threads: number;
   /** The kernel each family runs now, e.g. kernels['f32-spmm-csr'].kernel. */
   kernels: Record<string, { kernel: string; isa: IsaName }>;
+  /**
+   * The L2 cache per core the kernels block for, as detected (B of an SpMM is walked in column panels that fit in
+   * it; README, "Performance").
+   */
+  l2CacheBytes: number;
   /** CUDA backend: null unless the addon was built with it (npm run build:cuda). */
   cuda: CudaInfo | null;
   /** Path of the loaded native binary. */
@@ -42,6 +47,7 @@ export function info(): Info {
     isas: raw.isas as IsaName[],
     threads: raw.threads,
     kernels: raw.kernels as Info['kernels'],
+    l2CacheBytes: raw.l2CacheBytes,
     cuda: raw.cuda ?? null,
     addon: addonPath,
     async: { ...asyncQueueState(), memory: asyncMemoryPolicy },
@@ -71,6 +77,20 @@ export function setIsa(name: IsaName | 'auto'): void {
   const known = ['scalar', 'avx2', 'avx512', 'neon', 'auto'];
   if (!known.includes(name)) v.fail('ERR_UNSUPPORTED', `Unknown ISA '${name}'; expected one of ${known.join(', ')}`);
   addon.setIsa(name);
+}
+
+export type PackMode = 'auto' | 'always' | 'never';
+
+/**
+ * Forces how SpMM-like products (CSR, BSR, N:M, spmmT with a plan) treat their dense B: 'auto' (default) copies B
+ * into aligned scratch panels when it is misaligned or wider than a panel and the product reads it enough to pay,
+ * 'always' packs every product that can be packed, 'never' uses B in place. `panelWidth` (floats, rounded up to whole
+ * vectors; 0: chosen from the ISA and the L2 size) sets the panel width. Process-wide; meant for tests and
+ * benchmarks, like setIsa.
+ */
+export function setPacking(mode: PackMode, panelWidth = 0): void {
+  const m = v.oneOf('mode', mode, ['auto', 'always', 'never'] as const, 'auto');
+  addon.setPackTuning(m, v.integer('panelWidth', panelWidth, 0, 1 << 20));
 }
 
 // Environment overrides, applied once when the package loads.

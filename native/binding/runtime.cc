@@ -1,8 +1,9 @@
-// init, info, setThreads, setIsa, alignmentOffset.
+// init, info, setThreads, setIsa, setPackTuning, panelPlan, alignmentOffset.
 #include <string>
 
 #include "../core/cpu.h"
 #include "../core/dispatch.h"
+#include "../core/pack.h"
 #include "../core/thread_pool.h"
 #include "common.h"
 #if defined(SPARSEKIT_WITH_CUDA)
@@ -40,6 +41,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     kernels.Set(chosen[i].family, k);
   }
   r.Set("kernels", kernels);
+  r.Set("l2CacheBytes", static_cast<double>(sk::l2_cache_bytes()));
 #if defined(SPARSEKIT_WITH_CUDA)
   const sk::cuda::Info ci = sk::cuda::info();
   Napi::Object cuda = Napi::Object::New(env);
@@ -106,6 +108,32 @@ Napi::Value AlignmentOffset(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>((64 - (addr & 63)) & 63));
 }
 
+// setPackTuning(mode, panelWidth): forces how dense B operands are packed (native/core/pack.h): 'auto', 'always'
+// or 'never', and a panel width in floats (0: chosen from the ISA and L2). For tests and benchmarks.
+Napi::Value SetPackTuning(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) fail(info.Env(), sk::Code::kArgument, "Expected a string for mode");
+  const std::string mode = info[0].As<Napi::String>().Utf8Value();
+  const sk::PackMode m = mode == "auto" ? sk::PackMode::kAuto : mode == "always" ? sk::PackMode::kAlways : mode == "never" ? sk::PackMode::kNever : static_cast<sk::PackMode>(-1);
+  if (static_cast<int>(m) < 0) fail(info.Env(), sk::Code::kUnsupported, "Expected 'auto', 'always' or 'never' for mode but received '" + mode + "'");
+  sk::set_pack_tuning(m, dim_arg(info, 1, "panelWidth"));
+  return info.Env().Undefined();
+}
+
+// panelPlan(rows, n, uses, aligned): the panels a product would use for a B of rows x n read `uses` times per
+// task, at the active ISA: { width, ld, pack } (the bench prints it).
+Napi::Value PanelPlanOf(const Napi::CallbackInfo& info) {
+  const int32_t rows = dim_arg(info, 0, "rows"), n = dim_arg(info, 1, "n");
+  const double uses = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  // A stand-in pointer with the requested alignment: only its address is looked at.
+  const float* b = reinterpret_cast<const float*>(info[3].ToBoolean().Value() ? 64 : 68);
+  const sk::PanelPlan plan = sk::plan_panels(b, n, rows, n, static_cast<int64_t>(uses), sk::active_isa());
+  Napi::Object r = Napi::Object::New(info.Env());
+  r.Set("width", static_cast<double>(plan.width));
+  r.Set("ld", static_cast<double>(plan.ld));
+  r.Set("pack", plan.pack);
+  return r;
+}
+
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
@@ -114,6 +142,8 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>, "setThreads"));
   exports.Set("setIsa", Napi::Function::New(env, guarded<SetIsa>, "setIsa"));
   exports.Set("setCallThreads", Napi::Function::New(env, guarded<SetCallThreads>, "setCallThreads"));
+  exports.Set("setPackTuning", Napi::Function::New(env, guarded<SetPackTuning>, "setPackTuning"));
+  exports.Set("panelPlan", Napi::Function::New(env, guarded<PanelPlanOf>, "panelPlan"));
   exports.Set("alignmentOffset", Napi::Function::New(env, guarded<AlignmentOffset>, "alignmentOffset"));
 }
 

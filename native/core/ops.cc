@@ -4,7 +4,9 @@
 #include <atomic>
 #include <string>
 
+#include "cpu.h"
 #include "dispatch.h"
+#include "pack.h"
 #include "thread_pool.h"
 
 namespace sk {
@@ -61,6 +63,43 @@ Status anomalies(int64_t bad, const char* what, const char* format) {
                                           "output is incomplete");
 }
 
+// One task's rows of a product with a dense B (CSR, BSR, N:M SpMM): the kernel runs once per panel of B's columns,
+// on the panel packed into this thread's aligned scratch when the plan says so (pack.h). An anomaly is met once per
+// panel, so the largest count is reported, not the sum.
+template <typename Params, typename Fn>
+int64_t paneled(const Params& p, Fn kernel, int32_t r0, int32_t r1, const PanelPlan& plan, int64_t b_rows) {
+  if (!plan.pack && plan.width >= p.n) return kernel(p, r0, r1);
+  float* scratch = plan.pack ? pack_scratch(b_rows * plan.ld) : nullptr;
+  int64_t bad = 0;
+  for (int64_t j = 0; j < p.n; j += plan.width) {
+    Params q = p;
+    q.n = static_cast<int32_t>(std::min<int64_t>(plan.width, p.n - j));
+    q.c = p.c + j;
+    if (plan.pack) {
+      pack_panel(p.b, p.ldb, b_rows, j, q.n, scratch, plan.ld);
+      q.b = scratch;
+      q.ldb = plan.ld;
+    } else {
+      q.b = p.b + j;
+    }
+    bad = std::max(bad, kernel(q, r0, r1));
+  }
+  return bad;
+}
+
+// The panel plan of a product whose B has b_rows rows, read `uses` times in all, split over `parts` tasks.
+template <typename Params>
+PanelPlan panels_for(const Params& p, int64_t b_rows, int64_t uses, int parts) {
+  return plan_panels(p.b, p.ldb, b_rows, p.n, uses / std::max(parts, 1), active_isa());
+}
+
+// run() for a product with a dense B, over panels of B.
+template <typename Params, typename Fn>
+int64_t run_paneled(const Params& p, Fn kernel, int parts, const int32_t* bounds, int64_t b_rows, int64_t uses) {
+  const PanelPlan plan = panels_for(p, b_rows, uses, parts);
+  return run(p, [&](const Params& q, int32_t r0, int32_t r1) { return paneled(q, kernel, r0, r1, plan, b_rows); }, parts, bounds);
+}
+
 template <typename Params, typename Fn>
 Status run_csr_rows(const Params& p, Fn kernel, int64_t width, int64_t min_work, const char* what) {
   const int parts = task_count((p.a.nnz + p.a.rows) * std::max<int64_t>(width, 1), min_work, std::max(p.a.rows, 1));
@@ -91,7 +130,10 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
   if (p.n == 1 && p.ldb == 1 && p.ldc == 1) {  // a one-column B is a vector: the SpMV kernels are faster there
     return spmv_rows(SpmvParams{p.a, p.b, p.c, p.alpha, p.beta}, what);
   }
-  return run_csr_rows(p, spmm_csr_f32_kernel(), p.n, kMacsPerTask, what);
+  const int parts = task_count((p.a.nnz + p.a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(p.a.rows, 1));
+  int32_t bounds[kMaxThreads + 1];
+  split_by_entries(p.a.indptr, p.a.rows, p.a.nnz, parts, bounds);
+  return anomalies(run_paneled(p, spmm_csr_f32_kernel(), parts, bounds, p.a.cols, p.a.nnz), what, "CSR");
 }
 
 }  // namespace
@@ -138,7 +180,8 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
   const int parts = task_count((q.a.nnz + q.a.rows) * static_cast<int64_t>(q.n), kMacsPerTask, std::max(q.a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_by_entries(q.a.indptr, q.a.rows, q.a.nnz, parts, bounds);
-  auto task = [kernel](const SpmmtPlanParams& t, int32_t b0, int32_t b1) -> int64_t {
+  const PanelPlan plan = panels_for(q, q.a.cols, q.a.nnz, parts);
+  auto task = [kernel, &plan](const SpmmtPlanParams& t, int32_t b0, int32_t b1) -> int64_t {
     const int64_t k0 = std::clamp<int64_t>(t.spmm.a.indptr[b0], 0, t.spmm.a.nnz);
     const int64_t k1 = std::clamp<int64_t>(t.spmm.a.indptr[b1], k0, t.spmm.a.nnz);
     int64_t bad = 0;
@@ -147,7 +190,7 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
       bad += src >= static_cast<uint64_t>(t.src_nnz);
       t.scratch[k] = src < static_cast<uint64_t>(t.src_nnz) ? t.src_values[src] : 0.0f;
     }
-    return bad + kernel(t.spmm, b0, b1);
+    return bad + paneled(t.spmm, kernel, b0, b1, plan, t.spmm.a.cols);
   };
   return anomalies(run(p, task, parts, bounds), "spmmT", "CSR (or the transpose plan does not match it)");
 }
@@ -163,7 +206,7 @@ Status spmm_bsr_f32(const SpmmBsrParams& p) {
   const int parts = task_count((a.blocks * a.r * a.c + a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(block_rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_by_entries(a.indptr, block_rows, a.blocks, parts, bounds);
-  return anomalies(run(p, spmm_bsr_f32_kernel(), parts, bounds), "spmm", "BSR");
+  return anomalies(run_paneled(p, spmm_bsr_f32_kernel(), parts, bounds, a.cols, a.blocks * a.c), "spmm", "BSR");
 }
 
 Status spmm_nm_f32(const SpmmNmParams& p) {
@@ -177,7 +220,7 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   const int parts = task_count((slots + a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_uniform(a.rows, parts, 1, bounds);
-  return anomalies(run(p, spmm_nm_f32_kernel(), parts, bounds), "spmm", "N:M");
+  return anomalies(run_paneled(p, spmm_nm_f32_kernel(), parts, bounds, a.cols, slots), "spmm", "N:M");
 }
 
 Status spmv_nm_f32(const SpmvNmParams& p) {

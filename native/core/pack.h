@@ -1,0 +1,44 @@
+// Packing a dense right-hand operand (B of SpMM) into aligned, cache-sized column panels, as GEMM libraries
+// (BLIS, OpenBLAS) do with their B panels. It makes the kernels independent of where the caller's array starts
+// (a view 4 bytes into a buffer otherwise splits every other vector load across two cache lines) and keeps the
+// rows of B a kernel revisits at random contiguous and inside L2.
+//
+// Each task of an operator packs the panel it needs into its own thread's scratch and then runs the kernel on it:
+// no barriers between threads, at the price of every thread copying B once (a streaming copy, a few percent of a
+// product that reads each row of B many times). The scratch is per thread, 64-byte aligned, reused by later calls,
+// and bounded by the panel budget (the L2 size); the caller's arrays are never written.
+#pragma once
+#include <cstdint>
+
+namespace sk {
+
+// L2 cache per core in bytes, detected once (Linux sysfs or sysconf, macOS sysctl, Windows processor information);
+// 1 MiB when the system does not say.
+int64_t l2_cache_bytes();
+
+// How a product walks B: in panels of `width` columns (the last one narrower), each copied to aligned scratch
+// with leading dimension `ld` when `pack`. width == n and !pack: B is used in place, as given.
+struct PanelPlan {
+  int64_t width;
+  int64_t ld;
+  bool pack;
+};
+
+// Tests and benchmarks force the choice (the `tuning` entry of the addon): kAlways packs every call that can be
+// packed, kNever none; panel_width > 0 overrides the width (rounded to whole vectors). Process-wide.
+enum class PackMode : int { kAuto = 0, kAlways = 1, kNever = 2 };
+void set_pack_tuning(PackMode mode, int64_t panel_width);
+PackMode pack_mode();
+int64_t forced_panel_width();
+
+// The plan for a B of `rows` x n (leading dimension ldb) that each task reads `uses` times per column on average
+// (stored entries times block width, divided by tasks), for kernels at ISA `isa`.
+PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa);
+
+// The calling thread's packing buffer, at least `floats` long (<= the panel budget), 64-byte aligned.
+float* pack_scratch(int64_t floats);
+
+// dst[r * ld + j] = b[r * ldb + j0 + j] for r < rows, j < width.
+void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld);
+
+}  // namespace sk

@@ -1,0 +1,143 @@
+// SpMM with B packed into aligned column panels (native/core/pack.h), for every family that packs (CSR, BSR, N:M,
+// spmmT with a plan) on every ISA: packing forced on, off and automatic, panel widths the output widths straddle,
+// B and C 64-byte aligned or views 1, 2 and 3 floats into a buffer, 1 and 2 threads, against float64 references.
+// Nothing around the output view is written and B is left as it was.
+import { afterAll, describe, expect, test } from 'vitest';
+import {
+  alignedFloat32Array, BSRMatrix, CSRMatrix, DenseMatrix, info, NMMatrix, PackMode, setIsa, setPacking, setThreads, spmm, spmmT,
+  transposePlan,
+} from '../../lib/index';
+import { addon } from '../../lib/core/binding';
+import { expectClose, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
+
+const ISAS = info().isas;
+const MODES: [PackMode, number][] = [['auto', 0], ['always', 0], ['always', 8], ['always', 24], ['never', 0]];
+const WIDTHS = [1, 2, 7, 8, 9, 23, 24, 25, 63, 64, 65, 127, 129, 200];
+const PLACES = ['aligned', 1, 2, 3] as const;
+type Place = (typeof PLACES)[number];
+
+afterAll(() => {
+  setPacking('auto');
+  setIsa('auto');
+  setThreads(2);
+});
+
+function placed(data: Float32Array, where: Place): Float32Array {
+  if (where !== 'aligned') return offsetView(data, where);
+  const a = alignedFloat32Array(data.length);
+  a.set(data);
+  return a;
+}
+
+/** The NaN poison offsetView puts around a view is still there (nothing was written outside the output). */
+function expectUntouchedAround(view: Float32Array, what: string): void {
+  const before = new Float32Array(view.buffer, 0, view.byteOffset / 4);
+  const after = new Float32Array(view.buffer, view.byteOffset + view.byteLength, 5);
+  expect([...before, ...after].every(Number.isNaN), `${what}: bytes around the output`).toBe(true);
+}
+
+/** Keeps at most n non-zeros (the first) in every group of m columns. */
+function makeNM(d: DenseMatrix, n: number, m: number): DenseMatrix {
+  const data = d.data.slice();
+  for (let i = 0; i < d.rows; i++) {
+    for (let g = 0; g * m < d.cols; g++) {
+      let kept = 0;
+      for (let j = g * m; j < Math.min(d.cols, g * m + m); j++) if (data[i * d.cols + j] !== 0 && ++kept > n) data[i * d.cols + j] = 0;
+    }
+  }
+  return { data, rows: d.rows, cols: d.cols };
+}
+
+function transposeDense(d: DenseMatrix): DenseMatrix {
+  const data = new Float32Array(d.data.length);
+  for (let i = 0; i < d.rows; i++) for (let j = 0; j < d.cols; j++) data[j * d.rows + i] = d.data[i * d.cols + j];
+  return { data, rows: d.cols, cols: d.rows };
+}
+
+/** Runs op(B, out) for every width and placement and compares with the dense reference of `d` (rows x cols). */
+function checkAll(d: DenseMatrix, what: string, op: (B: DenseMatrix, out: DenseMatrix, alpha: number, beta: number) => void): void {
+  const { rows, cols } = d;
+  for (const n of WIDTHS) {
+    for (const where of PLACES) {
+      const b = randomVector(cols * n, n + cols);
+      const B = { data: placed(b, where), rows: cols, cols: n };
+      const [alpha, beta] = n % 2 ? [1, 0] : [-0.5, 2];
+      const c0 = randomVector(rows * n, n + 7);
+      const ref = referenceSpmm(d, { data: b, rows: cols, cols: n }, alpha, beta, c0);
+      const out = { data: placed(c0, where), rows, cols: n };
+      op(B, out, alpha, beta);
+      const label = `${what} n${n} ${where}`;
+      expectClose(out.data, ref, label);
+      if (where !== 'aligned') expectUntouchedAround(out.data, label);
+      expect(B.data.every((x, i) => x === b[i]), `${label}: B unchanged`).toBe(true);
+    }
+  }
+}
+
+describe.each(ISAS)('isa %s', (isa) => {
+  describe.each(MODES)('packing %s, panel %i', (mode, panel) => {
+    test.each([1, 2])('CSR spmm, threads %i', (threads) => {
+      setIsa(isa);
+      setThreads(threads);
+      setPacking(mode, panel);
+      for (const [rows, cols, density] of [[1, 1, 1], [53, 71, 0.3], [40, 300, 0.6]] as [number, number, number][]) {
+        const d = randomDense(rows, cols, density, rows + cols, 5);
+        const A = CSRMatrix.fromDense(d);
+        checkAll(d, `csr ${isa} ${mode}/${panel} t${threads} ${rows}x${cols}`, (B, out, alpha, beta) => spmm(A, B, { out, alpha, beta }));
+      }
+    });
+
+    test('BSR and N:M spmm, spmmT with a plan', () => {
+      setIsa(isa);
+      setThreads(2);
+      setPacking(mode, panel);
+      const d = randomDense(37, 45, 0.3, 11, 6);
+      const bsr = BSRMatrix.fromDense(d, { block: [4, 4] });
+      checkAll(d, `bsr ${isa} ${mode}/${panel}`, (B, out, alpha, beta) => spmm(bsr, B, { out, alpha, beta }));
+      const dnm = makeNM(randomDense(29, 43, 0.7, 12), 2, 4);
+      const nm = NMMatrix.fromDense(dnm, { n: 2, m: 4 });
+      checkAll(dnm, `nm ${isa} ${mode}/${panel}`, (B, out, alpha, beta) => spmm(nm, B, { out, alpha, beta }));
+      const dt = randomDense(45, 31, 0.3, 13, 4);
+      const A = CSRMatrix.fromDense(dt);
+      const plan = transposePlan(A);
+      checkAll(transposeDense(dt), `spmmT plan ${isa} ${mode}/${panel}`, (B, out, alpha, beta) => spmmT(A, B, { out, alpha, beta, plan }));
+    });
+  });
+});
+
+describe('panel plans', () => {
+  afterAll(() => setPacking('auto'));
+
+  test('a misaligned B read often is packed, in panels no wider than the ISA tile and within L2', () => {
+    setPacking('auto');
+    const simd = info().isa !== 'scalar';
+    const plan = addon.panelPlan(1024, 256, 50000, false);
+    expect(plan.pack).toBe(simd);
+    if (simd) {
+      expect(plan.width).toBeGreaterThan(0);
+      expect(plan.width).toBeLessThanOrEqual(128);
+      expect(plan.ld % 16).toBe(0);
+      expect(1024 * plan.ld * 4).toBeLessThanOrEqual(info().l2CacheBytes);
+      // Many more rows: narrower panels, still within L2.
+      const tall = addon.panelPlan(8192, 256, 1e7, false);
+      if (tall.pack) {
+        expect(tall.width).toBeLessThanOrEqual(plan.width);
+        expect(8192 * tall.ld * 4).toBeLessThanOrEqual(info().l2CacheBytes);
+      } else {
+        expect(tall.width).toBe(256); // not even one vector of columns fits: B in place
+      }
+    }
+    // Read less than about 4 times per row: packing would cost more than it saves.
+    expect(addon.panelPlan(1024, 256, 1000, false).pack).toBe(false);
+    // Aligned and one panel wide: used in place.
+    expect(addon.panelPlan(1024, 16, 1e6, true).pack).toBe(false);
+    setPacking('never');
+    expect(addon.panelPlan(1024, 256, 50000, false)).toEqual({ width: 256, ld: 256, pack: false });
+  });
+
+  test('setPacking validates its arguments', () => {
+    expect(() => setPacking('sometimes' as PackMode)).toThrow(/Expected 'auto', 'always' or 'never' for mode/);
+    expect(() => setPacking('auto', -1)).toThrow(/panelWidth/);
+    expect(() => setPacking('auto', 1.5)).toThrow(/panelWidth/);
+  });
+});
