@@ -3,9 +3,10 @@ import * as v from '../core/validate';
 import { CSRMatrix } from '../formats';
 
 /**
- * The transpose of A's pattern, kept to compute Aᵀ B quickly while the pattern stays the same: Aᵀ's structure, a
- * permutation from its entries to A's values, and a values buffer that each spmmT call gathers A's current values
- * into (so A's values may change between calls, as during training). O(nnz) memory.
+ * The transpose of A's pattern, kept to compute Aᵀ B quickly while the pattern stays the same: Aᵀ's structure and a
+ * permutation from its entries to A's values, through which each spmmT call reads A's current values (so they may
+ * change between calls, as during training), plus a values buffer that width-1 and alpha = 0 calls gather them into.
+ * O(nnz) memory.
  */
 export class TransposePlan {
   readonly indptr: Int32Array;

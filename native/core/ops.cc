@@ -174,25 +174,16 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
     if (bad) return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
     return spmm_rows(q, "spmmT");
   }
-  // Each task gathers the values of its own rows of Aᵀ, then multiplies them: the gather runs in parallel and
-  // needs no synchronisation. A perm entry out of range is counted as an anomaly (ERR_FORMAT).
-  const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
-  const int parts = task_count((q.a.nnz + q.a.rows) * static_cast<int64_t>(q.n), kMacsPerTask, std::max(q.a.rows, 1));
+  // The kernel reads Aᵀ's values through the plan's permutation (SpmmParams::perm): no gather pass, no scratch.
+  // A perm entry out of range is counted as an anomaly (ERR_FORMAT).
+  SpmmParams t = q;
+  t.a.values = p.src_values;
+  t.perm = p.perm;
+  t.values_len = p.src_nnz;
+  const int parts = task_count((t.a.nnz + t.a.rows) * static_cast<int64_t>(t.n), kMacsPerTask, std::max(t.a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
-  split_by_entries(q.a.indptr, q.a.rows, q.a.nnz, parts, bounds);
-  const PanelPlan plan = panels_for(q, q.a.cols, q.a.nnz, parts);
-  auto task = [kernel, &plan](const SpmmtPlanParams& t, int32_t b0, int32_t b1) -> int64_t {
-    const int64_t k0 = std::clamp<int64_t>(t.spmm.a.indptr[b0], 0, t.spmm.a.nnz);
-    const int64_t k1 = std::clamp<int64_t>(t.spmm.a.indptr[b1], k0, t.spmm.a.nnz);
-    int64_t bad = 0;
-    for (int64_t k = k0; k < k1; ++k) {
-      const uint32_t src = static_cast<uint32_t>(t.perm[k]);
-      bad += src >= static_cast<uint64_t>(t.src_nnz);
-      t.scratch[k] = src < static_cast<uint64_t>(t.src_nnz) ? t.src_values[src] : 0.0f;
-    }
-    return bad + paneled(t.spmm, kernel, b0, b1, plan, t.spmm.a.cols);
-  };
-  return anomalies(run(p, task, parts, bounds), "spmmT", "CSR (or the transpose plan does not match it)");
+  split_by_entries(t.a.indptr, t.a.rows, t.a.nnz, parts, bounds);
+  return anomalies(run_paneled(t, spmm_csr_f32_kernel(), parts, bounds, t.a.cols, t.a.nnz), "spmmT", "CSR (or the transpose plan does not match it)");
 }
 
 Status spmm_bsr_f32(const SpmmBsrParams& p) {

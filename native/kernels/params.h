@@ -41,6 +41,11 @@ struct SpmmParams {
   int32_t n;
   float alpha;
   float beta;
+  // With perm (a.nnz entries), the value of entry k is a.values[perm[k]] and a.values has values_len entries: a
+  // transposed SpMM reads A's values through its transpose plan's permutation instead of gathering them first.
+  // A perm entry outside [0, values_len) is an anomaly like a bad column.
+  const int32_t* perm = nullptr;
+  int64_t values_len = 0;
 };
 
 // SDDMM: out[k] = alpha * dot(X[i,:], Y[j,:]) + beta * out[k] for every stored (i, j = indices[k]) of the pattern

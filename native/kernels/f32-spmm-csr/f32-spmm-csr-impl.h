@@ -36,11 +36,14 @@ inline void tile(const SpmmParams& p, const int64_t* begin, const int64_t* end, 
   for (int r = 0; r < R; ++r)
     for (int t = 0; t < NV; ++t) acc[r][t] = S::zero();
   // An index out of range (counted once per row by the caller, which then fails the call) reads row 0 with a zero
-  // weight: no branch in the loop.
+  // weight: no branch in the loop. Values come through p.perm when it is set (a transposed product, see params.h).
+  const int32_t* perm = p.perm;
+  const uint64_t values_len = static_cast<uint64_t>(perm ? p.values_len : p.a.nnz);
   auto step = [&](int r, int64_t k) {
     const uint32_t col = static_cast<uint32_t>(indices[k]);
-    const bool ok = col < cols;
-    const V v = S::set1(ok ? values[k] : 0.0f);
+    const uint64_t src = perm ? static_cast<uint32_t>(perm[k]) : static_cast<uint64_t>(k);
+    const bool ok = col < cols && src < values_len;
+    const V v = S::set1(ok ? values[src] : 0.0f);
     const float* b = bj + static_cast<int64_t>(ok ? col : 0) * ldb;
     for (int t = 0; t < NV; ++t) acc[r][t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[r][t]);
   };
@@ -48,6 +51,10 @@ inline void tile(const SpmmParams& p, const int64_t* begin, const int64_t* end, 
     const uint32_t col = static_cast<uint32_t>(indices[k]);
     const float* pb = bj + static_cast<int64_t>(col < cols ? col : 0) * ldb;
     for (int l = 0; l < NV * S::W; l += 16) simd::prefetch(pb + l);
+    if (perm) {
+      const uint64_t src = static_cast<uint32_t>(perm[k]);
+      simd::prefetch(values + (src < values_len ? src : 0));
+    }
   };
   int64_t common = end[0] - begin[0];
   for (int r = 1; r < R; ++r) common = std::min(common, end[r] - begin[r]);
@@ -80,14 +87,22 @@ inline void run(const SpmmParams& p, const int64_t* begin, const int64_t* end, i
   else tile<S, NV, R, false>(p, begin, end, j, c, last);
 }
 
-// Row i's entries, or an empty range when its bounds are corrupt (counted in *bad with its bad column indices).
-inline void row_range(const CsrF32& a, int32_t i, int64_t* begin, int64_t* end, int64_t* bad) {
+// Row i's entries, or an empty range when its bounds are corrupt (counted in *bad with its bad column indices and
+// permutation entries).
+inline void row_range(const SpmmParams& p, int32_t i, int64_t* begin, int64_t* end, int64_t* bad) {
+  const CsrF32& a = p.a;
   if (!csr_row_ok(a, i, begin, end)) {
     ++*bad;
     *begin = *end = 0;  // the row is treated as empty: C[i,:] = beta * C[i,:]
     return;
   }
-  for (int64_t k = *begin; k < *end; ++k) *bad += static_cast<uint32_t>(a.indices[k]) >= static_cast<uint32_t>(a.cols);
+  const uint32_t cols = static_cast<uint32_t>(a.cols);
+  if (!p.perm) {
+    for (int64_t k = *begin; k < *end; ++k) *bad += static_cast<uint32_t>(a.indices[k]) >= cols;
+    return;
+  }
+  const uint64_t len = static_cast<uint64_t>(p.values_len);
+  for (int64_t k = *begin; k < *end; ++k) *bad += (static_cast<uint32_t>(a.indices[k]) >= cols) | (static_cast<uint32_t>(p.perm[k]) >= len);
 }
 
 }  // namespace spmm_csr_detail
@@ -110,7 +125,7 @@ int64_t spmm_csr(const SpmmParams& p, int32_t row_begin, int32_t row_end) {
     int64_t begin[2], end[2];
     float* c[2];
     for (int r = 0; r < rows; ++r) {
-      row_range(a, i + r, &begin[r], &end[r], &bad);
+      row_range(p, i + r, &begin[r], &end[r], &bad);
       c[r] = p.c + static_cast<int64_t>(i + r) * p.ldc;
     }
     for (int64_t t = 0, v = 0; t < tiles; ++t) {
