@@ -12,10 +12,13 @@
 namespace sk {
 namespace {
 
-// Least work worth a task of its own. Waking a pool thread costs tens of microseconds on a VM, so a task should
-// run for longer than that: ~64K gathers for SpMV-like kernels (~1 ns each), ~1M multiply-adds for the
-// vectorised ones (~0.03 ns each). Measured: 1024x1024 SpMV at 90% sparsity was slower on 2 threads below this.
-constexpr int64_t kGathersPerTask = 1 << 16;
+// Least work worth a task of its own: ~16K gathers for SpMV-like kernels (~0.6-0.9 ns each), ~1M multiply-adds for
+// the vectorised ones (~0.03 ns each). A pool thread that is still spinning from the last call (50 us) joins in
+// about a microsecond, so back-to-back calls gain: 1024x1024 SpMV at 90% sparsity (105K entries, cache-resident)
+// ran 1.7-1.9x faster on 2 threads than on 1 with this size (no gain at 64K, where it was one task). A thread
+// that has gone to sleep costs tens of microseconds to wake: the same SpMV alone after 5 ms idle took ~20% longer
+// on 2 threads than on 1 (bench/ and README, "Performance").
+constexpr int64_t kGathersPerTask = 1 << 14;
 constexpr int64_t kMacsPerTask = 1 << 20;
 
 int task_count(int64_t work, int64_t min_work, int64_t max_parts) {
