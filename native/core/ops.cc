@@ -71,7 +71,8 @@ Status anomalies(int64_t bad, const char* what, const char* format) {
 // panel, so the largest count is reported, not the sum.
 template <typename Params, typename Fn>
 int64_t paneled(const Params& p, Fn kernel, int32_t r0, int32_t r1, const PanelPlan& plan, int64_t b_rows) {
-  if (!plan.pack && plan.width >= p.n) return kernel(p, r0, r1);
+  // No rows, or no rows of B (every entry an anomaly): nothing to pack, and C or B may be null.
+  if ((!plan.pack && plan.width >= p.n) || r0 >= r1 || b_rows == 0) return kernel(p, r0, r1);
   float* scratch = plan.pack ? pack_scratch(b_rows * plan.ld) : nullptr;
   int64_t bad = 0;
   for (int64_t j = 0; j < p.n; j += plan.width) {

@@ -3,12 +3,15 @@
 // Properties: no memory error (ASan/UBSan), a corrupt structure never passes check_csr, a valid one runs every
 // kernel without anomalies with the same results on every ISA, and transposing twice gives the matrix back.
 // The CUDA kernel bodies (native/cuda/kernels.cuh, plain C++ here) run as the CPU emulation runs them, on the same
-// possibly corrupt structures: no memory error, and the scalar kernels' results and exact anomaly counts.
+// possibly corrupt structures: no memory error, and the scalar kernels' results and exact anomaly counts. SpMM also
+// runs on a misaligned B packed into fuzzed panel widths (native/core/pack.h), and the transposed SpMM with a plan
+// through a corrupt permutation.
 #include <vector>
 
 #include "../core/check.h"
 #include "../core/convert.h"
 #include "../core/ops.h"
+#include "../core/pack.h"
 #include "../core/regrow.h"
 #include "../cuda/kernels.cuh"
 #include "../kernels/kernels.h"
@@ -79,10 +82,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const sk::Status s2 = sk::spmm_csr_f32({a, b.data(), n, c.data(), n, n, 1.0f, 0.0f});
     const sk::Status s3 = sk::spmmt_csr_f32({a, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f});
     const sk::Status s4 = sk::sddmm_csr_f32({a, bt.data(), n, b.data(), n, n, out.data(), 1.0f, 0.0f});
+    // B one float past its start, packed into aligned panels of a fuzzed width, against the same B used in place.
+    std::vector<float> cp(c.size()), cu(c.size());
+    sk::set_pack_tuning(sk::PackMode::kAlways, in.small(1, 24));
+    const sk::Status s5 = sk::spmm_csr_f32({a, b.data() + 1, n, cp.data(), n, n, 1.0f, 0.0f});
+    sk::set_pack_tuning(sk::PackMode::kNever, 0);
+    const sk::Status s6 = sk::spmm_csr_f32({a, b.data() + 1, n, cu.data(), n, n, 1.0f, 0.0f});
+    sk::set_pack_tuning(sk::PackMode::kAuto, 0);
+    fuzz::require(s5.is_ok() == s6.is_ok(), "packing changed whether a CSR is reported corrupt");
     if (in_bounds) {
       fuzz::require(s1.is_ok() && s2.is_ok() && s3.is_ok() && s4.is_ok(), "an in-bounds CSR made a kernel report an anomaly");
       if (ref_spmm.empty()) ref_spmm = c, ref_spmmt = ct;
       fuzz::require(fuzz::close(c, ref_spmm) && fuzz::close(ct, ref_spmmt), "ISAs disagree on a valid CSR");
+      fuzz::require(fuzz::close(cp, cu), "packed and in-place B disagree");
     }
   }
   sk::set_active_isa(sk::best_isa());
@@ -108,6 +120,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                   "CUDA transposed SpMM body disagrees with the scalar kernel");
     for (int32_t k = 0; k < nnz; ++k) perm[k] = in.small(-2, nnz + 2);
     cuda_transposed(tv, perm, nnz, n, bt);
+    // The CPU transposed SpMM through the same (possibly corrupt) permutation, packed and not: an out-of-range
+    // entry is an error, never a read outside A's values.
+    bool perm_bad = false;
+    for (int32_t k = 0; k < nnz; ++k) perm_bad |= perm[k] < 0 || perm[k] >= nnz;
+    std::vector<float> scratch(nnz);
+    const sk::CsrF32 ts{cols, rows, nnz, t_indptr.data(), t_indices.data(), scratch.data()};
+    for (sk::PackMode mode : {sk::PackMode::kNever, sk::PackMode::kAlways}) {
+      sk::set_pack_tuning(mode, 0);
+      std::fill(ct.begin(), ct.end(), 0.0f);
+      const sk::Status sp = sk::spmmt_plan_csr_f32({{ts, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, perm.data(), values.data(), nnz, scratch.data()});
+      fuzz::require(sp.is_ok() != perm_bad, "a corrupt transpose-plan permutation was not reported (or a valid one was)");
+    }
+    sk::set_pack_tuning(sk::PackMode::kAuto, 0);
   }
 
   const int32_t br = in.small(1, 5), bc = in.small(1, 5);

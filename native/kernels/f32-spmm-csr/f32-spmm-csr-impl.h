@@ -97,6 +97,11 @@ inline void row_range(const SpmmParams& p, int32_t i, int64_t* begin, int64_t* e
     return;
   }
   const uint32_t cols = static_cast<uint32_t>(a.cols);
+  if (cols == 0) {  // every entry is out of range, and B has no row 0 for the kernel's zero-weight stand-in
+    *bad += *end - *begin;
+    *begin = *end;
+    return;
+  }
   if (!p.perm) {
     for (int64_t k = *begin; k < *end; ++k) *bad += static_cast<uint32_t>(a.indices[k]) >= cols;
     return;
