@@ -19,12 +19,10 @@
 namespace sk {
 namespace spmm_csr_detail {
 
-// Columns [j, j + W*NV) of R rows at once (their entries [begin[r], end[r]), outputs c[r]); with kLast, vector
-// NV-1 is loaded and stored under `last`. R = 2 when one tile covers the whole width with at most half the
-// registers: two rows walked in lockstep give twice the independent FMA chains (a 4-vector tile alone cannot
-// cover the FMA latency: 1024x1024 at 70% times width 32 ran 1.2x faster in pairs).
-template <class S, int NV, int R, bool kLast>
-inline void tile(const SpmmParams& p, const int64_t* begin, const int64_t* end, int64_t j, float* const* c, typename S::M last) {
+// Columns [j, j + W*NV) of one row (entries [begin, end), output row c); with kLast, vector NV-1 is loaded and
+// stored under `last`.
+template <class S, int NV, bool kLast>
+inline void tile(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, float* c, typename S::M last) {
   using V = typename S::V;
   const uint32_t cols = static_cast<uint32_t>(p.a.cols);
   const int32_t* indices = p.a.indices;
@@ -32,20 +30,20 @@ inline void tile(const SpmmParams& p, const int64_t* begin, const int64_t* end, 
   const float* bj = p.b + j;
   const int64_t ldb = p.ldb;
   constexpr int64_t kAhead = 8;
-  V acc[R][NV];
-  for (int r = 0; r < R; ++r)
-    for (int t = 0; t < NV; ++t) acc[r][t] = S::zero();
+  V acc[NV];
+  for (int t = 0; t < NV; ++t) acc[t] = S::zero();
   // An index out of range (counted once per row by the caller, which then fails the call) reads row 0 with a zero
-  // weight: no branch in the loop. Values come through p.perm when it is set (a transposed product, see params.h).
+  // weight: no branch in the loop (the branch cost 10-25%). Values come through p.perm when it is set (a
+  // transposed product, see params.h).
   const int32_t* perm = p.perm;
   const uint64_t values_len = static_cast<uint64_t>(perm ? p.values_len : p.a.nnz);
-  auto step = [&](int r, int64_t k) {
+  auto step = [&](int64_t k) {
     const uint32_t col = static_cast<uint32_t>(indices[k]);
     const uint64_t src = perm ? static_cast<uint32_t>(perm[k]) : static_cast<uint64_t>(k);
     const bool ok = col < cols && src < values_len;
     const V v = S::set1(ok ? values[src] : 0.0f);
     const float* b = bj + static_cast<int64_t>(ok ? col : 0) * ldb;
-    for (int t = 0; t < NV; ++t) acc[r][t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[r][t]);
+    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[t]);
   };
   auto ahead = [&](int64_t k) {
     const uint32_t col = static_cast<uint32_t>(indices[k]);
@@ -56,35 +54,24 @@ inline void tile(const SpmmParams& p, const int64_t* begin, const int64_t* end, 
       simd::prefetch(values + (src < values_len ? src : 0));
     }
   };
-  int64_t common = end[0] - begin[0];
-  for (int r = 1; r < R; ++r) common = std::min(common, end[r] - begin[r]);
-  int64_t q = 0;
-  for (; q + kAhead < common; ++q) {
-    for (int r = 0; r < R; ++r) {
-      ahead(begin[r] + q + kAhead);
-      step(r, begin[r] + q);
-    }
+  int64_t k = begin;
+  for (; k + kAhead < end; ++k) {
+    ahead(k + kAhead);
+    step(k);
   }
-  for (int r = 0; r < R; ++r) {
-    for (int64_t k = begin[r] + q; k < end[r]; ++k) {
-      if (k + kAhead < end[r]) ahead(k + kAhead);
-      step(r, k);
-    }
-  }
+  for (; k < end; ++k) step(k);
   const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
   const bool use_beta = p.beta != 0.0f;
-  for (int r = 0; r < R; ++r) {
-    for (int t = 0; t < NV; ++t) {
-      if (kLast && t == NV - 1) simd::store_alpha_beta<S, true>(c[r] + j + S::W * t, acc[r][t], alpha, beta, use_beta, last);
-      else simd::store_alpha_beta<S, false>(c[r] + j + S::W * t, acc[r][t], alpha, beta, use_beta, last);
-    }
+  for (int t = 0; t < NV; ++t) {
+    if (kLast && t == NV - 1) simd::store_alpha_beta<S, true>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
+    else simd::store_alpha_beta<S, false>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
   }
 }
 
-template <class S, int NV, int R>
-inline void run(const SpmmParams& p, const int64_t* begin, const int64_t* end, int64_t j, float* const* c, bool masked, typename S::M last) {
-  if (masked) tile<S, NV, R, true>(p, begin, end, j, c, last);
-  else tile<S, NV, R, false>(p, begin, end, j, c, last);
+template <class S, int NV>
+inline void run(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, float* c, bool masked, typename S::M last) {
+  if (masked) tile<S, NV, true>(p, begin, end, j, c, last);
+  else tile<S, NV, false>(p, begin, end, j, c, last);
 }
 
 // Row i's entries, or an empty range when its bounds are corrupt (counted in *bad with its bad column indices and
@@ -117,40 +104,29 @@ int64_t spmm_csr(const SpmmParams& p, int32_t row_begin, int32_t row_end) {
   static_assert(kMaxTile <= 12, "tile widths are dispatched up to 12 vectors");
   using spmm_csr_detail::row_range;
   using spmm_csr_detail::run;
-  const CsrF32& a = p.a;
   const int64_t n = p.n;
   const int64_t vectors = (n + S::W - 1) / S::W;
   const int64_t tiles = (vectors + kMaxTile - 1) / kMaxTile;
   const int tail = static_cast<int>(n - S::W * (vectors - 1));  // lanes of the last vector, 1..W
   const typename S::M last = S::first(tail);
-  const bool pairs = tiles == 1 && 2 * vectors <= kMaxTile;
   int64_t bad = 0;
-  for (int32_t i = row_begin; i < row_end;) {
-    const int rows = pairs && i + 1 < row_end ? 2 : 1;
-    int64_t begin[2], end[2];
-    float* c[2];
-    for (int r = 0; r < rows; ++r) {
-      row_range(p, i + r, &begin[r], &end[r], &bad);
-      c[r] = p.c + static_cast<int64_t>(i + r) * p.ldc;
-    }
+  for (int32_t i = row_begin; i < row_end; ++i) {
+    float* c = p.c + static_cast<int64_t>(i) * p.ldc;
+    int64_t begin, end;
+    row_range(p, i, &begin, &end, &bad);
     for (int64_t t = 0, v = 0; t < tiles; ++t) {
       const int nv = static_cast<int>(vectors / tiles + (t < vectors % tiles ? 1 : 0));
       const bool masked = v + nv == vectors && tail != S::W;
-      // Widths above kMaxTile never occur (nor pairs above kMaxTile / 2); the conditionals keep them from being
-      // instantiated.
+      // Widths above kMaxTile never occur; the conditional keeps them from being instantiated.
       switch (nv) {
-#define SK_CASE(NV)                                                                                                   \
-  case NV:                                                                                                            \
-    if (rows == 2 && 2 * NV <= kMaxTile) run<S, (2 * NV <= kMaxTile ? NV : 1), 2>(p, begin, end, S::W * v, c, masked, last); \
-    else if (NV <= kMaxTile) run<S, (NV <= kMaxTile ? NV : 1), 1>(p, begin, end, S::W * v, c, masked, last);          \
-    break;
+#define SK_CASE(NV) \
+  case NV: if (NV <= kMaxTile) run<S, (NV <= kMaxTile ? NV : 1)>(p, begin, end, S::W * v, c, masked, last); break;
         SK_CASE(1) SK_CASE(2) SK_CASE(3) SK_CASE(4) SK_CASE(5) SK_CASE(6)
         SK_CASE(7) SK_CASE(8) SK_CASE(9) SK_CASE(10) SK_CASE(11) SK_CASE(12)
 #undef SK_CASE
       }
       v += nv;
     }
-    i += rows;
   }
   return bad;
 }
