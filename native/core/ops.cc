@@ -150,7 +150,24 @@ Status sddmm_csr_f32(const SddmmParams& p) {
     scale_rows(p.out, 1, p.a.nnz, 0, p.beta);
     return Status::ok();
   }
-  return run_csr_rows(p, sddmm_csr_f32_kernel(), p.k, kMacsPerTask, "sddmm");
+  // A misaligned Y (rows read at random, one dot product per stored entry) is copied whole into aligned per-thread
+  // scratch first when it fits the panel budget (pack.h); X's row is loaded once per four entries and is used in
+  // place.
+  const SddmmCsrF32Fn kernel = sddmm_csr_f32_kernel();
+  const int parts = task_count((p.a.nnz + p.a.rows) * std::max<int64_t>(p.k, 1), kMacsPerTask, std::max(p.a.rows, 1));
+  int32_t bounds[kMaxThreads + 1];
+  split_by_entries(p.a.indptr, p.a.rows, p.a.nnz, parts, bounds);
+  const PanelPlan plan = plan_whole(p.y, p.ldy, p.a.cols, p.k, p.a.nnz / parts, active_isa());
+  auto task = [&](const SddmmParams& q, int32_t r0, int32_t r1) -> int64_t {
+    if (!plan.pack || r0 >= r1) return kernel(q, r0, r1);
+    SddmmParams t = q;
+    float* y = pack_scratch(q.a.cols * plan.ld);
+    pack_panel(q.y, q.ldy, q.a.cols, 0, q.k, y, plan.ld);
+    t.y = y;
+    t.ldy = plan.ld;
+    return kernel(t, r0, r1);
+  };
+  return anomalies(run(p, task, parts, bounds), "sddmm", "CSR");
 }
 
 Status spmmt_csr_f32(const SpmmtParams& p) {

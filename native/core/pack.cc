@@ -150,6 +150,17 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
   return PanelPlan{width, padded(width), true};
 }
 
+PanelPlan plan_whole(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa) {
+  const PanelPlan in_place{width, ldb, false};
+  const PackMode mode = pack_mode();
+  if (mode == PackMode::kNever || tile_floats(isa) == 0 || width <= 1 || rows == 0) return in_place;
+  if (rows * padded(width) > l2_cache_bytes() / 4) return in_place;
+  const bool aligned = reinterpret_cast<uintptr_t>(b) % 64 == 0 && ldb % 16 == 0;
+  if (mode == PackMode::kAlways) return PanelPlan{width, padded(width), true};
+  if (aligned || uses < 4 * rows) return in_place;
+  return PanelPlan{width, padded(width), true};
+}
+
 float* pack_scratch(int64_t floats) {
   thread_local Scratch s;
   if (s.floats < floats) {

@@ -35,6 +35,11 @@ int64_t forced_panel_width();
 // (stored entries times block width, divided by tasks), for kernels at ISA `isa`.
 PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa);
 
+// The plan for an operand that must be packed whole (SDDMM's Y, whose rows are dot-product operands of length
+// `width`): one panel of every column, or in place when it is aligned, would not fit the budget, or is read less
+// than about 4 times per row per task.
+PanelPlan plan_whole(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa);
+
 // The calling thread's packing buffer, at least `floats` long (<= the panel budget), 64-byte aligned.
 float* pack_scratch(int64_t floats);
 

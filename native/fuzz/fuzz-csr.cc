@@ -83,13 +83,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const sk::Status s3 = sk::spmmt_csr_f32({a, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f});
     const sk::Status s4 = sk::sddmm_csr_f32({a, bt.data(), n, b.data(), n, n, out.data(), 1.0f, 0.0f});
     // B one float past its start, packed into aligned panels of a fuzzed width, against the same B used in place.
-    std::vector<float> cp(c.size()), cu(c.size());
+    // SDDMM likewise with Y one float past its start, packed whole.
+    std::vector<float> cp(c.size()), cu(c.size()), op(nnz), ou(nnz);
     sk::set_pack_tuning(sk::PackMode::kAlways, in.small(1, 24));
     const sk::Status s5 = sk::spmm_csr_f32({a, b.data() + 1, n, cp.data(), n, n, 1.0f, 0.0f});
+    const sk::Status s7 = sk::sddmm_csr_f32({a, bt.data(), n, b.data() + 1, n, n, op.data(), 1.0f, 0.0f});
     sk::set_pack_tuning(sk::PackMode::kNever, 0);
     const sk::Status s6 = sk::spmm_csr_f32({a, b.data() + 1, n, cu.data(), n, n, 1.0f, 0.0f});
+    const sk::Status s8 = sk::sddmm_csr_f32({a, bt.data(), n, b.data() + 1, n, n, ou.data(), 1.0f, 0.0f});
     sk::set_pack_tuning(sk::PackMode::kAuto, 0);
-    fuzz::require(s5.is_ok() == s6.is_ok(), "packing changed whether a CSR is reported corrupt");
+    fuzz::require(s5.is_ok() == s6.is_ok() && s7.is_ok() == s8.is_ok(), "packing changed whether a CSR is reported corrupt");
+    if (in_bounds) fuzz::require(fuzz::close(op, ou), "SDDMM with Y packed and in place disagree");
     if (in_bounds) {
       fuzz::require(s1.is_ok() && s2.is_ok() && s3.is_ok() && s4.is_ok(), "an in-bounds CSR made a kernel report an anomaly");
       if (ref_spmm.empty()) ref_spmm = c, ref_spmmt = ct;

@@ -1,11 +1,11 @@
 // SpMM with B packed into aligned column panels (native/core/pack.h), for every family that packs (CSR, BSR, N:M,
-// spmmT with a plan) on every ISA: packing forced on, off and automatic, panel widths the output widths straddle,
+// spmmT with a plan; SDDMM's Y, packed whole) on every ISA: packing forced on, off and automatic, panel widths the output widths straddle,
 // B and C 64-byte aligned or views 1, 2 and 3 floats into a buffer, 1 and 2 threads, against float64 references.
 // Nothing around the output view is written and B is left as it was.
 import { afterAll, describe, expect, test } from 'vitest';
 import {
-  alignedFloat32Array, BSRMatrix, CSRMatrix, DenseMatrix, info, NMMatrix, PackMode, setIsa, setPacking, setThreads, spmm, spmmT,
-  transposePlan,
+  alignedFloat32Array, BSRMatrix, CSRMatrix, DenseMatrix, info, NMMatrix, PackMode, sddmm, setIsa, setPacking, setThreads, spmm,
+  spmmT, transposePlan,
 } from '../../lib/index';
 import { addon } from '../../lib/core/binding';
 import { expectClose, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
@@ -102,6 +102,45 @@ describe.each(ISAS)('isa %s', (isa) => {
       const plan = transposePlan(A);
       checkAll(transposeDense(dt), `spmmT plan ${isa} ${mode}/${panel}`, (B, out, alpha, beta) => spmmT(A, B, { out, alpha, beta, plan }));
     });
+  });
+});
+
+describe.each(ISAS)('sddmm, isa %s', (isa) => {
+  test.each(MODES)('Y packed whole: packing %s, panel %i', (mode, panel) => {
+    setIsa(isa);
+    setThreads(2);
+    setPacking(mode, panel);
+    for (const [rows, cols] of [[1, 1], [37, 53], [90, 70]] as [number, number][]) {
+      const P = CSRMatrix.fromDense(randomDense(rows, cols, 0.4, rows + cols, 5));
+      for (const k of [1, 7, 8, 9, 31, 64, 100]) {
+        for (const where of PLACES) {
+          const x = randomVector(rows * k, k), y = randomVector(cols * k, k + 1);
+          const out0 = randomVector(P.nnz, 3);
+          const [alpha, beta] = k % 2 ? [1, 0] : [0.5, -2];
+          // float64 reference with a bound per entry
+          const value = new Float64Array(P.nnz), bound = new Float64Array(P.nnz);
+          for (let i = 0; i < rows; i++) {
+            for (let e = P.indptr[i]; e < P.indptr[i + 1]; e++) {
+              const j = P.indices[e];
+              let s = 0, m = 0;
+              for (let t = 0; t < k; t++) {
+                s += x[i * k + t] * y[j * k + t];
+                m += Math.abs(x[i * k + t] * y[j * k + t]);
+              }
+              value[e] = alpha * s + beta * out0[e];
+              bound[e] = (k + 4) * 1.2e-7 * (Math.abs(alpha) * m + Math.abs(beta * out0[e])) + 1e-30;
+            }
+          }
+          const Y = { data: placed(y, where), rows: cols, cols: k };
+          const out = placed(out0, where);
+          sddmm(P, { data: placed(x, where), rows, cols: k }, Y, { out, alpha, beta });
+          const label = `sddmm ${isa} ${mode}/${panel} ${rows}x${cols} k${k} ${where}`;
+          expectClose(out, { value, bound }, label);
+          if (where !== 'aligned') expectUntouchedAround(out, label);
+          expect(Y.data.every((v, i) => v === y[i]), `${label}: Y unchanged`).toBe(true);
+        }
+      }
+    }
   });
 });
 
