@@ -2,6 +2,7 @@
 // Shared benchmark machinery: benchmark.js timing, the baselines (a plain-JS CSR loop and onnxruntime's dense
 // MatMul, both measured in the same run), and the table/JSON output. Used by the bench/*.js programs.
 'use strict';
+const path = require('node:path');
 const Benchmark = require('benchmark');
 const sk = require('sparsekit');
 const { markdownTable, printTable } = require('../scripts/markdown-table');
@@ -116,6 +117,31 @@ async function denseBaseline(threads) {
   };
 }
 
+/**
+ * numpy's matmul (OpenBLAS) timed by bench/dense-numpy.py in a Python child process, one per thread count: the
+ * fastest dense GEMM on the machines we measured (about 2x onnxruntime's MatMul on the 2-core VM), so the baseline
+ * sparse results are judged against. Debian's python3 is tried first (what ../shared/peers uses), then the first
+ * python3 on PATH (SPARSEKIT_PYTHON overrides both). null when none has numpy.
+ * @param {number} threads
+ * @param {string[]} shapes  'MxKxN' strings
+ * @returns {{ name: string, ms: Record<string, number> } | null}
+ */
+function numpyDense(threads, shapes) {
+  const { spawnSync } = require('node:child_process');
+  const candidates = process.env.SPARSEKIT_PYTHON ? [process.env.SPARSEKIT_PYTHON] : ['/usr/bin/python3', 'python3'];
+  for (const python of candidates) {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+    const r = spawnSync(python, [path.join(__dirname, 'dense-numpy.py'), ...shapes], { env, encoding: 'utf8', timeout: 600000 });
+    if (r.status !== 0 || !r.stdout) continue;
+    const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}');
+    /** @type {Record<string, number>} */
+    const ms = {};
+    for (const s of shapes) ms[s] = out[s];
+    return { name: `numpy ${out.numpy} matmul (${out.blas}, ${threads}t)`, ms };
+  }
+  return null;
+}
+
 // ---- the sweep -------------------------------------------------------------------------------------------------
 
 /**
@@ -131,6 +157,17 @@ function randomDense(rows, cols, seed) {
 }
 
 /**
+ * A copy of d whose data is a view 4 bytes into a larger buffer (not 64-byte aligned, as user arrays often are).
+ * @param {DenseMatrix} d
+ * @returns {DenseMatrix}
+ */
+function offsetCopy(d) {
+  const data = new Float32Array(new ArrayBuffer(4 * (d.data.length + 1)), 4, d.data.length);
+  data.set(d.data);
+  return { data, rows: d.rows, cols: d.cols };
+}
+
+/**
  * For each shape and width: the dense baseline once (it does not depend on sparsity), then for each sparsity our
  * kernel on every ISA and thread count, and the plain-JS loop where it finishes in reasonable time.
  * @param {{ shapes: number[][], widths: number[], sparsities: number[], threads: number[], isas: import('sparsekit').IsaName[],
@@ -143,6 +180,13 @@ async function sweep({ shapes, widths, sparsities, threads, isas, jsBudgetFlops 
   /** @type {Record<number, Awaited<ReturnType<typeof denseBaseline>>>} */
   const dense = {};
   for (const t of threads) dense[t] = await denseBaseline(t);
+  const gemms = shapes.flatMap(([M, K]) => widths.map((N) => `${M}x${K}x${N}`));
+  /** @type {Record<number, ReturnType<typeof numpyDense>>} */
+  const numpy = {};
+  for (const t of threads) {
+    numpy[t] = numpyDense(t, gemms);
+    log(numpy[t] ? `dense ${numpy[t]?.name}: measured` : 'numpy not found: no OpenBLAS baseline');
+  }
   for (const [M, K] of shapes) {
     for (const N of widths) {
       const B = randomDense(K, N, 1);
@@ -158,6 +202,12 @@ async function sweep({ shapes, widths, sparsities, threads, isas, jsBudgetFlops 
         const r = await measure(`dense ${shape} N=${N} t${t}`, run, { defer: true, maxTime });
         rows.push({ ...base, sparsity: 0, impl: 'dense-onnxruntime', isa: 'mlas', threads: t, ...r, gflops: denseFlops / r.ms / 1e6 });
         log(`dense ${shape} N=${N} ${t}t: ${r.ms.toFixed(3)} ms`);
+      }
+      for (const t of threads) {
+        const np = numpy[t];
+        if (!np) continue;
+        const ms = np.ms[`${M}x${K}x${N}`];
+        rows.push({ ...base, sparsity: 0, impl: 'dense-numpy', isa: np.name, threads: t, ms, rme: 0, gflops: denseFlops / ms / 1e6 });
       }
       for (const s of sparsities) {
         const A = sk.CSRMatrix.random(M, K, { density: 1 - s, seed: 3 });
@@ -175,6 +225,16 @@ async function sweep({ shapes, widths, sparsities, threads, isas, jsBudgetFlops 
           }
         }
         sk.setIsa('auto');
+        // The same product on plain views 4 bytes into their buffers (slices, file buffers, other libraries'
+        // tensors): what users pass. The library packs B where that pays (native/core/pack.h).
+        const offB = offsetCopy(B), offOut = { data: offsetCopy(out).data, rows: M, cols: N };
+        const xo = offB.data.subarray(0, K), yo = offsetCopy({ data: y, rows: M, cols: 1 }).data;
+        for (const t of threads) {
+          sk.setThreads(t);
+          const fn = N === 1 ? () => sk.spmv(A, xo, { out: yo }) : () => sk.spmm(A, offB, { out: offOut });
+          const r = await measure(`sparsekit offset ${t}t`, fn, { maxTime });
+          rows.push({ ...base, sparsity: s, nnz: A.nnz, impl: 'sparsekit-offset', isa: sk.info().isa, threads: t, ...r, gflops: flops / r.ms / 1e6, denseEquivalentGflops: denseFlops / r.ms / 1e6 });
+        }
         sk.setThreads(Math.max(...threads));
         if (flops <= jsBudgetFlops) {
           const fn = N === 1 ? () => jsSpmv(A, x, y) : () => jsSpmm(A, B, out);
@@ -212,7 +272,9 @@ function crossover(points, denseMs) {
 }
 
 /**
- * One table per (shape, width): GFLOP/s per column, then speed-ups against the dense baseline and the JS loop.
+ * One table per (shape, width): GFLOP/s per ISA and thread count on 64-byte-aligned operands, then on views 4
+ * bytes into their buffers (what users pass), their ratio, and speed-ups against the best dense baseline measured
+ * in the same run (numpy/OpenBLAS or onnxruntime, whichever is faster) and the plain-JS loop.
  * @param {SweepRow[]} rows
  * @param {{ threads: number[] }} options
  * @returns {string}
@@ -228,35 +290,50 @@ function formatTables(rows, { threads }) {
     groups.get(key)?.push(r);
   }
   for (const [key, g] of groups) {
-    const dense = g.find((r) => r.impl === 'dense-onnxruntime' && r.threads === maxT);
+    const ort = g.find((r) => r.impl === 'dense-onnxruntime' && r.threads === maxT);
+    const numpy = g.find((r) => r.impl === 'dense-numpy' && r.threads === maxT);
+    const dense = [ort, numpy].filter((r) => r !== undefined).reduce((a, b) => (a === undefined || b.ms < a.ms ? b : a), /** @type {SweepRow | undefined} */ (undefined));
     const sparse = g.filter((r) => r.impl === 'sparsekit');
     const cols = [...new Set(sparse.map((r) => `${r.isa}/${r.threads}t`))];
-    const header = ['sparsity', ...cols, 'plain-js', 'best ms', `onnxruntime ${maxT}t ms`, 'vs dense', 'vs js'];
+    const header = ['sparsity', ...cols, `offset ${maxT}t`, 'offset / aligned', 'plain-js', `onnxruntime ${maxT}t ms`, `numpy ${maxT}t ms`, 'offset vs best dense', 'vs js'];
     const lines = [];
     const points = [];
     for (const s of [...new Set(sparse.map((r) => r.sparsity))]) {
       const at = g.filter((r) => r.sparsity === s);
+      const off = at.find((r) => r.impl === 'sparsekit-offset' && r.threads === maxT);
+      const aligned = off && at.find((r) => r.impl === 'sparsekit' && r.isa === off.isa && r.threads === maxT);
       const best = at.filter((r) => r.impl === 'sparsekit').reduce((a, b) => (b.ms < a.ms ? b : a));
       const js = at.find((r) => r.impl === 'plain-js');
-      points.push({ s, ms: best.ms });
+      const users = off ?? best;
+      points.push({ s, ms: users.ms });
       lines.push([
         pct(s),
         ...cols.map((c) => at.find((r) => r.impl === 'sparsekit' && `${r.isa}/${r.threads}t` === c)?.gflops.toFixed(1) ?? '-'),
+        off ? off.gflops.toFixed(1) : '-',
+        off && aligned ? `${(off.ms / aligned.ms).toFixed(2)}x` : '-',
         js ? js.gflops.toFixed(2) : 'skipped',
-        best.ms.toFixed(3),
-        dense ? dense.ms.toFixed(3) : 'n/a',
-        dense ? `${(dense.ms / best.ms).toFixed(2)}x` : 'n/a',
+        ort ? ort.ms.toFixed(3) : 'n/a',
+        numpy ? numpy.ms.toFixed(3) : 'n/a',
+        dense ? `${(dense.ms / users.ms).toFixed(2)}x` : 'n/a',
         js ? `${(js.ms / best.ms).toFixed(1)}x` : '-',
       ]);
     }
-    out.push(`\n${key}  (GFLOP/s = 2*nnz*N / time; 'vs dense' = onnxruntime MatMul time / best sparsekit time; onnxruntime is not the fastest dense GEMM everywhere: bash ../shared/peers/run.sh measures OpenBLAS beside us)`);
+    const first = g[0];
+    let panel = '';
+    if (first.N > 1) {
+      const { addon } = require('../dist/core/binding'); // the same module the package loaded (internal entry)
+      const nnz = sparse[0]?.nnz ?? first.M * first.K / 10;
+      const plan = addon.panelPlan(first.K, first.N, nnz / maxT, false);
+      panel = plan.pack ? `; B packed in panels of ${plan.width} columns (at the lowest sparsity, offset B)` : '; B used in place';
+    }
+    out.push(`\n${key}  (GFLOP/s = 2*nnz*N / time; columns per ISA/threads: 64-byte-aligned B and C; 'offset': views 4 bytes into their buffers, best ISA${panel}; 'vs best dense' = fastest dense time of the same run / offset sparsekit time)`);
     out.push(...markdownTable(header, lines));
     if (dense) {
       const c = crossover(points, dense.ms);
-      out.push(`onnxruntime MatMul ${maxT}t: ${dense.gflops.toFixed(1)} GFLOP/s; crossover (sparsekit faster than it) at ${c === null ? 'no swept sparsity' : `~${(c * 100).toFixed(0)}% sparsity`}`);
+      out.push(`best dense: ${dense.impl === 'dense-numpy' ? dense.isa : `onnxruntime MatMul (${maxT}t)`}, ${dense.gflops.toFixed(1)} GFLOP/s; crossover (sparsekit on offset views faster than it) at ${c === null ? 'no swept sparsity' : `~${(c * 100).toFixed(0)}% sparsity`}`);
     }
   }
   return out.join('\n');
 }
 
-module.exports = { measure, sweep, formatTables, printTable, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline };
+module.exports = { measure, sweep, formatTables, printTable, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline, numpyDense };

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // @ts-check
-// `npm run bench`: SpMM / SpMV sweep against the dense and plain-JS baselines, plus SpMV memory bandwidth.
+// `npm run bench`: SpMM / SpMV sweep against the dense baselines (numpy/OpenBLAS through bench/dense-numpy.py when
+// Python has numpy, and onnxruntime's MatMul, the Node-native option) and the plain-JS loop, on aligned operands and
+// on 4-byte-offset views, plus SpMV memory bandwidth. Eigen's SpMM is in ../shared/peers (bash ../shared/peers/run.sh).
 // Flags: --quick (a short subset), --json PATH (default bench/results/spmm.json), --summary (the benchmark half of
 // `npm start`: SpMM 1024x1024 x 256 at 50/90/98% and the MNIST MLP's dense step on onnxruntime; nothing written).
 'use strict';
@@ -65,8 +67,9 @@ async function onnxDenseStep(b) {
 
 /**
  * One chart per shape (bench/results/spmm-MxK.svg), drawn by the same code as `sparsekit bench --chart`: SpMM
- * speed-up over onnxruntime's dense MatMul (same shape, width and threads, same run) against sparsity, per ISA, at
- * the widest B and the most threads, with the dense line and the crossover marked.
+ * speed-up over the fastest dense baseline of the same run (numpy/OpenBLAS when Python has it, else onnxruntime's
+ * MatMul; same shape, width and threads) against sparsity, per ISA on aligned operands and on 4-byte-offset views,
+ * at the widest B and the most threads, with the dense line and the crossover marked.
  * @param {import('./harness').SweepRow[]} rows
  * @param {string} dir
  */
@@ -75,16 +78,18 @@ async function charts(rows, dir) {
   for (const shape of [...new Set(rows.map((r) => r.shape))]) {
     const these = rows.filter((r) => r.shape === shape);
     const N = Math.max(...these.map((r) => r.N)), threads = Math.max(...these.map((r) => r.threads));
-    const dense = these.find((r) => r.impl === 'dense-onnxruntime' && r.N === N && r.threads === threads);
-    if (!dense) continue;
+    const denses = these.filter((r) => r.impl.startsWith('dense-') && r.N === N && r.threads === threads);
+    if (denses.length === 0) continue;
+    const dense = denses.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const denseName = dense.impl === 'dense-numpy' ? dense.isa : `onnxruntime MatMul (${threads}t)`;
     const points = these
-      .filter((r) => r.impl === 'sparsekit' && r.N === N && r.threads === threads)
-      .map((r) => ({ x: r.sparsity, y: dense.ms / r.ms, series: `sparsekit CSR (${r.isa})` }));
+      .filter((r) => (r.impl === 'sparsekit' || r.impl === 'sparsekit-offset') && r.N === N && r.threads === threads)
+      .map((r) => ({ x: r.sparsity, y: dense.ms / r.ms, series: r.impl === 'sparsekit' ? `sparsekit CSR (${r.isa}, aligned)` : `sparsekit CSR (${r.isa}, 4-byte-offset views)` }));
     const svg = await renderChart(points, {
-      title: `SpMM ${shape} x ${N}: speed-up over onnxruntime MatMul, ${threads} threads (${os.cpus()[0]?.model ?? ''})`,
+      title: `SpMM ${shape} x ${N}: speed-up over ${denseName}, ${threads} threads (${os.cpus()[0]?.model ?? ''})`,
       xTitle: 'sparsity (fraction of zeros)',
-      yTitle: 'speed-up over onnxruntime dense MatMul',
-      baseline: { y: 1, label: 'onnxruntime dense' },
+      yTitle: 'speed-up over the best dense GEMM',
+      baseline: { y: 1, label: denseName },
       crossovers: true,
     });
     const file = path.join(dir, `spmm-${shape}.svg`);
@@ -114,7 +119,7 @@ async function summary() {
   const config = flags.quick
     ? { shapes: [[1024, 1024]], widths: [1, 256], sparsities: [0.5, 0.9, 0.98] }
     : { shapes: [[1024, 1024], [4096, 1024], [1024, 4096]], widths: [1, 32, 256], sparsities: [0.5, 0.7, 0.8, 0.9, 0.95, 0.98] };
-  console.log(`sparsekit ${info.version} | ISAs ${info.isas.join(', ')} | ${info.threads} threads | Node ${process.version}`);
+  console.log(`sparsekit ${info.version} | ISAs ${info.isas.join(', ')} | ${info.threads} threads | CPU ${os.cpus()[0]?.model ?? 'unknown'} (L2 ${info.l2CacheBytes >> 10} KiB per core) | Node ${process.version}`);
   const rows = await sweep({ ...config, threads, isas: info.isas, log: (/** @type {string} */ m) => process.stderr.write(`  ${m}\r\n`) });
   console.log(formatTables(rows, { threads }));
   const bw = await bandwidth();

@@ -195,16 +195,32 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
     if (bad) return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
     return spmm_rows(q, "spmmT");
   }
-  // The kernel reads Aᵀ's values through the plan's permutation (SpmmParams::perm): no gather pass, no scratch.
-  // A perm entry out of range is counted as an anomaly (ERR_FORMAT).
+  // One panel of B: the kernel reads Aᵀ's values through the plan's permutation (SpmmParams::perm), prefetched
+  // ahead, with no gather pass (at width 32 a separate gather took as long as the product). Several panels would
+  // repeat those random reads once per panel, so each task then gathers the values of its own rows into the plan's
+  // scratch once and walks the panels on them. Either way a perm entry out of range is an anomaly (ERR_FORMAT).
   SpmmParams t = q;
   t.a.values = p.src_values;
   t.perm = p.perm;
   t.values_len = p.src_nnz;
+  const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
   const int parts = task_count((t.a.nnz + t.a.rows) * static_cast<int64_t>(t.n), kMacsPerTask, std::max(t.a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_by_entries(t.a.indptr, t.a.rows, t.a.nnz, parts, bounds);
-  return anomalies(run_paneled(t, spmm_csr_f32_kernel(), parts, bounds, t.a.cols, t.a.nnz), "spmmT", "CSR (or the transpose plan does not match it)");
+  const PanelPlan plan = panels_for(t, t.a.cols, t.a.nnz, parts);
+  if (plan.width >= t.n) return anomalies(run_paneled(t, kernel, parts, bounds, t.a.cols, t.a.nnz), "spmmT", "CSR (or the transpose plan does not match it)");
+  auto task = [kernel, &plan](const SpmmtPlanParams& g, int32_t b0, int32_t b1) -> int64_t {
+    const int64_t k0 = std::clamp<int64_t>(g.spmm.a.indptr[b0], 0, g.spmm.a.nnz);
+    const int64_t k1 = std::clamp<int64_t>(g.spmm.a.indptr[b1], k0, g.spmm.a.nnz);
+    int64_t bad = 0;
+    for (int64_t k = k0; k < k1; ++k) {
+      const uint32_t src = static_cast<uint32_t>(g.perm[k]);
+      bad += src >= static_cast<uint64_t>(g.src_nnz);
+      g.scratch[k] = src < static_cast<uint64_t>(g.src_nnz) ? g.src_values[src] : 0.0f;
+    }
+    return bad + paneled(g.spmm, kernel, b0, b1, plan, g.spmm.a.cols);
+  };
+  return anomalies(run(p, task, parts, bounds), "spmmT", "CSR (or the transpose plan does not match it)");
 }
 
 Status spmm_bsr_f32(const SpmmBsrParams& p) {
