@@ -131,7 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<float> scratch(nnz);
     const sk::CsrF32 ts{cols, rows, nnz, t_indptr.data(), t_indices.data(), scratch.data()};
     for (sk::PackMode mode : {sk::PackMode::kNever, sk::PackMode::kAlways}) {
-      sk::set_pack_tuning(mode, 0);
+      sk::set_pack_tuning(mode, 8);  // packed: panels of 8 columns, so widths above 8 take the gathering path
       std::fill(ct.begin(), ct.end(), 0.0f);
       const sk::Status sp = sk::spmmt_plan_csr_f32({{ts, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, perm.data(), values.data(), nnz, scratch.data()});
       fuzz::require(sp.is_ok() != perm_bad, "a corrupt transpose-plan permutation was not reported (or a valid one was)");
