@@ -51,6 +51,7 @@ void split_uniform(int64_t count, int parts, int64_t align, int32_t* bounds) {
 // Runs kernel(p, bounds[t], bounds[t + 1]) for every part on the pool; returns the anomalies reported.
 template <typename Params, typename Fn>
 int64_t run(const Params& p, Fn kernel, int parts, const int32_t* bounds) {
+  if (parts == 1) return kernel(p, bounds[0], bounds[1]);  // no std::function (a heap allocation) for small calls
   std::atomic<int64_t> bad{0};
   parallel_for(parts, [&](int t) {
     const int64_t b = kernel(p, bounds[t], bounds[t + 1]);
