@@ -193,6 +193,50 @@ function twoFour(d) {
     }
     table(`Operands at an offset, ${M}x${K} at 90% sparsity (2:4 for N:M; target: worst offset within 1.10x of aligned)`, ['kernel', 'width', 'aligned ms', '+1 float ms', '+2 floats ms', '+3 floats ms', 'worst / aligned'], lines);
   }
+  // --- Small calls and threads: the per-call cost of a sync op on an 8x8 matrix (the public function, the raw
+  // native entry it calls, and an N-API call that does nothing, the floor), and SpMV on 1 and on all threads for a
+  // cache-resident matrix and one much larger than the caches.
+  {
+    const { addon } = require('../dist/core/binding'); // the module the package loaded (internal entry)
+    const dense8 = sk.denseMatrix(8, 8);
+    for (let i = 0; i < 64; i += 3) dense8.data[i] = i + 1;
+    const A8 = sk.CSRMatrix.fromDense(dense8);
+    const x8 = new Float32Array(8).fill(1), y8 = new Float32Array(8), o8 = { out: y8 };
+    const { spmv } = sk;
+    /** @param {() => unknown} f */
+    const perCall = (f) => {
+      let best = Infinity;
+      for (let r = 0; r < (quick ? 5 : 15); r++) {
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < 100000; i++) f();
+        best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e3 / 100000);
+      }
+      return best;
+    };
+    const api = perCall(() => spmv(A8, x8, o8));
+    const raw = perCall(() => addon.spmv(8, 8, A8.indptr, A8.indices, A8.values, x8, y8, 1, 0));
+    const floor = perCall(() => addon.setCallThreads(0));
+    rows.push({ bench: 'small', apiUs: api, rawUs: raw, napiFloorUs: floor });
+    table('A sync spmv on an 8x8 matrix, per call (best of repeated 100K-call loops; target: <= 0.3 us)', ['spmv(A, x, { out })', 'native entry alone', 'an N-API call doing nothing'],
+      [[`${api.toFixed(3)} us`, `${raw.toFixed(3)} us`, `${floor.toFixed(3)} us`]]);
+    const lines = [];
+    for (const [n, density] of [[1024, 0.1], [8192, 0.05]]) {
+      const A = sk.CSRMatrix.random(n, n, { density, seed: 15 });
+      const x = sk.alignedFloat32Array(n).fill(0.5), y = sk.alignedFloat32Array(n);
+      const times = [];
+      for (const threads of [1, T]) {
+        sk.setThreads(threads);
+        let best = Infinity;
+        for (let round = 0; round < 3; round++) best = Math.min(best, (await measure('spmv', () => sk.spmv(A, x, { out: y }), { maxTime })).ms);
+        times.push(best);
+      }
+      sk.setThreads(T);
+      const mib = (A.nnz * 8 + (n + 1) * 4 + 8 * n) / 2 ** 20;
+      rows.push({ bench: 'spmv-threads', n, nnz: A.nnz, ms1: times[0], msT: times[1] });
+      lines.push([`${n}x${n}`, A.nnz, mib.toFixed(1), `${(times[0] * 1000).toFixed(1)} us`, `${(times[1] * 1000).toFixed(1)} us`, `${(times[0] / times[1]).toFixed(2)}x`]);
+    }
+    table(`SpMV, 1 thread against ${T} (back-to-back calls; target: >= 1.5x on the cache-resident one)`, ['matrix', 'nnz', 'MiB', '1 thread', `${T} threads`, 'speed-up'], lines);
+  }
   dense.release();
   fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
   fs.writeFileSync(jsonPath, JSON.stringify({ info, rows }, null, 2));
