@@ -105,12 +105,23 @@ int64_t run_paneled(const Params& p, Fn kernel, int parts, const int32_t* bounds
   return run(p, [&](const Params& q, int32_t r0, int32_t r1) { return paneled(q, kernel, r0, r1, plan, b_rows); }, parts, bounds);
 }
 
+// The rows of a CSR operand split into tasks of about equal cost, each row costing (stored entries + 1) * width.
+struct RowSplit {
+  int parts;
+  int32_t bounds[kMaxThreads + 1];
+};
+
+RowSplit split_csr_rows(const CsrF32& a, int64_t width, int64_t min_work) {
+  RowSplit r;
+  r.parts = task_count((a.nnz + a.rows) * std::max<int64_t>(width, 1), min_work, std::max(a.rows, 1));
+  split_by_entries(a.indptr, a.rows, a.nnz, r.parts, r.bounds);
+  return r;
+}
+
 template <typename Params, typename Fn>
 Status run_csr_rows(const Params& p, Fn kernel, int64_t width, int64_t min_work, const char* what) {
-  const int parts = task_count((p.a.nnz + p.a.rows) * std::max<int64_t>(width, 1), min_work, std::max(p.a.rows, 1));
-  int32_t bounds[kMaxThreads + 1];
-  split_by_entries(p.a.indptr, p.a.rows, p.a.nnz, parts, bounds);
-  return anomalies(run(p, kernel, parts, bounds), what, "CSR");
+  const RowSplit r = split_csr_rows(p.a, width, min_work);
+  return anomalies(run(p, kernel, r.parts, r.bounds), what, "CSR");
 }
 
 void scale_rows(float* c, int64_t rows, int64_t cols, int64_t ld, float beta) {
@@ -135,10 +146,8 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
   if (p.n == 1 && p.ldb == 1 && p.ldc == 1) {  // a one-column B is a vector: the SpMV kernels are faster there
     return spmv_rows(SpmvParams{p.a, p.b, p.c, p.alpha, p.beta}, what);
   }
-  const int parts = task_count((p.a.nnz + p.a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(p.a.rows, 1));
-  int32_t bounds[kMaxThreads + 1];
-  split_by_entries(p.a.indptr, p.a.rows, p.a.nnz, parts, bounds);
-  return anomalies(run_paneled(p, spmm_csr_f32_kernel(), parts, bounds, p.a.cols, p.a.nnz), what, "CSR");
+  const RowSplit r = split_csr_rows(p.a, p.n, kMacsPerTask);
+  return anomalies(run_paneled(p, spmm_csr_f32_kernel(), r.parts, r.bounds, p.a.cols, p.a.nnz), what, "CSR");
 }
 
 }  // namespace
@@ -155,10 +164,8 @@ Status sddmm_csr_f32(const SddmmParams& p) {
   // scratch first when it fits the panel budget (pack.h); X's row is loaded once per four entries and is used in
   // place.
   const SddmmCsrF32Fn kernel = sddmm_csr_f32_kernel();
-  const int parts = task_count((p.a.nnz + p.a.rows) * std::max<int64_t>(p.k, 1), kMacsPerTask, std::max(p.a.rows, 1));
-  int32_t bounds[kMaxThreads + 1];
-  split_by_entries(p.a.indptr, p.a.rows, p.a.nnz, parts, bounds);
-  const PanelPlan plan = plan_whole(p.y, p.ldy, p.a.cols, p.k, p.a.nnz / parts, active_isa());
+  const RowSplit r = split_csr_rows(p.a, p.k, kMacsPerTask);
+  const PanelPlan plan = plan_whole(p.y, p.ldy, p.a.cols, p.k, p.a.nnz / r.parts, active_isa());
   auto task = [&](const SddmmParams& q, int32_t r0, int32_t r1) -> int64_t {
     if (!plan.pack || r0 >= r1) return kernel(q, r0, r1);
     SddmmParams t = q;
@@ -168,7 +175,7 @@ Status sddmm_csr_f32(const SddmmParams& p) {
     t.ldy = plan.ld;
     return kernel(t, r0, r1);
   };
-  return anomalies(run(p, task, parts, bounds), "sddmm", "CSR");
+  return anomalies(run(p, task, r.parts, r.bounds), "sddmm", "CSR");
 }
 
 Status spmmt_csr_f32(const SpmmtParams& p) {
@@ -205,11 +212,9 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
   t.perm = p.perm;
   t.values_len = p.src_nnz;
   const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
-  const int parts = task_count((t.a.nnz + t.a.rows) * static_cast<int64_t>(t.n), kMacsPerTask, std::max(t.a.rows, 1));
-  int32_t bounds[kMaxThreads + 1];
-  split_by_entries(t.a.indptr, t.a.rows, t.a.nnz, parts, bounds);
-  const PanelPlan plan = panels_for(t, t.a.cols, t.a.nnz, parts);
-  if (plan.width >= t.n) return anomalies(run_paneled(t, kernel, parts, bounds, t.a.cols, t.a.nnz), "spmmT", "CSR (or the transpose plan does not match it)");
+  const RowSplit r = split_csr_rows(t.a, t.n, kMacsPerTask);
+  const PanelPlan plan = panels_for(t, t.a.cols, t.a.nnz, r.parts);
+  if (plan.width >= t.n) return anomalies(run_paneled(t, kernel, r.parts, r.bounds, t.a.cols, t.a.nnz), "spmmT", "CSR (or the transpose plan does not match it)");
   auto task = [kernel, &plan](const SpmmtPlanParams& g, int32_t b0, int32_t b1) -> int64_t {
     const int64_t k0 = std::clamp<int64_t>(g.spmm.a.indptr[b0], 0, g.spmm.a.nnz);
     const int64_t k1 = std::clamp<int64_t>(g.spmm.a.indptr[b1], k0, g.spmm.a.nnz);
@@ -221,7 +226,7 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
     }
     return bad + paneled(g.spmm, kernel, b0, b1, plan, g.spmm.a.cols);
   };
-  return anomalies(run(p, task, parts, bounds), "spmmT", "CSR (or the transpose plan does not match it)");
+  return anomalies(run(p, task, r.parts, r.bounds), "spmmT", "CSR (or the transpose plan does not match it)");
 }
 
 Status spmm_bsr_f32(const SpmmBsrParams& p) {
