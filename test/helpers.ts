@@ -135,3 +135,43 @@ export function onnxruntimeRuns(): boolean {
   }
   return ortWorks;
 }
+
+/** The transpose of a dense matrix (a new one). */
+export function transposeDense(d: DenseMatrix): DenseMatrix {
+  const data = new Float32Array(d.data.length);
+  for (let i = 0; i < d.rows; i++) for (let j = 0; j < d.cols; j++) data[j * d.rows + i] = d.data[i * d.cols + j];
+  return { data, rows: d.cols, cols: d.rows };
+}
+
+/** Keeps at most n non-zeros (the first) in every group of m columns. */
+export function makeNM(d: DenseMatrix, n: number, m: number): DenseMatrix {
+  const data = d.data.slice();
+  for (let i = 0; i < d.rows; i++) {
+    for (let g = 0; g * m < d.cols; g++) {
+      let kept = 0;
+      for (let j = g * m; j < Math.min(d.cols, g * m + m); j++) if (data[i * d.cols + j] !== 0 && ++kept > n) data[i * d.cols + j] = 0;
+    }
+  }
+  return { data, rows: d.rows, cols: d.cols };
+}
+
+/** Reference SDDMM in float64 with an error bound per stored entry. */
+export function referenceSddmm(P: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, alpha: number, beta: number, out0: Float32Array) {
+  const value = new Float64Array(P.nnz), bound = new Float64Array(P.nnz);
+  const K = X.cols;
+  for (let i = 0; i < P.rows; i++) {
+    for (let k = P.indptr[i]; k < P.indptr[i + 1]; k++) {
+      const j = P.indices[k];
+      let s = 0, m = 0;
+      for (let t = 0; t < K; t++) {
+        const p = X.data[i * K + t] * Y.data[j * K + t];
+        s += p;
+        m += Math.abs(p);
+      }
+      const o = beta !== 0 ? out0[k] : 0;
+      value[k] = alpha * s + beta * o;
+      bound[k] = (K + 4) * 1.2e-7 * (Math.abs(alpha) * m + Math.abs(beta * o)) + 1e-30;
+    }
+  }
+  return { value, bound };
+}

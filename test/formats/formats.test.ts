@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { BSRMatrix, COOMatrix, CSRMatrix, DenseMatrix, Mask, NMMatrix, SparseError } from '../../lib/index';
-import { expectSameBits, expectSparseError, randomDense } from '../helpers';
+import { BSRMatrix, COOMatrix, CSRMatrix, Mask, NMMatrix, SparseError } from '../../lib/index';
+import { expectSameBits, expectSparseError, makeNM, randomDense } from '../helpers';
 
 const SHAPES: [number, number][] = [[0, 0], [0, 5], [5, 0], [1, 1], [7, 1], [1, 9], [13, 17], [16, 16], [33, 10]];
 const DENSITIES = [0, 0.3, 1];
@@ -11,19 +11,6 @@ function valid(A: CSRMatrix): void {
   expect(() => CSRMatrix.fromArrays(A.rows, A.cols, A.indptr, A.indices, A.values)).not.toThrow();
 }
 
-/** Keeps at most n non-zeros (the first ones) in every group of m columns. */
-function makeNM(d: DenseMatrix, n: number, m: number): DenseMatrix {
-  const data = d.data.slice();
-  for (let i = 0; i < d.rows; i++) {
-    for (let g = 0; g * m < d.cols; g++) {
-      let kept = 0;
-      for (let j = g * m; j < Math.min(d.cols, g * m + m); j++) {
-        if (data[i * d.cols + j] !== 0 && ++kept > n) data[i * d.cols + j] = 0;
-      }
-    }
-  }
-  return { data, rows: d.rows, cols: d.cols };
-}
 
 describe.each(SHAPES)('shape %ix%i', (rows, cols) => {
   test.each(DENSITIES)('round trips between every pair of formats, density %d', (density) => {

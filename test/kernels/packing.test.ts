@@ -8,7 +8,7 @@ import {
   spmmT, transposePlan,
 } from '../../lib/index';
 import { addon } from '../../lib/core/binding';
-import { expectClose, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
+import { expectClose, makeNM, offsetView, randomDense, randomVector, referenceSddmm, referenceSpmm, transposeDense } from '../helpers';
 
 const ISAS = info().isas;
 const MODES: [PackMode, number][] = [['auto', 0], ['always', 0], ['always', 8], ['always', 24], ['never', 0]];
@@ -34,24 +34,6 @@ function expectUntouchedAround(view: Float32Array, what: string): void {
   const before = new Float32Array(view.buffer, 0, view.byteOffset / 4);
   const after = new Float32Array(view.buffer, view.byteOffset + view.byteLength, 5);
   expect([...before, ...after].every(Number.isNaN), `${what}: bytes around the output`).toBe(true);
-}
-
-/** Keeps at most n non-zeros (the first) in every group of m columns. */
-function makeNM(d: DenseMatrix, n: number, m: number): DenseMatrix {
-  const data = d.data.slice();
-  for (let i = 0; i < d.rows; i++) {
-    for (let g = 0; g * m < d.cols; g++) {
-      let kept = 0;
-      for (let j = g * m; j < Math.min(d.cols, g * m + m); j++) if (data[i * d.cols + j] !== 0 && ++kept > n) data[i * d.cols + j] = 0;
-    }
-  }
-  return { data, rows: d.rows, cols: d.cols };
-}
-
-function transposeDense(d: DenseMatrix): DenseMatrix {
-  const data = new Float32Array(d.data.length);
-  for (let i = 0; i < d.rows; i++) for (let j = 0; j < d.cols; j++) data[j * d.rows + i] = d.data[i * d.cols + j];
-  return { data, rows: d.cols, cols: d.rows };
 }
 
 /** Runs op(B, out) for every width and placement and compares with the dense reference of `d` (rows x cols). */
@@ -117,25 +99,12 @@ describe.each(ISAS)('sddmm, isa %s', (isa) => {
           const x = randomVector(rows * k, k), y = randomVector(cols * k, k + 1);
           const out0 = randomVector(P.nnz, 3);
           const [alpha, beta] = k % 2 ? [1, 0] : [0.5, -2];
-          // float64 reference with a bound per entry
-          const value = new Float64Array(P.nnz), bound = new Float64Array(P.nnz);
-          for (let i = 0; i < rows; i++) {
-            for (let e = P.indptr[i]; e < P.indptr[i + 1]; e++) {
-              const j = P.indices[e];
-              let s = 0, m = 0;
-              for (let t = 0; t < k; t++) {
-                s += x[i * k + t] * y[j * k + t];
-                m += Math.abs(x[i * k + t] * y[j * k + t]);
-              }
-              value[e] = alpha * s + beta * out0[e];
-              bound[e] = (k + 4) * 1.2e-7 * (Math.abs(alpha) * m + Math.abs(beta * out0[e])) + 1e-30;
-            }
-          }
+          const ref = referenceSddmm(P, { data: x, rows, cols: k }, { data: y, rows: cols, cols: k }, alpha, beta, out0);
           const Y = { data: placed(y, where), rows: cols, cols: k };
           const out = placed(out0, where);
           sddmm(P, { data: placed(x, where), rows, cols: k }, Y, { out, alpha, beta });
           const label = `sddmm ${isa} ${mode}/${panel} ${rows}x${cols} k${k} ${where}`;
-          expectClose(out, { value, bound }, label);
+          expectClose(out, ref, label);
           if (where !== 'aligned') expectUntouchedAround(out, label);
           expect(Y.data.every((v, i) => v === y[i]), `${label}: Y unchanged`).toBe(true);
         }
