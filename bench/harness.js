@@ -5,6 +5,7 @@
 const path = require('node:path');
 const Benchmark = require('benchmark');
 const sk = require('sparsekit');
+const { addon } = require('../dist/core/binding'); // the module the package loaded (internal entry: panelPlan)
 const { markdownTable, printTable } = require('../scripts/markdown-table');
 
 /** @typedef {import('sparsekit').DenseMatrix} DenseMatrix */
@@ -321,7 +322,6 @@ function formatTables(rows, { threads }) {
     const first = g[0];
     let panel = '';
     if (first.N > 1) {
-      const { addon } = require('../dist/core/binding'); // the same module the package loaded (internal entry)
       const nnz = sparse[0]?.nnz ?? first.M * first.K / 10;
       const plan = addon.panelPlan(first.K, first.N, nnz / maxT, false);
       panel = plan.pack ? `; B packed in panels of ${plan.width} columns (at the lowest sparsity, offset B)` : '; B used in place';
