@@ -203,8 +203,8 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
     if (bad) return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
     return spmm_rows(q, "spmmT");
   }
-  // One panel of B: the kernel reads Aᵀ's values through the plan's permutation (SpmmParams::perm), prefetched
-  // ahead, with no gather pass (at width 32 a separate gather took as long as the product). Several panels would
+  // One panel of B: the kernel reads Aᵀ's values through the plan's permutation (SpmmParams::perm), with
+  // no gather pass (at width 32 a separate gather took as long as the product). Several panels would
   // repeat those random reads once per panel, so each task then gathers the values of its own rows into the plan's
   // scratch once and walks the panels on them. Either way a perm entry out of range is an anomaly (ERR_FORMAT).
   SpmmParams t = q;

@@ -5,9 +5,8 @@
 // L1. Tiles have near-equal widths (17 vectors -> 9 + 8, not 8 + 8 + 1), because a narrow tile has too few
 // independent FMA chains. The last vector of a row is masked when n is not a multiple of the vector width.
 //
-// The row of B that entry k + kAhead will need is prefetched while entry k is multiplied: rows of B are visited
-// in the order of A's column indices, which no hardware prefetcher can guess (measured +10-15% at 90% sparsity
-// from L2). Alignment is the operator's business: native/core/ops.cc hands this kernel B packed into aligned
+// No software prefetch: prefetching the row of B that entry k + 8 needs made the product 1.13-1.35x slower (timed
+// A/B in one process, AMD EPYC, B from L2). Alignment is the operator's business: native/core/ops.cc hands this kernel B packed into aligned
 // panels one tile wide (pack.h) whenever B is misaligned or wider than a panel; with B 4 bytes past a line, half
 // of the vector loads straddle two lines and the product ran 1.3-1.4x slower.
 #pragma once
@@ -20,46 +19,39 @@ namespace sk {
 namespace spmm_csr_detail {
 
 // Columns [j, j + W*NV) of one row (entries [begin, end), output row c); with kLast, vector NV-1 is loaded and
-// stored under `last`.
-template <class S, int NV, bool kLast>
+// stored under `last`; with kPerm, values come through p.perm (a transposed product, see params.h).
+//
+// The caller has checked this row's column indices and permutation entries (row_range): a row holding a bad one
+// never gets here. The clamps below are for memory safety only, should the caller's arrays change during an async
+// call (a predictable branch). The loop is written out plainly (no lambdas, one pointer per row of B): written with
+// lambdas, GCC 12 kept a stack copy of the accumulators and computed eight addresses per entry (1.15-1.2x slower).
+template <class S, int NV, bool kLast, bool kPerm>
 inline void tile(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, float* c, typename S::M last) {
   using V = typename S::V;
-  const uint32_t cols = static_cast<uint32_t>(p.a.cols);
+  const uint32_t col_max = static_cast<uint32_t>(p.a.cols) - 1;  // cols >= 1: row_range empties rows otherwise
   const int32_t* indices = p.a.indices;
   const float* values = p.a.values;
+  const int32_t* perm = p.perm;
+  const uint32_t src_max = kPerm ? static_cast<uint32_t>(p.values_len - 1) : 0;
   const float* bj = p.b + j;
   const int64_t ldb = p.ldb;
-  constexpr int64_t kAhead = 8;
   V acc[NV];
   for (int t = 0; t < NV; ++t) acc[t] = S::zero();
-  // An index out of range (counted once per row by the caller, which then fails the call) reads row 0 with a zero
-  // weight: no branch in the loop (the branch cost 10-25%). Values come through p.perm when it is set (a
-  // transposed product, see params.h).
-  const int32_t* perm = p.perm;
-  const uint64_t values_len = static_cast<uint64_t>(perm ? p.values_len : p.a.nnz);
-  auto step = [&](int64_t k) {
-    const uint32_t col = static_cast<uint32_t>(indices[k]);
-    const uint64_t src = perm ? static_cast<uint32_t>(perm[k]) : static_cast<uint64_t>(k);
-    const bool ok = col < cols && src < values_len;
-    const V v = S::set1(ok ? values[src] : 0.0f);
-    const float* b = bj + static_cast<int64_t>(ok ? col : 0) * ldb;
-    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[t]);
-  };
-  auto ahead = [&](int64_t k) {
-    const uint32_t col = static_cast<uint32_t>(indices[k]);
-    const float* pb = bj + static_cast<int64_t>(col < cols ? col : 0) * ldb;
-    for (int l = 0; l < NV * S::W; l += 16) simd::prefetch(pb + l);
-    if (perm) {
-      const uint64_t src = static_cast<uint32_t>(perm[k]);
-      simd::prefetch(values + (src < values_len ? src : 0));
-    }
-  };
   int64_t k = begin;
-  for (; k + kAhead < end; ++k) {
-    ahead(k + kAhead);
-    step(k);
+  for (; k < end; ++k) {
+    uint32_t col = static_cast<uint32_t>(indices[k]);
+    col = col <= col_max ? col : 0;
+    float w;
+    if (kPerm) {
+      uint32_t src = static_cast<uint32_t>(perm[k]);
+      w = values[src <= src_max ? src : 0];
+    } else {
+      w = values[k];
+    }
+    const V v = S::set1(w);
+    const float* b = bj + static_cast<int64_t>(col) * ldb;
+    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[t]);
   }
-  for (; k < end; ++k) step(k);
   const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
   const bool use_beta = p.beta != 0.0f;
   for (int t = 0; t < NV; ++t) {
@@ -70,12 +62,17 @@ inline void tile(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, flo
 
 template <class S, int NV>
 inline void run(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, float* c, bool masked, typename S::M last) {
-  if (masked) tile<S, NV, true>(p, begin, end, j, c, last);
-  else tile<S, NV, false>(p, begin, end, j, c, last);
+  if (p.perm) {
+    if (masked) tile<S, NV, true, true>(p, begin, end, j, c, last);
+    else tile<S, NV, false, true>(p, begin, end, j, c, last);
+  } else {
+    if (masked) tile<S, NV, true, false>(p, begin, end, j, c, last);
+    else tile<S, NV, false, false>(p, begin, end, j, c, last);
+  }
 }
 
-// Row i's entries, or an empty range when its bounds are corrupt (counted in *bad with its bad column indices and
-// permutation entries).
+// Row i's entries, or an empty range when its bounds or any of its column indices or permutation entries are
+// corrupt (each counted in *bad; the caller then fails the call, so what the row gets, beta * C[i,:], is moot).
 inline void row_range(const SpmmParams& p, int32_t i, int64_t* begin, int64_t* end, int64_t* bad) {
   const CsrF32& a = p.a;
   if (!csr_row_ok(a, i, begin, end)) {
@@ -84,17 +81,17 @@ inline void row_range(const SpmmParams& p, int32_t i, int64_t* begin, int64_t* e
     return;
   }
   const uint32_t cols = static_cast<uint32_t>(a.cols);
-  if (cols == 0) {  // every entry is out of range, and B has no row 0 for the kernel's zero-weight stand-in
-    *bad += *end - *begin;
-    *begin = *end;
-    return;
-  }
+  int64_t row_bad = 0;
   if (!p.perm) {
-    for (int64_t k = *begin; k < *end; ++k) *bad += static_cast<uint32_t>(a.indices[k]) >= cols;
-    return;
+    for (int64_t k = *begin; k < *end; ++k) row_bad += static_cast<uint32_t>(a.indices[k]) >= cols;
+  } else {
+    const uint64_t len = static_cast<uint64_t>(p.values_len);
+    for (int64_t k = *begin; k < *end; ++k) row_bad += (static_cast<uint32_t>(a.indices[k]) >= cols) | (static_cast<uint32_t>(p.perm[k]) >= len);
   }
-  const uint64_t len = static_cast<uint64_t>(p.values_len);
-  for (int64_t k = *begin; k < *end; ++k) *bad += (static_cast<uint32_t>(a.indices[k]) >= cols) | (static_cast<uint32_t>(p.perm[k]) >= len);
+  if (row_bad) {
+    *bad += row_bad;
+    *begin = *end;
+  }
 }
 
 }  // namespace spmm_csr_detail
