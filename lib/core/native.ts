@@ -216,6 +216,8 @@ export interface RawInfo {
   kernels: Record<string, { kernel: string; isa: string }>;
   /** L2 cache per core as detected (the panel budget of native/core/pack.h). */
   l2CacheBytes: number;
+  /** L1 data cache per core as detected (the block budget of L1 blocking, native/core/pack.h). */
+  l1CacheBytes: number;
   cuda: CudaInfo | null;
 }
 
@@ -234,10 +236,15 @@ export interface RawAddon extends KernelEntries {
   /** Caps the threads of the kernel calls made until it is set back to 0 (lib/core/binding.ts callKernel). */
   setCallThreads(n: number): void;
   setIsa(name: string): void;
-  /** Forces B packing ('auto' | 'always' | 'never') and the panel width (0: chosen); tests and benchmarks. */
-  setPackTuning(mode: string, panelWidth: number): void;
+  /**
+   * Forces B packing ('auto' | 'always' | 'never'), the panel width (0: chosen) and L1 blocking (0: chosen, -1:
+   * never, > 0: always, blocks of that many bytes); tests and benchmarks.
+   */
+  setPackTuning(mode: string, panelWidth: number, blockBytes: number): void;
   /** The panel plan for a B of rows x n read `uses` times per task, aligned or not, at the active ISA. */
   panelPlan(rows: number, n: number, uses: number, aligned: boolean): PanelPlan;
+  /** Rows of B per L1 block of an SpMM (0: not blocked) for a B of rows x n and an A of `entries` over aRows rows. */
+  blockPlan(rows: number, n: number, entries: number, aRows: number): number;
   /** Bytes from the buffer's start to the next 64-byte boundary. */
   alignmentOffset(buffer: ArrayBuffer): number;
   // Conversions: outputs allocated by the caller; *Count fills an indptr the caller sizes the rest from.

@@ -26,6 +26,11 @@ export interface Info {
    * it; README, "Performance").
    */
   l2CacheBytes: number;
+  /**
+   * The L1 data cache per core, as detected: when a panel of B is taller than fits in it and A is dense enough, SpMM
+   * walks B in blocks of rows that do (README, "Performance").
+   */
+  l1CacheBytes: number;
   /** CUDA backend: null unless the addon was built with it (npm run build:cuda). */
   cuda: CudaInfo | null;
   /** Path of the loaded native binary. */
@@ -48,6 +53,7 @@ export function info(): Info {
     threads: raw.threads,
     kernels: raw.kernels as Info['kernels'],
     l2CacheBytes: raw.l2CacheBytes,
+    l1CacheBytes: raw.l1CacheBytes,
     cuda: raw.cuda ?? null,
     addon: addonPath,
     async: { ...asyncQueueState(), memory: asyncMemoryPolicy },
@@ -85,12 +91,16 @@ export type PackMode = 'auto' | 'always' | 'never';
  * Forces how SpMM-like products (CSR, BSR, N:M, spmmT with a plan) treat their dense B: 'auto' (default) copies B
  * into aligned scratch panels when it is misaligned or wider than a panel and the product reads it enough to pay,
  * 'always' packs every product that can be packed, 'never' uses B in place. `panelWidth` (floats, rounded up to whole
- * vectors; 0: chosen from the ISA and the L2 size) sets the panel width. Process-wide; meant for tests and
- * benchmarks, like setIsa.
+ * vectors; 0: chosen from the ISA and the L2 size) sets the panel width. `l1Block` sets L1 blocking of CSR and N:M
+ * SpMM (B walked in blocks of rows that fit in L1, for each chunk of rows of A): 'auto' (default) blocks when a
+ * panel of B does not fit in L1 and A has enough entries per row in a block; 'never' does not; a number of bytes
+ * (at least 64) always blocks, in blocks that size. Process-wide; meant for tests and benchmarks, like setIsa.
  */
-export function setPacking(mode: PackMode, panelWidth = 0): void {
+export function setPacking(mode: PackMode, panelWidth = 0, l1Block: 'auto' | 'never' | number = 'auto'): void {
   const m = v.oneOf('mode', mode, ['auto', 'always', 'never'] as const, 'auto');
-  addon.setPackTuning(m, v.integer('panelWidth', panelWidth, 0, 1 << 20));
+  const width = v.integer('panelWidth', panelWidth, 0, 1 << 20);
+  const block = l1Block === 'auto' ? 0 : l1Block === 'never' ? -1 : typeof l1Block === 'number' ? v.integer('l1Block', l1Block, 64, 1 << 30) : v.fail('ERR_ARGUMENT', `Expected 'auto', 'never' or a number of bytes for l1Block but received ${v.describe(l1Block)}`);
+  addon.setPackTuning(m, width, block);
 }
 
 // Environment overrides, applied once when the package loads.

@@ -1,4 +1,4 @@
-// init, info, setThreads, setIsa, setPackTuning, panelPlan, alignmentOffset.
+// init, info, setThreads, setIsa, setPackTuning, panelPlan, blockPlan, alignmentOffset.
 #include <string>
 
 #include "../core/cpu.h"
@@ -42,6 +42,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   }
   r.Set("kernels", kernels);
   r.Set("l2CacheBytes", static_cast<double>(sk::l2_cache_bytes()));
+  r.Set("l1CacheBytes", static_cast<double>(sk::l1_cache_bytes()));
 #if defined(SPARSEKIT_WITH_CUDA)
   const sk::cuda::Info ci = sk::cuda::info();
   Napi::Object cuda = Napi::Object::New(env);
@@ -108,14 +109,19 @@ Napi::Value AlignmentOffset(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>((64 - (addr & 63)) & 63));
 }
 
-// setPackTuning(mode, panelWidth): forces how dense B operands are packed (native/core/pack.h): 'auto', 'always'
-// or 'never', and a panel width in floats (0: chosen from the ISA and L2). For tests and benchmarks.
+// setPackTuning(mode, panelWidth, blockBytes): forces how dense B operands are packed (native/core/pack.h): 'auto',
+// 'always' or 'never', a panel width in floats (0: chosen from the ISA and L2), and L1 blocking (0: chosen, -1:
+// never, > 0: always, blocks of that many bytes). For tests and benchmarks.
 Napi::Value SetPackTuning(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) fail(info.Env(), sk::Code::kArgument, "Expected a string for mode");
   const std::string mode = info[0].As<Napi::String>().Utf8Value();
   const sk::PackMode m = mode == "auto" ? sk::PackMode::kAuto : mode == "always" ? sk::PackMode::kAlways : mode == "never" ? sk::PackMode::kNever : static_cast<sk::PackMode>(-1);
   if (static_cast<int>(m) < 0) fail(info.Env(), sk::Code::kUnsupported, "Expected 'auto', 'always' or 'never' for mode but received '" + mode + "'");
-  sk::set_pack_tuning(m, dim_arg(info, 1, "panelWidth"));
+  const double block = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  if (!(block >= -1 && block <= 1 << 30) || block != static_cast<double>(static_cast<int64_t>(block))) {
+    fail(info.Env(), sk::Code::kRange, "Expected an integer in [-1, 2^30] for blockBytes");
+  }
+  sk::set_pack_tuning(m, dim_arg(info, 1, "panelWidth"), static_cast<int64_t>(block));
   return info.Env().Undefined();
 }
 
@@ -134,6 +140,14 @@ Napi::Value PanelPlanOf(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// blockPlan(rows, n, entries, aRows): the rows of B per L1 block of an SpMM (0: not blocked) at the active ISA, for
+// a B of rows x n and an A of `entries` stored entries over aRows rows (the bench prints it).
+Napi::Value BlockPlanOf(const Napi::CallbackInfo& info) {
+  const int32_t rows = dim_arg(info, 0, "rows"), n = dim_arg(info, 1, "n"), a_rows = dim_arg(info, 3, "aRows");
+  const double entries = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  return Napi::Number::New(info.Env(), static_cast<double>(sk::plan_block_rows(rows, n, static_cast<int64_t>(entries), a_rows, sk::active_isa())));
+}
+
 }  // namespace
 
 void register_runtime(Napi::Env env, Napi::Object exports) {
@@ -144,6 +158,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("setCallThreads", Napi::Function::New(env, guarded<SetCallThreads>, "setCallThreads"));
   exports.Set("setPackTuning", Napi::Function::New(env, guarded<SetPackTuning>, "setPackTuning"));
   exports.Set("panelPlan", Napi::Function::New(env, guarded<PanelPlanOf>, "panelPlan"));
+  exports.Set("blockPlan", Napi::Function::New(env, guarded<BlockPlanOf>, "blockPlan"));
   exports.Set("alignmentOffset", Napi::Function::New(env, guarded<AlignmentOffset>, "alignmentOffset"));
 }
 

@@ -147,7 +147,9 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
     return spmv_rows(SpmvParams{p.a, p.b, p.c, p.alpha, p.beta}, what);
   }
   const RowSplit r = split_csr_rows(p.a, p.n, kMacsPerTask);
-  return anomalies(run_paneled(p, spmm_csr_f32_kernel(), r.parts, r.bounds, p.a.cols, p.a.nnz), what, "CSR");
+  SpmmParams q = p;
+  q.block_rows = plan_block_rows(p.a.cols, p.n, p.a.nnz, p.a.rows, active_isa());
+  return anomalies(run_paneled(q, spmm_csr_f32_kernel(), r.parts, r.bounds, p.a.cols, p.a.nnz), what, "CSR");
 }
 
 }  // namespace
@@ -211,11 +213,12 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
   t.a.values = p.src_values;
   t.perm = p.perm;
   t.values_len = p.src_nnz;
+  t.block_rows = plan_block_rows(t.a.cols, t.n, t.a.nnz, t.a.rows, active_isa());
   const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
   const RowSplit r = split_csr_rows(t.a, t.n, kMacsPerTask);
   const PanelPlan plan = panels_for(t, t.a.cols, t.a.nnz, r.parts);
   if (plan.width >= t.n) return anomalies(run_paneled(t, kernel, r.parts, r.bounds, t.a.cols, t.a.nnz), "spmmT", "CSR (or the transpose plan does not match it)");
-  auto task = [kernel, &plan](const SpmmtPlanParams& g, int32_t b0, int32_t b1) -> int64_t {
+  auto task = [kernel, &plan, &t](const SpmmtPlanParams& g, int32_t b0, int32_t b1) -> int64_t {
     const int64_t k0 = std::clamp<int64_t>(g.spmm.a.indptr[b0], 0, g.spmm.a.nnz);
     const int64_t k1 = std::clamp<int64_t>(g.spmm.a.indptr[b1], k0, g.spmm.a.nnz);
     int64_t bad = 0;
@@ -224,7 +227,9 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
       bad += src >= static_cast<uint64_t>(g.src_nnz);
       g.scratch[k] = src < static_cast<uint64_t>(g.src_nnz) ? g.src_values[src] : 0.0f;
     }
-    return bad + paneled(g.spmm, kernel, b0, b1, plan, g.spmm.a.cols);
+    SpmmParams s = g.spmm;
+    s.block_rows = t.block_rows;
+    return bad + paneled(s, kernel, b0, b1, plan, s.a.cols);
   };
   return anomalies(run(p, task, r.parts, r.bounds), "spmmT", "CSR (or the transpose plan does not match it)");
 }
@@ -254,7 +259,9 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   const int parts = task_count((slots + a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_uniform(a.rows, parts, 1, bounds);
-  return anomalies(run_paneled(p, spmm_nm_f32_kernel(), parts, bounds, a.cols, slots), "spmm", "N:M");
+  SpmmNmParams q = p;
+  q.block_rows = plan_block_rows(a.cols, p.n, slots, a.rows, active_isa());
+  return anomalies(run_paneled(q, spmm_nm_f32_kernel(), parts, bounds, a.cols, slots), "spmm", "N:M");
 }
 
 Status spmv_nm_f32(const SpmvNmParams& p) {

@@ -25,21 +25,29 @@
 namespace sk {
 namespace {
 
-int64_t detect_l2() {
+// The size of cpu0's level-`level` data (or unified) cache in bytes, 0 when the system does not say.
+int64_t detect_cache(int level) {
 #if defined(__linux__)
-#if defined(_SC_LEVEL2_CACHE_SIZE)
-  const long s = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE)
+  const long s = sysconf(level == 1 ? _SC_LEVEL1_DCACHE_SIZE : _SC_LEVEL2_CACHE_SIZE);
   if (s > 0) return s;
 #endif
-  for (int index = 0; index < 8; ++index) {  // sysfs: the level-2 data or unified cache of cpu0
+  for (int index = 0; index < 8; ++index) {  // sysfs: the data or unified cache of that level of cpu0
     char path[96];
     std::snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
     FILE* f = std::fopen(path, "r");
     if (!f) break;
-    int level = 0;
-    const bool ok = std::fscanf(f, "%d", &level) == 1;
+    int got_level = 0;
+    const bool ok = std::fscanf(f, "%d", &got_level) == 1;
     std::fclose(f);
-    if (!ok || level != 2) continue;
+    if (!ok || got_level != level) continue;
+    std::snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/type", index);
+    if ((f = std::fopen(path, "r"))) {
+      char type[32] = {0};
+      const bool typed = std::fscanf(f, "%31s", type) == 1;
+      std::fclose(f);
+      if (typed && std::strcmp(type, "Instruction") == 0) continue;
+    }
     std::snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
     f = std::fopen(path, "r");
     if (!f) break;
@@ -51,9 +59,9 @@ int64_t detect_l2() {
 #elif defined(__APPLE__)
   int64_t v = 0;
   size_t len = sizeof(v);
-  if (sysctlbyname("hw.perflevel0.l2cachesize", &v, &len, nullptr, 0) == 0 && v > 0) return v;
+  if (sysctlbyname(level == 1 ? "hw.perflevel0.l1dcachesize" : "hw.perflevel0.l2cachesize", &v, &len, nullptr, 0) == 0 && v > 0) return v;
   len = sizeof(v);
-  if (sysctlbyname("hw.l2cachesize", &v, &len, nullptr, 0) == 0 && v > 0) return v;
+  if (sysctlbyname(level == 1 ? "hw.l1dcachesize" : "hw.l2cachesize", &v, &len, nullptr, 0) == 0 && v > 0) return v;
 #elif defined(_WIN32)
   DWORD bytes = 0;
   GetLogicalProcessorInformation(nullptr, &bytes);
@@ -61,12 +69,14 @@ int64_t detect_l2() {
     std::vector<SYSTEM_LOGICAL_PROCESSOR_INFORMATION> info(bytes / sizeof(SYSTEM_LOGICAL_PROCESSOR_INFORMATION));
     if (GetLogicalProcessorInformation(info.data(), &bytes)) {
       for (const auto& i : info) {
-        if (i.Relationship == RelationCache && i.Cache.Level == 2 && i.Cache.Size > 0) return static_cast<int64_t>(i.Cache.Size);
+        if (i.Relationship == RelationCache && i.Cache.Level == level && i.Cache.Type != CacheInstruction && i.Cache.Size > 0) {
+          return static_cast<int64_t>(i.Cache.Size);
+        }
       }
     }
   }
 #endif
-  return int64_t{1} << 20;
+  return 0;
 }
 
 // The widest panel the spmm kernels of an ISA walk at full speed: 8 vectors, one register tile per row
@@ -86,6 +96,11 @@ int64_t padded(int64_t width) { return (width + 15) / 16 * 16; }
 
 std::atomic<int> g_mode{static_cast<int>(PackMode::kAuto)};
 std::atomic<int64_t> g_width{0};
+std::atomic<int64_t> g_block{0};
+
+// plan_block_rows blocks when a row of A has, on average, at least this many (stored entries in a block) x (panel
+// width in floats): 20 entries at 64 floats, 40 at 32.
+constexpr double kMinBlockWork = 1280;
 
 // std::aligned_alloc is missing from the Windows C runtime.
 void* aligned_bytes(size_t bytes) {
@@ -114,13 +129,37 @@ struct Scratch {
 }  // namespace
 
 int64_t l2_cache_bytes() {
-  static const int64_t bytes = std::clamp<int64_t>(detect_l2(), int64_t{128} << 10, int64_t{32} << 20);
+  static const int64_t detected = detect_cache(2);
+  static const int64_t bytes = std::clamp<int64_t>(detected > 0 ? detected : int64_t{1} << 20, int64_t{128} << 10, int64_t{32} << 20);
   return bytes;
 }
 
-void set_pack_tuning(PackMode mode, int64_t panel_width) {
+int64_t l1_cache_bytes() {
+  static const int64_t detected = detect_cache(1);
+  static const int64_t bytes = std::clamp<int64_t>(detected > 0 ? detected : int64_t{32} << 10, int64_t{16} << 10, int64_t{256} << 10);
+  return bytes;
+}
+
+void set_pack_tuning(PackMode mode, int64_t panel_width, int64_t block_bytes) {
   g_mode.store(static_cast<int>(mode));
   g_width.store(std::max<int64_t>(0, panel_width));
+  g_block.store(std::max<int64_t>(-1, block_bytes));
+}
+
+int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa) {
+  const int64_t forced = g_block.load(std::memory_order_relaxed);
+  const int64_t tile = tile_floats(isa);
+  if (forced < 0 || tile == 0 || n <= 0 || rows <= 0 || a_rows <= 0) return 0;
+  const int64_t width = std::min(n, tile);
+  const int64_t block = std::max<int64_t>(8, (forced > 0 ? forced : l1_cache_bytes()) / (width * static_cast<int64_t>(sizeof(float))));
+  if (rows <= block) return 0;
+  if (forced > 0) return block;
+  // Each row of A pays a pass over its C tile per block it has entries in, and its walk stops once more per block:
+  // with too few entries a block that costs more than the L2 traffic it saves. Measured on AMD EPYC (Zen, 32 KiB
+  // L1), 2 threads, 1024x1024 and 1024x4096: 12.8 entries x 64 floats and 25.6 x 32 lost 5-10%, 25.6 x 64 gained
+  // 5-12%, 51 x 32 and more gained up to 1.3x (50% dense, N:M 2:4 1.25x).
+  const double per_block = static_cast<double>(entries) / static_cast<double>(a_rows) * static_cast<double>(block) / static_cast<double>(rows);
+  return per_block * static_cast<double>(width) >= kMinBlockWork ? block : 0;
 }
 
 PackMode pack_mode() { return static_cast<PackMode>(g_mode.load(std::memory_order_relaxed)); }

@@ -24,10 +24,15 @@ struct PanelPlan {
   bool pack;
 };
 
+// L1 data cache per core in bytes, detected likewise; 32 KiB when the system does not say.
+int64_t l1_cache_bytes();
+
 // Tests and benchmarks force the choice (the `tuning` entry of the addon): kAlways packs every call that can be
-// packed, kNever none; panel_width > 0 overrides the width (rounded to whole vectors). Process-wide.
+// packed, kNever none; panel_width > 0 overrides the width (rounded to whole vectors); block_bytes > 0 forces L1
+// blocking with blocks of that many bytes (see plan_block_rows), -1 turns it off, 0 lets it be chosen.
+// Process-wide.
 enum class PackMode : int { kAuto = 0, kAlways = 1, kNever = 2 };
-void set_pack_tuning(PackMode mode, int64_t panel_width);
+void set_pack_tuning(PackMode mode, int64_t panel_width, int64_t block_bytes = 0);
 PackMode pack_mode();
 int64_t forced_panel_width();
 
@@ -39,6 +44,13 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
 // `width`): one panel of every column, or in place when it is aligned, would not fit the budget, or is read less
 // than about 4 times per row per task.
 PanelPlan plan_whole(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa);
+
+// L1 blocking of an SpMM whose B has `rows` rows and whose panels are up to n columns wide, for an A with `entries`
+// stored entries (block entries count once per element of the block) over a_rows rows: the rows of B per block
+// such that a block under one register tile fits in L1, or 0 when B is not worth blocking (it fits already, or A
+// has too few entries per row in a block for the saved L2 traffic to pay for revisiting C). SpmmParams and
+// SpmmNmParams carry it as block_rows.
+int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa);
 
 // The calling thread's packing buffer, at least `floats` long (<= the panel budget), 64-byte aligned.
 float* pack_scratch(int64_t floats);

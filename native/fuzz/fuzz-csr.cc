@@ -82,10 +82,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const sk::Status s2 = sk::spmm_csr_f32({a, b.data(), n, c.data(), n, n, 1.0f, 0.0f});
     const sk::Status s3 = sk::spmmt_csr_f32({a, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f});
     const sk::Status s4 = sk::sddmm_csr_f32({a, bt.data(), n, b.data(), n, n, out.data(), 1.0f, 0.0f});
-    // B one float past its start, packed into aligned panels of a fuzzed width, against the same B used in place.
-    // SDDMM likewise with Y one float past its start, packed whole.
+    // B one float past its start, packed into aligned panels of a fuzzed width and walked in L1 blocks of a fuzzed
+    // size (8 rows of B and up), against the same B used in place. SDDMM likewise with Y one float past its start,
+    // packed whole.
     std::vector<float> cp(c.size()), cu(c.size()), op(nnz), ou(nnz);
-    sk::set_pack_tuning(sk::PackMode::kAlways, in.small(1, 24));
+    sk::set_pack_tuning(sk::PackMode::kAlways, in.small(1, 24), 64 * in.small(1, 8));
     const sk::Status s5 = sk::spmm_csr_f32({a, b.data() + 1, n, cp.data(), n, n, 1.0f, 0.0f});
     const sk::Status s7 = sk::sddmm_csr_f32({a, bt.data(), n, b.data() + 1, n, n, op.data(), 1.0f, 0.0f});
     sk::set_pack_tuning(sk::PackMode::kNever, 0);
@@ -131,7 +132,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<float> scratch(nnz);
     const sk::CsrF32 ts{cols, rows, nnz, t_indptr.data(), t_indices.data(), scratch.data()};
     for (sk::PackMode mode : {sk::PackMode::kNever, sk::PackMode::kAlways}) {
-      sk::set_pack_tuning(mode, 8);  // packed: panels of 8 columns, so widths above 8 take the gathering path
+      // packed: panels of 8 columns, so widths above 8 take the gathering path; both walked in L1 blocks
+      sk::set_pack_tuning(mode, 8, 64);
       std::fill(ct.begin(), ct.end(), 0.0f);
       const sk::Status sp = sk::spmmt_plan_csr_f32({{ts, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, perm.data(), values.data(), nnz, scratch.data()});
       fuzz::require(sp.is_ok() != perm_bad, "a corrupt transpose-plan permutation was not reported (or a valid one was)");

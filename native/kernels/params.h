@@ -46,6 +46,9 @@ struct SpmmParams {
   // A perm entry outside [0, values_len) is an anomaly like a bad column.
   const int32_t* perm = nullptr;
   int64_t values_len = 0;
+  // When > 0, the SIMD kernels walk B in blocks of this many rows (L1 blocking, see f32-spmm-csr-impl.h and
+  // plan_block_rows in core/pack.h); 0: one pass over B per column tile. The scalar kernel ignores it.
+  int64_t block_rows = 0;
 };
 
 // SDDMM: out[k] = alpha * dot(X[i,:], Y[j,:]) + beta * out[k] for every stored (i, j = indices[k]) of the pattern
@@ -112,6 +115,7 @@ struct SpmmNmParams {
   int32_t n;  // columns of B and C (not the N of N:M, which is a.n)
   float alpha;
   float beta;
+  int64_t block_rows = 0;  // as SpmmParams::block_rows (rounded down to whole groups of M by the kernel)
 };
 
 struct SpmvNmParams {

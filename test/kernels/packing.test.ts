@@ -87,6 +87,62 @@ describe.each(ISAS)('isa %s', (isa) => {
   });
 });
 
+// L1 blocking (plan_block_rows in native/core/pack.h): B walked in blocks of rows for each chunk of rows of A. Forced
+// with blocks of 64 bytes (8 rows of B: many blocks, chunks of 32 rows straddled by 75 rows) and 1000 bytes, and
+// off; CSR with sorted and with unsorted columns (each entry must be counted once in any order), N:M, spmmT with a
+// plan (one panel and several), alpha/beta with NaN in C when beta is 0.
+describe.each(ISAS)('L1 blocking, isa %s', (isa) => {
+  test.each([64, 1000, 'never'] as const)('blocks of %s bytes', (block) => {
+    setIsa(isa);
+    setThreads(2);
+    for (const [mode, panel] of [['auto', 0], ['always', 24]] as [PackMode, number][]) {
+      setPacking(mode, panel, block);
+      const label = `${isa} block ${block} ${mode}/${panel}`;
+      const d = randomDense(75, 140, 0.35, 21, 5);
+      const A = CSRMatrix.fromDense(d);
+      checkAll(d, `csr ${label}`, (B, out, alpha, beta) => spmm(A, B, { out, alpha, beta }));
+      // The same matrix with each row's entries reversed: columns in decreasing order.
+      const indices = A.indices.slice(), values = A.values.slice();
+      for (let i = 0; i < A.rows; i++) {
+        const lo = A.indptr[i], hi = A.indptr[i + 1];
+        for (let k = lo; k < hi; k++) indices[k] = A.indices[hi - 1 - (k - lo)], values[k] = A.values[hi - 1 - (k - lo)];
+      }
+      const unsorted = CSRMatrix.trusted(A.rows, A.cols, A.indptr, indices, values);
+      checkAll(d, `csr unsorted ${label}`, (B, out, alpha, beta) => spmm(unsorted, B, { out, alpha, beta }));
+      const dnm = makeNM(randomDense(70, 130, 0.8, 22), 2, 4);
+      const nm = NMMatrix.fromDense(dnm, { n: 2, m: 4 });
+      checkAll(dnm, `nm ${label}`, (B, out, alpha, beta) => spmm(nm, B, { out, alpha, beta }));
+      const dt = randomDense(120, 66, 0.4, 23, 4);
+      const At = CSRMatrix.fromDense(dt);
+      const plan = transposePlan(At);
+      checkAll(transposeDense(dt), `spmmT plan ${label}`, (B, out, alpha, beta) => spmmT(At, B, { out, alpha, beta, plan }));
+      // beta = 0: C is write-only, NaN in it does not survive any block.
+      const B = { data: randomVector(140 * 40, 3), rows: 140, cols: 40 };
+      const out = { data: new Float32Array(75 * 40).fill(NaN), rows: 75, cols: 40 };
+      spmm(A, B, { out });
+      expectClose(out.data, referenceSpmm(d, B, 1, 0, new Float32Array(75 * 40)), `csr beta 0 over NaN ${label}`);
+    }
+  });
+
+  test('the automatic plan blocks only a B taller than L1 holds, for an A dense enough', () => {
+    setIsa(isa);
+    setPacking('auto');
+    if (isa === 'scalar') return expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.5, 1024)).toBe(0);
+    const l1 = info().l1CacheBytes;
+    expect(l1).toBeGreaterThanOrEqual(16 << 10);
+    const rowsPerBlock = addon.blockPlan(4096, 256, 4096 * 1024 * 0.5, 1024);
+    expect(rowsPerBlock).toBeGreaterThanOrEqual(8);
+    expect(rowsPerBlock).toBeLessThan(4096);
+    expect(addon.blockPlan(rowsPerBlock, 256, rowsPerBlock * 1024, 1024)).toBe(0); // fits already
+    expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024)).toBe(0); // 1% dense: too few entries a block
+    setPacking('auto', 0, 'never');
+    expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.5, 1024)).toBe(0);
+    setPacking('auto', 0, 64);
+    expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024)).toBe(8);
+    setPacking('auto');
+  });
+});
+
 describe.each(ISAS)('sddmm, isa %s', (isa) => {
   test.each(MODES)('Y packed whole: packing %s, panel %i', (mode, panel) => {
     setIsa(isa);
@@ -147,5 +203,7 @@ describe('panel plans', () => {
     expect(() => setPacking('sometimes' as PackMode)).toThrow(/Expected 'auto', 'always' or 'never' for mode/);
     expect(() => setPacking('auto', -1)).toThrow(/panelWidth/);
     expect(() => setPacking('auto', 1.5)).toThrow(/panelWidth/);
+    expect(() => setPacking('auto', 0, 32)).toThrow(/l1Block/);
+    expect(() => setPacking('auto', 0, 'sometimes' as 'auto')).toThrow(/Expected 'auto', 'never' or a number of bytes for l1Block but received/);
   });
 });

@@ -11,6 +11,8 @@
 // of the vector loads straddle two lines and the product ran 1.3-1.4x slower.
 #pragma once
 #include <algorithm>
+#include <cstdint>
+#include <type_traits>
 
 #include "../kernels.h"
 #include "../vec.h"
@@ -25,8 +27,12 @@ namespace spmm_csr_detail {
 // never gets here. The clamps below are for memory safety only, should the caller's arrays change during an async
 // call (a predictable branch). The loop is written out plainly (no lambdas, one pointer per row of B): written with
 // lambdas, GCC 12 kept a stack copy of the accumulators and computed eight addresses per entry (1.15-1.2x slower).
-template <class S, int NV, bool kLast, bool kPerm>
-inline void tile(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, float* c, typename S::M last) {
+//
+// With kBlocked, the walk starts at *k and stops before the first entry whose column is >= kend (a block of B's
+// rows, see spmm_csr), leaving *k there; the tile is then C = alpha * acc + beta * C.
+template <class S, int NV, bool kLast, bool kPerm, bool kBlocked>
+inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, int64_t j, float* c, typename S::M last, float alpha_s,
+                 float beta_s) {
   using V = typename S::V;
   const uint32_t col_max = static_cast<uint32_t>(p.a.cols) - 1;  // cols >= 1: row_range empties rows otherwise
   const int32_t* indices = p.a.indices;
@@ -37,9 +43,10 @@ inline void tile(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, flo
   const int64_t ldb = p.ldb;
   V acc[NV];
   for (int t = 0; t < NV; ++t) acc[t] = S::zero();
-  int64_t k = begin;
+  int64_t k = *kp;
   for (; k < end; ++k) {
     uint32_t col = static_cast<uint32_t>(indices[k]);
+    if (kBlocked && col >= kend) break;
     col = col <= col_max ? col : 0;
     float w;
     if (kPerm) {
@@ -52,22 +59,24 @@ inline void tile(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, flo
     const float* b = bj + static_cast<int64_t>(col) * ldb;
     for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[t]);
   }
-  const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
-  const bool use_beta = p.beta != 0.0f;
+  *kp = k;
+  const V alpha = S::set1(alpha_s), beta = S::set1(beta_s);
+  const bool use_beta = beta_s != 0.0f;
   for (int t = 0; t < NV; ++t) {
     if (kLast && t == NV - 1) simd::store_alpha_beta<S, true>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
     else simd::store_alpha_beta<S, false>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
   }
 }
 
-template <class S, int NV>
-inline void run(const SpmmParams& p, int64_t begin, int64_t end, int64_t j, float* c, bool masked, typename S::M last) {
+template <class S, int NV, bool kBlocked>
+inline void run(const SpmmParams& p, int64_t* k, int64_t end, uint32_t kend, int64_t j, float* c, bool masked, typename S::M last, float alpha,
+                float beta) {
   if (p.perm) {
-    if (masked) tile<S, NV, true, true>(p, begin, end, j, c, last);
-    else tile<S, NV, false, true>(p, begin, end, j, c, last);
+    if (masked) tile<S, NV, true, true, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
+    else tile<S, NV, false, true, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
   } else {
-    if (masked) tile<S, NV, true, false>(p, begin, end, j, c, last);
-    else tile<S, NV, false, false>(p, begin, end, j, c, last);
+    if (masked) tile<S, NV, true, false, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
+    else tile<S, NV, false, false, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
   }
 }
 
@@ -94,34 +103,85 @@ inline void row_range(const SpmmParams& p, int32_t i, int64_t* begin, int64_t* e
   }
 }
 
+
+// The tiles of one column range: the widths [v, v + nv) of `vectors`, near-equal (see the top of this file).
+struct TileWalk {
+  int64_t vectors, tiles;
+  int nv(int64_t t) const { return static_cast<int>(vectors / tiles + (t < vectors % tiles ? 1 : 0)); }
+};
+
+// Calls f(integral_constant NV) for a runtime width nv <= kMaxTile (widths above it are never instantiated).
+template <int kMaxTile, class F>
+inline void with_width(int nv, F&& f) {
+  switch (nv) {
+#define SK_CASE(NV) \
+  case NV: if (NV <= kMaxTile) f(std::integral_constant<int, (NV <= kMaxTile ? NV : 1)>{}); break;
+    SK_CASE(1) SK_CASE(2) SK_CASE(3) SK_CASE(4) SK_CASE(5) SK_CASE(6)
+    SK_CASE(7) SK_CASE(8) SK_CASE(9) SK_CASE(10) SK_CASE(11) SK_CASE(12)
+#undef SK_CASE
+    default: break;
+  }
+}
+
 }  // namespace spmm_csr_detail
 
+// Rows [row_begin, row_end) of C. With p.block_rows (the operator's plan: a tile's rows of B do not fit in L1 and
+// A is dense enough), B is walked in blocks of that many rows: for each chunk of kChunk rows of A and each column tile, block by block, every row of the chunk
+// multiplies its entries whose columns fall in the block (a cursor per row remembers where it stopped) and adds
+// the result to C; the block of B stays in L1 across the chunk's rows. The first block writes C = alpha*acc +
+// beta*C, later ones add alpha*acc, and only for rows with entries in them. Columns need not be sorted: a cursor
+// stops at the first entry past the block and the last block takes whatever is left, so each entry is counted
+// once in any order (unsorted rows only lose the blocking's benefit).
 template <class S, int kMaxTile>
 int64_t spmm_csr(const SpmmParams& p, int32_t row_begin, int32_t row_end) {
   static_assert(kMaxTile <= 12, "tile widths are dispatched up to 12 vectors");
   using spmm_csr_detail::row_range;
   using spmm_csr_detail::run;
   const int64_t n = p.n;
-  const int64_t vectors = (n + S::W - 1) / S::W;
-  const int64_t tiles = (vectors + kMaxTile - 1) / kMaxTile;
-  const int tail = static_cast<int>(n - S::W * (vectors - 1));  // lanes of the last vector, 1..W
+  const spmm_csr_detail::TileWalk walk{(n + S::W - 1) / S::W, ((n + S::W - 1) / S::W + kMaxTile - 1) / kMaxTile};
+  const int tail = static_cast<int>(n - S::W * (walk.vectors - 1));  // lanes of the last vector, 1..W
   const typename S::M last = S::first(tail);
+  const int64_t block = p.block_rows;
   int64_t bad = 0;
-  for (int32_t i = row_begin; i < row_end; ++i) {
-    float* c = p.c + static_cast<int64_t>(i) * p.ldc;
-    int64_t begin, end;
-    row_range(p, i, &begin, &end, &bad);
-    for (int64_t t = 0, v = 0; t < tiles; ++t) {
-      const int nv = static_cast<int>(vectors / tiles + (t < vectors % tiles ? 1 : 0));
-      const bool masked = v + nv == vectors && tail != S::W;
-      // Widths above kMaxTile never occur; the conditional keeps them from being instantiated.
-      switch (nv) {
-#define SK_CASE(NV) \
-  case NV: if (NV <= kMaxTile) run<S, (NV <= kMaxTile ? NV : 1)>(p, begin, end, S::W * v, c, masked, last); break;
-        SK_CASE(1) SK_CASE(2) SK_CASE(3) SK_CASE(4) SK_CASE(5) SK_CASE(6)
-        SK_CASE(7) SK_CASE(8) SK_CASE(9) SK_CASE(10) SK_CASE(11) SK_CASE(12)
-#undef SK_CASE
+  if (block <= 0 || p.a.cols <= block) {
+    for (int32_t i = row_begin; i < row_end; ++i) {
+      float* c = p.c + static_cast<int64_t>(i) * p.ldc;
+      int64_t begin, end;
+      row_range(p, i, &begin, &end, &bad);
+      for (int64_t t = 0, v = 0; t < walk.tiles; ++t) {
+        const int nv = walk.nv(t);
+        const bool masked = v + nv == walk.vectors && tail != S::W;
+        spmm_csr_detail::with_width<kMaxTile>(nv, [&](auto w) {
+          int64_t k = begin;
+          run<S, decltype(w)::value, false>(p, &k, end, 0, S::W * v, c, masked, last, p.alpha, p.beta);
+        });
+        v += nv;
       }
+    }
+    return bad;
+  }
+  constexpr int kChunk = 32;
+  int64_t lo[kChunk], hi[kChunk], cur[kChunk];
+  const int32_t* indices = p.a.indices;
+  for (int32_t r0 = row_begin; r0 < row_end; r0 += kChunk) {
+    const int rows = static_cast<int>(std::min<int64_t>(kChunk, static_cast<int64_t>(row_end) - r0));
+    for (int r = 0; r < rows; ++r) row_range(p, r0 + r, &lo[r], &hi[r], &bad);
+    for (int64_t t = 0, v = 0; t < walk.tiles; ++t) {
+      const int nv = walk.nv(t);
+      const bool masked = v + nv == walk.vectors && tail != S::W;
+      spmm_csr_detail::with_width<kMaxTile>(nv, [&](auto w) {
+        constexpr int NV = decltype(w)::value;
+        for (int r = 0; r < rows; ++r) cur[r] = lo[r];
+        for (int64_t k0 = 0; k0 < p.a.cols; k0 += block) {
+          const bool first = k0 == 0;
+          const uint32_t kend = k0 + block >= p.a.cols ? UINT32_MAX : static_cast<uint32_t>(k0 + block);
+          for (int r = 0; r < rows; ++r) {
+            if (!first && (cur[r] >= hi[r] || static_cast<uint32_t>(indices[cur[r]]) >= kend)) continue;
+            float* c = p.c + static_cast<int64_t>(r0 + r) * p.ldc;
+            run<S, NV, true>(p, &cur[r], hi[r], kend, S::W * v, c, masked, last, p.alpha, first ? p.beta : 1.0f);
+          }
+        }
+      });
       v += nv;
     }
   }

@@ -1,6 +1,8 @@
 // SIMD N:M SpMM body, instantiated by the -avx2 and -avx512 files: the CSR SpMM scheme (column tiles accumulated
 // in registers over the row's slots, written once) with the column of each slot computed from its group and uint8
-// position instead of read from an index array. Zero slots are skipped.
+// position instead of read from an index array. Zero slots are skipped. With p.block_rows (the operator's L1
+// blocking plan, core/pack.h), the groups are walked in blocks for a chunk of rows at a time, as the CSR kernel
+// does with its rows of B (f32-spmm-csr-impl.h): the first block writes C = alpha*acc + beta*C, later ones add.
 #pragma once
 #include <algorithm>
 
@@ -10,8 +12,9 @@
 namespace sk {
 
 // kN: the N of N:M when known at compile time (0: read from the matrix), so the slot loop unrolls.
+// Groups [g0, g1) of row i into columns [j, j + NV*W) of C: C = alpha * acc + beta * C.
 template <class S, int NV, bool kMask, int kN>
-void nm_tile(const SpmmNmParams& p, int32_t i, int64_t j, typename S::M last) {
+void nm_tile(const SpmmNmParams& p, int32_t i, int64_t j, typename S::M last, int64_t g0, int64_t g1, float alpha_s, float beta_s) {
   using V = typename S::V;
   const NmF32& a = p.a;
   const int32_t nn = kN > 0 ? kN : a.n;
@@ -21,12 +24,13 @@ void nm_tile(const SpmmNmParams& p, int32_t i, int64_t j, typename S::M last) {
   for (int t = 0; t < NV; ++t) acc[t] = S::zero();
   const float* vals = a.values + base;
   const uint8_t* pos = a.positions + base;
-  const int64_t slots = groups * nn;
+  const int64_t slots = g1 * nn;
   const int64_t m = a.m;
   const int64_t last_col = a.cols - 1;
+  const int64_t ldb = p.ldb;
   const float* b0 = p.b + j;
-  int64_t col_base = 0;
-  for (int64_t s = 0; s < slots; col_base += m) {
+  int64_t col_base = g0 * m;
+  for (int64_t s = g0 * nn; s < slots; col_base += m) {
     for (int32_t q = 0; q < nn; ++q, ++s) {
       const float v = vals[s];
       if (v == 0.0f) continue;
@@ -34,32 +38,32 @@ void nm_tile(const SpmmNmParams& p, int32_t i, int64_t j, typename S::M last) {
       // the load in range without a branch even if the matrix changes meanwhile.
       const int64_t col = std::min<int64_t>(col_base + pos[s], last_col);
       const V w = S::set1(v);
-      const float* b = b0 + col * p.ldb;
+      const float* b = b0 + col * ldb;
       for (int t = 0; t < NV; ++t) {
         acc[t] = S::fmadd(w, (kMask && t == NV - 1) ? S::load(b + t * S::W, last) : S::load(b + t * S::W), acc[t]);
       }
     }
   }
-  const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
+  const V alpha = S::set1(alpha_s), beta = S::set1(beta_s);
   float* out = p.c + static_cast<int64_t>(i) * p.ldc + j;
   for (int t = 0; t < NV; ++t) {
-    if (kMask && t == NV - 1) simd::store_alpha_beta<S, true>(out + t * S::W, acc[t], alpha, beta, p.beta != 0.0f, last);
-    else simd::store_alpha_beta<S, false>(out + t * S::W, acc[t], alpha, beta, p.beta != 0.0f, last);
+    if (kMask && t == NV - 1) simd::store_alpha_beta<S, true>(out + t * S::W, acc[t], alpha, beta, beta_s != 0.0f, last);
+    else simd::store_alpha_beta<S, false>(out + t * S::W, acc[t], alpha, beta, beta_s != 0.0f, last);
   }
 }
 
 template <class S, int NV>
-void nm_run(const SpmmNmParams& p, int32_t i, int64_t j, bool masked, typename S::M last) {
+void nm_run(const SpmmNmParams& p, int32_t i, int64_t j, bool masked, typename S::M last, int64_t g0, int64_t g1, float alpha, float beta) {
   switch ((masked ? 16 : 0) + (p.a.n <= 4 && p.a.n != 3 ? p.a.n : 0)) {
-    case 1: nm_tile<S, NV, false, 1>(p, i, j, last); break;
-    case 2: nm_tile<S, NV, false, 2>(p, i, j, last); break;
-    case 4: nm_tile<S, NV, false, 4>(p, i, j, last); break;
-    case 16 + 1: nm_tile<S, NV, true, 1>(p, i, j, last); break;
-    case 16 + 2: nm_tile<S, NV, true, 2>(p, i, j, last); break;
-    case 16 + 4: nm_tile<S, NV, true, 4>(p, i, j, last); break;
+    case 1: nm_tile<S, NV, false, 1>(p, i, j, last, g0, g1, alpha, beta); break;
+    case 2: nm_tile<S, NV, false, 2>(p, i, j, last, g0, g1, alpha, beta); break;
+    case 4: nm_tile<S, NV, false, 4>(p, i, j, last, g0, g1, alpha, beta); break;
+    case 16 + 1: nm_tile<S, NV, true, 1>(p, i, j, last, g0, g1, alpha, beta); break;
+    case 16 + 2: nm_tile<S, NV, true, 2>(p, i, j, last, g0, g1, alpha, beta); break;
+    case 16 + 4: nm_tile<S, NV, true, 4>(p, i, j, last, g0, g1, alpha, beta); break;
     default:
-      if (masked) nm_tile<S, NV, true, 0>(p, i, j, last);
-      else nm_tile<S, NV, false, 0>(p, i, j, last);
+      if (masked) nm_tile<S, NV, true, 0>(p, i, j, last, g0, g1, alpha, beta);
+      else nm_tile<S, NV, false, 0>(p, i, j, last, g0, g1, alpha, beta);
   }
 }
 
@@ -74,28 +78,42 @@ int64_t spmm_nm(const SpmmNmParams& p, int32_t row_begin, int32_t row_end) {
   const int64_t tiles = (vectors + kMaxTile - 1) / kMaxTile;
   const int32_t tail = static_cast<int32_t>(n - (vectors - 1) * S::W);
   const typename S::M last = S::first(tail);
+  // Groups per block of B's rows (0: one pass over all groups).
+  const int64_t block = p.block_rows > 0 && groups * a.m > p.block_rows ? std::max<int64_t>(1, p.block_rows / a.m) : 0;
+  constexpr int kChunk = 32;
   int64_t bad = 0;
-  for (int32_t i = row_begin; i < row_end; ++i) {
-    // Anomalies (non-zero slots with a position >= m, or a column past the end, which only the last group can
-    // have), counted in one flat pass that vectorises.
-    const int64_t base = static_cast<int64_t>(i) * groups * a.n;
-    const float* vals = a.values + base;
-    const uint8_t* pos = a.positions + base;
-    int64_t row_bad = 0;
-    for (int64_t s = 0; s < groups * a.n; ++s) row_bad += (vals[s] != 0.0f) & (pos[s] >= a.m);
-    if (groups > 0) {
-      for (int64_t s = (groups - 1) * a.n; s < groups * a.n; ++s) {
-        row_bad += (vals[s] != 0.0f) & (pos[s] < a.m) & ((groups - 1) * a.m + pos[s] >= a.cols);
+  for (int32_t r0 = row_begin; r0 < row_end; r0 += kChunk) {
+    const int32_t r1 = static_cast<int32_t>(std::min<int64_t>(static_cast<int64_t>(r0) + kChunk, row_end));
+    for (int32_t i = r0; i < r1; ++i) {
+      // Anomalies (non-zero slots with a position >= m, or a column past the end, which only the last group can
+      // have), counted in one flat pass that vectorises.
+      const int64_t base = static_cast<int64_t>(i) * groups * a.n;
+      const float* vals = a.values + base;
+      const uint8_t* pos = a.positions + base;
+      int64_t row_bad = 0;
+      for (int64_t s = 0; s < groups * a.n; ++s) row_bad += (vals[s] != 0.0f) & (pos[s] >= a.m);
+      if (groups > 0) {
+        for (int64_t s = (groups - 1) * a.n; s < groups * a.n; ++s) {
+          row_bad += (vals[s] != 0.0f) & (pos[s] < a.m) & ((groups - 1) * a.m + pos[s] >= a.cols);
+        }
       }
+      bad += row_bad;
     }
-    bad += row_bad;
     for (int64_t t = 0, v = 0; t < tiles; ++t) {
       const int nv = static_cast<int>(vectors / tiles + (t < vectors % tiles ? 1 : 0));
       const bool masked = v + nv == vectors && tail != S::W;
-      switch (nv) {
-#define SK_CASE(NV) case NV: nm_run<S, NV>(p, i, v * S::W, masked, last); break;
-        SK_CASE(1) SK_CASE(2) SK_CASE(3) SK_CASE(4) SK_CASE(5) SK_CASE(6) SK_CASE(7) SK_CASE(8)
+      // One pass over all groups when not blocked (and one, storing beta * C, when there are none).
+      const int64_t step = block > 0 ? block : std::max<int64_t>(groups, 1);
+      for (int64_t g0 = 0; g0 < std::max<int64_t>(groups, 1); g0 += step) {
+        const int64_t g1 = std::min(groups, g0 + step);
+        const float beta = g0 == 0 ? p.beta : 1.0f;
+        for (int32_t i = r0; i < r1; ++i) {
+          switch (nv) {
+#define SK_CASE(NV) case NV: nm_run<S, NV>(p, i, v * S::W, masked, last, g0, g1, p.alpha, beta); break;
+            SK_CASE(1) SK_CASE(2) SK_CASE(3) SK_CASE(4) SK_CASE(5) SK_CASE(6) SK_CASE(7) SK_CASE(8)
 #undef SK_CASE
+          }
+        }
       }
       v += nv;
     }
