@@ -93,14 +93,6 @@ struct Neon {
 };
 #endif
 
-// A hint to bring the line holding p into L1 (never faults, whatever p is).
-inline void prefetch(const void* p) {
-#if defined(__GNUC__) || defined(__clang__)
-  __builtin_prefetch(p, 0, 3);
-#else
-  (void)p;
-#endif
-}
 
 // out = alpha * acc + beta * out (beta == 0: out is write-only), under `last` when kMask.
 template <class S, bool kMask>
