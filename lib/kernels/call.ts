@@ -90,8 +90,42 @@ export function disjointFrom(outName: string, out: ArrayBufferView, inputs: [str
   for (const [name, a] of inputs) v.disjoint(outName, out, name, a);
 }
 
+/** A sparse operand's named arrays and their buffers, made once per operand object (see disjointFromOperand). */
+interface OperandArrays {
+  arrays: [string, ArrayBufferView][];
+  buffers: ArrayBufferLike[];
+}
+const operandArrays = new WeakMap<object, OperandArrays>();
+
 /** The arrays of a sparse operand, named, for aliasing checks (from its format's registration). */
 export function arraysOf(A: unknown): [string, ArrayBufferView][] {
-  const spec = formatOf(A);
-  return spec ? spec.arrays(A as never) : [];
+  return operandOf(A).arrays;
+}
+
+function operandOf(A: unknown): OperandArrays {
+  if (A === null || typeof A !== 'object') return { arrays: [], buffers: [] };
+  let known = operandArrays.get(A);
+  if (!known) {
+    // A format object's arrays are fixed at construction (readonly fields), and a view's buffer never changes
+    // (detaching empties it, it does not replace it): both can be kept for the object's lifetime.
+    const spec = formatOf(A);
+    const arrays = spec ? spec.arrays(A as never) : [];
+    known = { arrays, buffers: arrays.map(([, a]) => a.buffer) };
+    operandArrays.set(A, known);
+  }
+  return known;
+}
+
+/**
+ * Refuses an output that shares memory with the arrays of sparse operand A or with the dense input `input`, naming
+ * both. The same check as disjointFrom, without building a list per call: reading a view's `buffer` costs about
+ * 20 ns, a third of a small spmv's JavaScript time when done for every array on every call.
+ */
+export function disjointFromOperand(outName: string, out: ArrayBufferView, A: unknown, inputName: string, input: ArrayBufferView): void {
+  v.disjoint(outName, out, inputName, input);
+  const { arrays, buffers } = operandOf(A);
+  const buffer = out.buffer;
+  for (let i = 0; i < buffers.length; i++) {
+    if (buffers[i] === buffer) v.disjoint(outName, out, arrays[i][0], arrays[i][1]);
+  }
 }

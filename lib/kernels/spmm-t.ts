@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { CSRMatrix, DenseMatrix } from '../formats';
-import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
+import { AnyKernelCall, call, denseOut, disjointFromOperand, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
 import { TransposePlan } from './transpose-plan';
 
 export interface SpmmTOptions extends KernelOptions<DenseMatrix> {
@@ -18,7 +18,7 @@ function spmmTCall(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): AnyKernel
   const o = v.options<SpmmTOptions>('options', opts, [...KERNEL_OPTIONS, 'plan']);
   const { alpha, beta } = scalars(o);
   const out = denseOut('spmmT', o.out, A.cols, B.cols);
-  disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
+  disjointFromOperand('options.out.data', out.data, A, 'B.data', B.data);
   const product = { a: A, b: B.data, n: B.cols, c: out.data, alpha, beta };
   const fresh = freshIf(o.out, out.data);
   const threads = threadsOption(o);

@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { BSRMatrix, CSRMatrix, DenseMatrix, formatOf, NMMatrix } from '../formats';
-import { AnyKernelCall, arraysOf, call, denseOut, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
+import { AnyKernelCall, call, denseOut, disjointFromOperand, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
 
 /** A matrix spmm accepts. */
 export type SparseOperand = CSRMatrix | BSRMatrix | NMMatrix;
@@ -19,7 +19,7 @@ function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMa
   const o = v.options<KernelOptions<DenseMatrix>>('options', opts, KERNEL_OPTIONS);
   const { alpha, beta } = scalars(o);
   const out = denseOut('spmm', o.out, A.rows, B.cols);
-  disjointFrom('options.out.data', out.data, [['B.data', B.data], ...arraysOf(A)]);
+  disjointFromOperand('options.out.data', out.data, A, 'B.data', B.data);
   const args = { a: A, b: B.data, n: B.cols, c: out.data, alpha, beta } as never;
   return call(kernel, args, out, freshIf(o.out, out.data), threadsOption(o)) as AnyKernelCall<DenseMatrix>;
 }

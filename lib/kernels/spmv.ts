@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { alignedFloat32Array, CSRMatrix, formatOf, NMMatrix } from '../formats';
-import { AnyKernelCall, arraysOf, call, disjointFrom, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
+import { AnyKernelCall, call, disjointFromOperand, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
 
 /** The SpMV entry point of each format that has one; each takes { a: the matrix, x, y, alpha, beta }. */
 const byFormat: Record<string, 'spmv' | 'spmvNm'> = { csr: 'spmv', nm: 'spmvNm' };
@@ -12,7 +12,7 @@ function spmvCall(A: CSRMatrix | NMMatrix, x: Float32Array, opts?: KernelOptions
   const o = v.options<KernelOptions<Float32Array>>('options', opts, KERNEL_OPTIONS);
   const { alpha, beta } = scalars(o);
   const out = o.out === undefined ? alignedFloat32Array(A.rows) : v.float32Array('options.out', o.out, A.rows);
-  disjointFrom('options.out', out, [['x', x], ...arraysOf(A)]);
+  disjointFromOperand('options.out', out, A, 'x', x);
   const args = { a: A, x, y: out, alpha, beta } as never;
   return call(kernel, args, out, freshIf(o.out, out), threadsOption(o)) as AnyKernelCall<Float32Array>;
 }

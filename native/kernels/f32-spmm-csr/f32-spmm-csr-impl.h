@@ -20,7 +20,7 @@
 namespace sk {
 namespace spmm_csr_detail {
 
-// Columns [j, j + W*NV) of one row (entries [begin, end), output row c); with kLast, vector NV-1 is loaded and
+// Columns [j, j + W*NV) of one row (entries [*kp, end), output row c); with kLast, vector NV-1 is loaded and
 // stored under `last`; with kPerm, values come through p.perm (a transposed product, see params.h).
 //
 // The caller has checked this row's column indices and permutation entries (row_range): a row holding a bad one
