@@ -18,7 +18,7 @@ export * from './io';
 export {
   spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync,
 } from './kernels';
-export type { KernelOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions } from './kernels';
+export type { KernelOptions, SpmmOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions } from './kernels';
 export { plan, LinearOperator, exportPlans, importPlans, clearPlans } from './plan';
 export type { PlanOptions, PlanApplyOptions, PlanExplanation, CandidateResult } from './plan';
 export {

@@ -60,12 +60,13 @@ export interface SpmvNmArgs extends Scaled {
   y: Float32Array;
 }
 
-/** sk::SpmmParams: C = alpha A B + beta C; B is a.cols x n, C a.rows x n. */
+/** sk::SpmmParams: C = alpha A op(B) + beta C; B is a.cols x n (transB: n x a.cols, holding Bᵀ), C a.rows x n. */
 export interface SpmmArgs extends Scaled {
   a: CsrOperand;
   b: Float32Array;
   n: number;
   c: Float32Array;
+  transB: boolean;
 }
 
 /** sk::SpmmBsrParams. */
@@ -74,6 +75,7 @@ export interface SpmmBsrArgs extends Scaled {
   b: Float32Array;
   n: number;
   c: Float32Array;
+  transB: boolean;
 }
 
 /** sk::SpmmNmParams (n is the width of B and C, not the N of N:M). */
@@ -82,10 +84,16 @@ export interface SpmmNmArgs extends Scaled {
   b: Float32Array;
   n: number;
   c: Float32Array;
+  transB: boolean;
 }
 
 /** sk::SpmmtParams: C = alpha Aᵀ B + beta C; B is a.rows x n, C a.cols x n. */
-export type SpmmtArgs = SpmmArgs;
+export interface SpmmtArgs extends Scaled {
+  a: CsrOperand;
+  b: Float32Array;
+  n: number;
+  c: Float32Array;
+}
 
 /** sk::SpmmtPlanParams: Aᵀ's structure, the permutation into A's values and the buffer they are gathered into. */
 export interface SpmmtPlanArgs extends SpmmtArgs {
@@ -136,9 +144,9 @@ type ProductTail = [b: Float32Array, n: number, c: Float32Array, alpha: number, 
 interface KernelLists {
   spmv: [...CsrList, x: Float32Array, y: Float32Array, alpha: number, beta: number];
   spmvNm: [...NmList, x: Float32Array, y: Float32Array, alpha: number, beta: number];
-  spmm: [...CsrList, ...ProductTail];
-  spmmBsr: [rows: number, cols: number, r: number, c: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, ...ProductTail];
-  spmmNm: [...NmList, ...ProductTail];
+  spmm: [...CsrList, ...ProductTail, transB?: boolean];
+  spmmBsr: [rows: number, cols: number, r: number, c: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, ...ProductTail, transB?: boolean];
+  spmmNm: [...NmList, ...ProductTail, transB?: boolean];
   spmmT: [...CsrList, ...ProductTail];
   spmmTPlan: [...CsrList, tIndptr: Int32Array, tIndices: Int32Array, perm: Int32Array, scratch: Float32Array, ...ProductTail];
   sddmm: [...CsrList, x: Float32Array, k: number, y: Float32Array, out: Float32Array, alpha: number, beta: number];
@@ -152,9 +160,9 @@ interface KernelLists {
 export const kernelArgs: { [K in KernelName]: (p: KernelArgs[K]) => KernelLists[K] } = {
   spmv: ({ a, x, y, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, x, y, alpha, beta],
   spmvNm: ({ a, x, y, alpha, beta }) => [a.rows, a.cols, a.n, a.m, a.values, a.positions, x, y, alpha, beta],
-  spmm: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, b, n, c, alpha, beta],
-  spmmBsr: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.block[0], a.block[1], a.indptr, a.indices, a.values, b, n, c, alpha, beta],
-  spmmNm: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.n, a.m, a.values, a.positions, b, n, c, alpha, beta],
+  spmm: ({ a, b, n, c, alpha, beta, transB }) => [a.rows, a.cols, a.indptr, a.indices, a.values, b, n, c, alpha, beta, transB],
+  spmmBsr: ({ a, b, n, c, alpha, beta, transB }) => [a.rows, a.cols, a.block[0], a.block[1], a.indptr, a.indices, a.values, b, n, c, alpha, beta, transB],
+  spmmNm: ({ a, b, n, c, alpha, beta, transB }) => [a.rows, a.cols, a.n, a.m, a.values, a.positions, b, n, c, alpha, beta, transB],
   spmmT: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, b, n, c, alpha, beta],
   spmmTPlan: ({ a, plan, b, n, c, alpha, beta }) =>
     [a.rows, a.cols, a.indptr, a.indices, a.values, plan.indptr, plan.indices, plan.perm, plan.values, b, n, c, alpha, beta],

@@ -2,7 +2,7 @@
 export type { KernelOptions } from './call';
 export { spmv, spmvAsync } from './spmv';
 export { spmm, spmmAsync } from './spmm';
-export type { SparseOperand } from './spmm';
+export type { SparseOperand, SpmmOptions } from './spmm';
 export { spmmT, spmmTAsync } from './spmm-t';
 export type { SpmmTOptions } from './spmm-t';
 export { TransposePlan, transposePlan } from './transpose-plan';

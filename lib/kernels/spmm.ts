@@ -11,25 +11,41 @@ export type SparseOperand = CSRMatrix | BSRMatrix | NMMatrix;
  */
 const byFormat: Record<string, 'spmm' | 'spmmBsr' | 'spmmNm'> = { csr: 'spmm', bsr: 'spmmBsr', nm: 'spmmNm' };
 
-function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMatrix>): AnyKernelCall<DenseMatrix> {
+export interface SpmmOptions extends KernelOptions<DenseMatrix> {
+  /**
+   * B is given transposed: `B` holds Bᵀ (n x A.cols, row-major, e.g. a batch-major batch of activations) and the
+   * product is C = alpha A Bᵀ + beta C. The transpose happens inside the packing of B's column panels (per thread,
+   * in bounded scratch), never as a copy of the whole of B. Default false.
+   */
+  transB?: boolean;
+}
+
+const SPMM_OPTIONS = [...KERNEL_OPTIONS, 'transB'] as const;
+
+function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: SpmmOptions): AnyKernelCall<DenseMatrix> {
   const kernel = byFormat[formatOf(A)?.tag ?? ''];
   if (!kernel) v.fail('ERR_ARGUMENT', `Expected a CSRMatrix, BSRMatrix or NMMatrix for A but received ${v.describe(A)}`);
   v.dense('B', B);
-  if (B.rows !== A.cols) v.fail('ERR_SHAPE', `Expected B.rows to equal A.cols (${A.cols}) but received ${B.rows}`);
-  const o = v.options<KernelOptions<DenseMatrix>>('options', opts, KERNEL_OPTIONS);
+  const o = v.options<SpmmOptions>('options', opts, SPMM_OPTIONS);
+  const transB = o.transB === undefined ? false : v.boolean('options.transB', o.transB);
+  const k = transB ? B.cols : B.rows, n = transB ? B.rows : B.cols;
+  if (k !== A.cols) v.fail('ERR_SHAPE', `Expected ${transB ? 'B.cols (options.transB)' : 'B.rows'} to equal A.cols (${A.cols}) but received ${k}`);
   const { alpha, beta } = scalars(o);
-  const out = denseOut('spmm', o.out, A.rows, B.cols);
+  const out = denseOut('spmm', o.out, A.rows, n);
   disjointFromOperand('options.out.data', out.data, A, 'B.data', B.data);
-  const args = { a: A, b: B.data, n: B.cols, c: out.data, alpha, beta } as never;
+  const args = { a: A, b: B.data, n, c: out.data, alpha, beta, transB } as never;
   return call(kernel, args, out, freshIf(o.out, out.data), threadsOption(o)) as AnyKernelCall<DenseMatrix>;
 }
 
-/** C = alpha * A B + beta * C, A sparse (CSR, BSR or N:M; rows x k), B dense (k x n). Returns `out` or a new matrix. */
-export function spmm(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMatrix>): DenseMatrix {
+/**
+ * C = alpha * A B + beta * C, A sparse (CSR, BSR or N:M; rows x k), B dense (k x n; with transB, n x k holding Bᵀ).
+ * Returns `out` or a new matrix.
+ */
+export function spmm(A: SparseOperand, B: DenseMatrix, opts?: SpmmOptions): DenseMatrix {
   return runSync(spmmCall(A, B, opts));
 }
 
 /** spmm on the native thread pool; the event loop stays free. Keep the inputs unmodified until it resolves. */
-export async function spmmAsync(A: SparseOperand, B: DenseMatrix, opts?: KernelOptions<DenseMatrix>): Promise<DenseMatrix> {
+export async function spmmAsync(A: SparseOperand, B: DenseMatrix, opts?: SpmmOptions): Promise<DenseMatrix> {
   return runAsync(spmmCall(A, B, opts));
 }

@@ -30,7 +30,14 @@ sk::SpmvParams spmv_params(const Napi::CallbackInfo& info) {
   return sk::SpmvParams{a.a, x.data, y.data, float_arg(info, 7, "alpha"), float_arg(info, 8, "beta")};
 }
 
-// spmm(rows, cols, indptr, indices, values, b, n, c, alpha, beta)
+// A trailing transB argument of the spmm entries: B.data holds Bᵀ (n rows of A.cols floats). Absent: false.
+bool trans_b_arg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return false;
+  if (!info[i].IsBoolean()) fail(info.Env(), sk::Code::kArgument, "Expected a boolean for transB");
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+// spmm(rows, cols, indptr, indices, values, b, n, c, alpha, beta, transB)
 sk::SpmmParams spmm_params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CsrArgs a = csr_args(info, 0);
@@ -41,7 +48,12 @@ sk::SpmmParams spmm_params(const Napi::CallbackInfo& info) {
   expect_length(env, c.length, static_cast<int64_t>(a.a.rows) * n, "out.data");
   expect_disjoint_from_csr(env, c, "out.data", a);
   expect_disjoint(env, c, "out.data", b, "B.data");
-  return sk::SpmmParams{a.a, b.data, n, c.data, n, n, float_arg(info, 8, "alpha"), float_arg(info, 9, "beta")};
+  sk::SpmmParams p{a.a, b.data, n, c.data, n, n, float_arg(info, 8, "alpha"), float_arg(info, 9, "beta")};
+  if (trans_b_arg(info, 10)) {
+    p.b_trans = true;
+    p.ldb = a.a.cols;
+  }
+  return p;
 }
 
 // Runs an operator on a libuv worker thread. The params were built on the main thread; the worker holds a
@@ -167,7 +179,7 @@ BsrArgs bsr_args(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// spmmBsr(rows, cols, r, c, indptr, indices, values, b, n, c, alpha, beta)
+// spmmBsr(rows, cols, r, c, indptr, indices, values, b, n, c, alpha, beta, transB)
 sk::SpmmBsrParams spmm_bsr_params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   BsrArgs a = bsr_args(info);
@@ -178,7 +190,12 @@ sk::SpmmBsrParams spmm_bsr_params(const Napi::CallbackInfo& info) {
   expect_disjoint(env, c, "out.data", a.indptr, "A.indptr");
   expect_disjoint(env, c, "out.data", a.indices, "A.indices");
   expect_disjoint(env, c, "out.data", a.values, "A.values");
-  return sk::SpmmBsrParams{a.a, b.data, n, c.data, n, n, float_arg(info, 10, "alpha"), float_arg(info, 11, "beta")};
+  sk::SpmmBsrParams p{a.a, b.data, n, c.data, n, n, float_arg(info, 10, "alpha"), float_arg(info, 11, "beta")};
+  if (trans_b_arg(info, 12)) {
+    p.b_trans = true;
+    p.ldb = a.a.cols;
+  }
+  return p;
 }
 
 sk::NmF32 nm_arg(const Napi::CallbackInfo& info, View<float>* values, View<uint8_t>* positions) {
@@ -199,7 +216,7 @@ sk::NmF32 nm_arg(const Napi::CallbackInfo& info, View<float>* values, View<uint8
   return a;
 }
 
-// spmmNm(rows, cols, n, m, values, positions, b, width, c, alpha, beta)
+// spmmNm(rows, cols, n, m, values, positions, b, width, c, alpha, beta, transB)
 sk::SpmmNmParams spmm_nm_params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   View<float> vs;
@@ -211,7 +228,12 @@ sk::SpmmNmParams spmm_nm_params(const Napi::CallbackInfo& info) {
   expect_disjoint(env, c, "out.data", b, "B.data");
   expect_disjoint(env, c, "out.data", vs, "A.values");
   expect_disjoint(env, c, "out.data", ps, "A.positions");
-  return sk::SpmmNmParams{a, b.data, n, c.data, n, n, float_arg(info, 9, "alpha"), float_arg(info, 10, "beta")};
+  sk::SpmmNmParams p{a, b.data, n, c.data, n, n, float_arg(info, 9, "alpha"), float_arg(info, 10, "beta")};
+  if (trans_b_arg(info, 11)) {
+    p.b_trans = true;
+    p.ldb = a.cols;
+  }
+  return p;
 }
 
 // spmvNm(rows, cols, n, m, values, positions, x, y, alpha, beta)

@@ -80,8 +80,10 @@ int64_t paneled(const Params& p, Fn kernel, int32_t r0, int32_t r1, const PanelP
     Params q = p;
     q.n = static_cast<int32_t>(std::min<int64_t>(plan.width, p.n - j));
     q.c = p.c + j;
+    q.b_trans = false;
     if (plan.pack) {
-      pack_panel(p.b, p.ldb, b_rows, j, q.n, scratch, plan.ld);
+      if (p.b_trans) pack_panel_transposed(p.b, p.ldb, b_rows, j, q.n, scratch, plan.ld);
+      else pack_panel(p.b, p.ldb, b_rows, j, q.n, scratch, plan.ld);
       q.b = scratch;
       q.ldb = plan.ld;
     } else {
@@ -92,9 +94,11 @@ int64_t paneled(const Params& p, Fn kernel, int32_t r0, int32_t r1, const PanelP
   return bad;
 }
 
-// The panel plan of a product whose B has b_rows rows, read `uses` times in all, split over `parts` tasks.
+// The panel plan of a product whose B has b_rows rows, read `uses` times in all, split over `parts` tasks. A B
+// given transposed is always packed (the kernels read row-major panels).
 template <typename Params>
 PanelPlan panels_for(const Params& p, int64_t b_rows, int64_t uses, int parts) {
+  if (p.b_trans) return plan_transposed(b_rows, p.n, active_isa());
   return plan_panels(p.b, p.ldb, b_rows, p.n, uses / std::max(parts, 1), active_isa());
 }
 
@@ -143,7 +147,7 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
     return Status::ok();
   }
   if (p.n == 0) return Status::ok();
-  if (p.n == 1 && p.ldb == 1 && p.ldc == 1) {  // a one-column B is a vector: the SpMV kernels are faster there
+  if (p.n == 1 && (p.ldb == 1 || p.b_trans) && p.ldc == 1) {  // a one-column B is a vector: SpMV is faster there
     return spmv_rows(SpmvParams{p.a, p.b, p.c, p.alpha, p.beta}, what);
   }
   const RowSplit r = split_csr_rows(p.a, p.n, kMacsPerTask);

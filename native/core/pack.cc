@@ -189,6 +189,16 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
   return PanelPlan{width, padded(width), true};
 }
 
+PanelPlan plan_transposed(int64_t rows, int64_t n, int isa) {
+  const int64_t tile = tile_floats(isa) > 0 ? tile_floats(isa) : 64;  // the scalar kernel takes any width
+  const int64_t vector = tile / 8;
+  const int64_t budget = l2_cache_bytes() / 4;
+  int64_t width = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : tile;
+  while (width > vector && rows * padded(width) > budget) width -= vector;
+  width = std::max<int64_t>(1, std::min(width, n));
+  return PanelPlan{width, padded(width), true};
+}
+
 PanelPlan plan_whole(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa) {
   const PanelPlan in_place{width, ldb, false};
   const PackMode mode = pack_mode();
@@ -214,6 +224,19 @@ float* pack_scratch(int64_t floats) {
 
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld) {
   for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * ld, b + r * ldb + j0, static_cast<size_t>(width) * sizeof(float));
+}
+
+void pack_panel_transposed(const float* bt, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld) {
+  // Blocks of 64 rows of B: each column of the panel reads 256 contiguous bytes of its row of bt, and the block's
+  // 64 rows of dst stay in L1 while the panel's columns fill them.
+  constexpr int64_t kBlock = 64;
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int64_t r1 = std::min(rows, r0 + kBlock);
+    for (int64_t j = 0; j < width; ++j) {
+      const float* src = bt + (j0 + j) * ldb;
+      for (int64_t r = r0; r < r1; ++r) dst[r * ld + j] = src[r];
+    }
+  }
 }
 
 }  // namespace sk

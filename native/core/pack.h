@@ -52,10 +52,18 @@ PanelPlan plan_whole(const float* b, int64_t ldb, int64_t rows, int64_t width, i
 // SpmmNmParams carry it as block_rows.
 int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa);
 
+// The plan for a B given transposed (n rows of `rows` floats): it is always packed, in panels as plan_panels would
+// cut them, or, when B is so tall that not even one vector of columns fits the L2 budget, one vector wide anyway
+// (scratch of 64 bytes per row of B).
+PanelPlan plan_transposed(int64_t rows, int64_t n, int isa);
+
 // The calling thread's packing buffer, at least `floats` long (<= the panel budget), 64-byte aligned.
 float* pack_scratch(int64_t floats);
 
 // dst[r * ld + j] = b[r * ldb + j0 + j] for r < rows, j < width.
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld);
+
+// The same panel from a B given transposed (bt[j * ldb + r] is B[r, j]): dst[r * ld + j] = bt[(j0 + j) * ldb + r].
+void pack_panel_transposed(const float* bt, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld);
 
 }  // namespace sk

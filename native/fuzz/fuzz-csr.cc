@@ -93,6 +93,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const sk::Status s6 = sk::spmm_csr_f32({a, b.data() + 1, n, cu.data(), n, n, 1.0f, 0.0f});
     const sk::Status s8 = sk::sddmm_csr_f32({a, bt.data(), n, b.data() + 1, n, n, ou.data(), 1.0f, 0.0f});
     sk::set_pack_tuning(sk::PackMode::kAuto, 0);
+    // B given transposed (n rows of cols floats): packed into panels through the transposing copy.
+    std::vector<float> btr(static_cast<size_t>(cols) * n + 1), ctr(c.size());
+    for (int32_t r = 0; r < cols; ++r)
+      for (int32_t j = 0; j < n; ++j) btr[static_cast<size_t>(j) * cols + r] = b[1 + static_cast<size_t>(r) * n + j];
+    sk::SpmmParams pt{a, btr.data(), cols, ctr.data(), n, n, 1.0f, 0.0f};
+    pt.b_trans = true;
+    const sk::Status s9 = sk::spmm_csr_f32(pt);
+    fuzz::require(s9.is_ok() == s6.is_ok(), "a transposed B changed whether a CSR is reported corrupt");
+    if (in_bounds) fuzz::require(fuzz::close(ctr, cu), "B given transposed and B in place disagree");
     fuzz::require(s5.is_ok() == s6.is_ok() && s7.is_ok() == s8.is_ok(), "packing changed whether a CSR is reported corrupt");
     if (in_bounds) fuzz::require(fuzz::close(op, ou), "SDDMM with Y packed and in place disagree");
     if (in_bounds) {

@@ -49,6 +49,9 @@ struct SpmmParams {
   // When > 0, the SIMD kernels walk B in blocks of this many rows (L1 blocking, see f32-spmm-csr-impl.h and
   // plan_block_rows in core/pack.h); 0: one pass over B per column tile. The scalar kernel ignores it.
   int64_t block_rows = 0;
+  // B is given transposed: b holds n rows of a.cols floats, leading dimension ldb (C = alpha A Bᵀ + beta C). Only
+  // the operator reads this: it packs such a B into row-major panels, and kernels never see it set.
+  bool b_trans = false;
 };
 
 // SDDMM: out[k] = alpha * dot(X[i,:], Y[j,:]) + beta * out[k] for every stored (i, j = indices[k]) of the pattern
@@ -97,6 +100,7 @@ struct SpmmBsrParams {
   int32_t n;  // columns of B and C
   float alpha;
   float beta;
+  bool b_trans = false;  // as SpmmParams::b_trans
 };
 
 // N:M matrix: every row has ceil(cols / m) groups of n slots; a slot's column is group * m + position.
@@ -116,6 +120,7 @@ struct SpmmNmParams {
   float alpha;
   float beta;
   int64_t block_rows = 0;  // as SpmmParams::block_rows (rounded down to whole groups of M by the kernel)
+  bool b_trans = false;    // as SpmmParams::b_trans
 };
 
 struct SpmvNmParams {

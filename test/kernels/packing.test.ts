@@ -143,6 +143,50 @@ describe.each(ISAS)('L1 blocking, isa %s', (isa) => {
   });
 });
 
+// spmm with B given transposed (options.transB: Bᵀ is n x k, as batch-major activations are): every packing mode
+// (it is packed even under 'never', transposed into the panels), panel widths the output widths straddle, operands
+// aligned and at offsets 1-3, 1 and 2 threads, CSR, BSR and N:M, L1 blocks forced and not.
+describe.each(ISAS)('B given transposed, isa %s', (isa) => {
+  function checkAllT(d: DenseMatrix, what: string, op: (Bt: DenseMatrix, out: DenseMatrix, alpha: number, beta: number) => void): void {
+    const { rows, cols } = d;
+    for (const n of WIDTHS) {
+      for (const where of PLACES) {
+        const b = randomVector(cols * n, n + cols + 1);
+        const B = { data: b, rows: cols, cols: n };
+        const bt = transposeDense(B);
+        const Bt = { data: placed(bt.data, where), rows: n, cols };
+        const [alpha, beta] = n % 2 ? [1, 0] : [-0.5, 2];
+        const c0 = randomVector(rows * n, n + 9);
+        const ref = referenceSpmm(d, B, alpha, beta, c0);
+        const out = { data: placed(c0, where), rows, cols: n };
+        op(Bt, out, alpha, beta);
+        const label = `${what} n${n} ${where}`;
+        expectClose(out.data, ref, label);
+        if (where !== 'aligned') expectUntouchedAround(out.data, label);
+        expect(Bt.data.every((x, i) => x === bt.data[i]), `${label}: B unchanged`).toBe(true);
+      }
+    }
+  }
+
+  test.each([...MODES, ['auto', 0, 64], ['auto', 0, 'never']] as [PackMode, number, (number | 'never')?][])('packing %s, panel %i, L1 block %s', (mode, panel, block) => {
+    setIsa(isa);
+    setPacking(mode, panel, block ?? 'auto');
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      const label = `${isa} ${mode}/${panel}/${block ?? 'auto'} t${threads}`;
+      const d = randomDense(45, 150, 0.3, 31, 5);
+      const A = CSRMatrix.fromDense(d);
+      checkAllT(d, `csr transB ${label}`, (Bt, out, alpha, beta) => spmm(A, Bt, { out, alpha, beta, transB: true }));
+      const bsr = BSRMatrix.fromDense(d, { block: [4, 4] });
+      checkAllT(d, `bsr transB ${label}`, (Bt, out, alpha, beta) => spmm(bsr, Bt, { out, alpha, beta, transB: true }));
+      const dnm = makeNM(randomDense(29, 70, 0.7, 32), 2, 4);
+      const nm = NMMatrix.fromDense(dnm, { n: 2, m: 4 });
+      checkAllT(dnm, `nm transB ${label}`, (Bt, out, alpha, beta) => spmm(nm, Bt, { out, alpha, beta, transB: true }));
+    }
+    setPacking('auto');
+  });
+});
+
 describe.each(ISAS)('sddmm, isa %s', (isa) => {
   test.each(MODES)('Y packed whole: packing %s, panel %i', (mode, panel) => {
     setIsa(isa);
@@ -204,6 +248,10 @@ describe('panel plans', () => {
     expect(() => setPacking('auto', -1)).toThrow(/panelWidth/);
     expect(() => setPacking('auto', 1.5)).toThrow(/panelWidth/);
     expect(() => setPacking('auto', 0, 32)).toThrow(/l1Block/);
+    const A = CSRMatrix.fromDense(randomDense(3, 4, 0.5, 1));
+    expect(() => spmm(A, { data: new Float32Array(8), rows: 4, cols: 2 }, { transB: true })).toThrow(/Expected B.cols \(options.transB\) to equal A.cols \(4\) but received 2/);
+    expect(() => spmm(A, { data: new Float32Array(8), rows: 2, cols: 4 }, { transB: 1 as unknown as boolean })).toThrow(/options.transB/);
+    expect(spmm(A, { data: new Float32Array(8), rows: 2, cols: 4 }, { transB: true })).toMatchObject({ rows: 3, cols: 2 });
     expect(() => setPacking('auto', 0, 'sometimes' as 'auto')).toThrow(/Expected 'auto', 'never' or a number of bytes for l1Block but received/);
   });
 });
