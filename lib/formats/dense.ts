@@ -20,6 +20,13 @@ export function denseMatrix(rows: number, cols: number, data?: Float32Array): De
   return { data: v.float32Array('data', data, size), rows, cols };
 }
 
+/** @internal The transpose of a row-major rows x cols matrix, as a new cols x rows one (native, tiled). */
+export function transposeOf(m: DenseMatrix): DenseMatrix {
+  const out = denseMatrix(m.cols, m.rows);
+  addon.transpose(m.data, m.rows, m.cols, out.data);
+  return out;
+}
+
 /**
  * A zero-filled Float32Array whose first element sits on a 64-byte (cache-line) boundary. V8 places new buffers 16
  * bytes past a line, which makes every vector load of a row straddle two lines: SpMM with a 64-byte-aligned B

@@ -4,7 +4,7 @@
  * (a rough roofline per format) leaves out the hopeless ones; the survivors are timed on the real operands.
  */
 import { BSRMatrix, CSRMatrix, DenseMatrix, NMMatrix } from '../formats';
-import { gemm, gemmAsync, KernelOptions, SparseOperand, spmm, spmmAsync } from '../kernels';
+import { gemm, gemmAsync, SparseOperand, spmm, spmmAsync, SpmmOptions } from '../kernels';
 import { MIN_BLOCK_FILL, Structure } from './structure';
 
 /** A form of W the kernels take, and its product with a dense B. */
@@ -13,8 +13,9 @@ export interface Form {
   name: string;
   /** Bytes its arrays take. */
   memoryBytes: number;
-  apply(B: DenseMatrix, opts: KernelOptions<DenseMatrix>): DenseMatrix;
-  applyAsync(B: DenseMatrix, opts: KernelOptions<DenseMatrix>): Promise<DenseMatrix>;
+  /** transB is only ever set for the sparse forms (LinearOperator transposes B itself for the dense one). */
+  apply(B: DenseMatrix, opts: SpmmOptions): DenseMatrix;
+  applyAsync(B: DenseMatrix, opts: SpmmOptions): Promise<DenseMatrix>;
 }
 
 function sparseForm(name: string, A: SparseOperand, memoryBytes: number): Form {

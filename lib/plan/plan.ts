@@ -9,6 +9,7 @@ import { Rng } from '../core/random';
 import { info } from '../core/runtime';
 import * as v from '../core/validate';
 import { CSRMatrix, DenseMatrix, denseMatrix, formatOf, SparseFormat } from '../formats';
+import { transposeOf } from '../formats/dense';
 import { gemm, KernelOptions, spmmT, TransposePlan, transposePlan } from '../kernels';
 import { applicableForms, buildForm, estimateMs, Form, formBytes, isFormName } from './candidates';
 import { analyse, signature, Structure, widthClass } from './structure';
@@ -31,10 +32,15 @@ export interface PlanOptions {
 }
 
 export interface ApplyOptions {
-  /** C to write (and read when beta != 0), rows x B.cols. */
+  /** C to write (and read when beta != 0), rows x B.cols (rows x B.rows with transB). */
   out?: DenseMatrix;
   alpha?: number;
   beta?: number;
+  /**
+   * B is given transposed (width x W.cols, e.g. a batch-major batch): C = alpha W Bᵀ + beta C. The sparse forms
+   * transpose it inside their packing (spmm's transB); the dense form transposes it into a new matrix first.
+   */
+  transB?: boolean;
 }
 
 export interface PlanExplanation {
@@ -96,21 +102,29 @@ export class LinearOperator {
     this.form = buildForm(chosen.format, source.csr, source.dense);
   }
 
-  private options(B: DenseMatrix, opts: ApplyOptions | undefined): KernelOptions<DenseMatrix> {
+  /** The checked call: the B the form multiplies (transposed here for the dense form) and its options. */
+  private call(B: DenseMatrix, opts: ApplyOptions | undefined): [DenseMatrix, KernelOptions<DenseMatrix> & { transB?: boolean }] {
     v.dense('B', B);
-    if (B.rows !== this.cols) v.fail('ERR_SHAPE', `Expected B.rows to equal the planned W's cols (${this.cols}) but received ${B.rows}`);
-    const o = v.options<ApplyOptions>('options', opts, ['out', 'alpha', 'beta']);
-    return { ...o, threads: this.threads };
+    const o = v.options<ApplyOptions>('options', opts, ['out', 'alpha', 'beta', 'transB']);
+    const transB = o.transB === undefined ? false : v.boolean('options.transB', o.transB);
+    const k = transB ? B.cols : B.rows;
+    if (k !== this.cols) v.fail('ERR_SHAPE', `Expected ${transB ? 'B.cols (options.transB)' : 'B.rows'} to equal the planned W's cols (${this.cols}) but received ${k}`);
+    const { transB: _, ...rest } = o;
+    if (transB && this.format === 'dense') return [transposeOf(B), { ...rest, threads: this.threads }];
+    return [B, { ...rest, threads: this.threads, ...(transB ? { transB } : {}) }];
   }
 
-  /** C = alpha W B + beta C the planned way. B is W.cols x any width (the plan was timed at its width class). */
+  /**
+   * C = alpha W B + beta C the planned way. B is W.cols x any width (the plan was timed at its width class), or
+   * that width x W.cols with transB.
+   */
   apply(B: DenseMatrix, opts?: ApplyOptions): DenseMatrix {
-    return this.form.apply(B, this.options(B, opts));
+    return this.form.apply(...this.call(B, opts));
   }
 
   /** apply() on the thread pool; the event loop stays free. */
   applyAsync(B: DenseMatrix, opts?: ApplyOptions): Promise<DenseMatrix> {
-    return this.form.applyAsync(B, this.options(B, opts));
+    return this.form.applyAsync(...this.call(B, opts));
   }
 
   /** C = alpha Wᵀ B + beta C (B is W.rows x n): a dense W through gemm, any other through CSR's transposed product. */

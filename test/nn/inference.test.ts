@@ -70,6 +70,17 @@ describe('InferenceModel on PyTorch models', () => {
         expectMatches(back, y, `${name} via ${how}, feature-major`);
       }
       expect(Buffer.compare(Buffer.from(x.data.buffer), Buffer.from(before.buffer))).toBe(0);
+      // A model whose first layer is not linear transposes a batch-major batch first (the others read it through
+      // spmm's transB): both give what the feature-major path gives.
+      const reluFirst = InferenceModel.fromSpec({ layers: [{ type: 'relu' }, ...spec.layers] }, ct, opts);
+      const xt = denseMatrix(784, 16);
+      for (let r = 0; r < 16; r++) for (let c = 0; c < 784; c++) xt.data[c * 16 + r] = x.data[r * 784 + c];
+      const fm = reluFirst.predict(xt, { layout: 'feature-major' });
+      const want = new Float32Array(160);
+      for (let r = 0; r < 10; r++) for (let c = 0; c < 16; c++) want[c * 10 + r] = fm.data[r * 16 + c];
+      expectMatches(reluFirst.predict(x).data, want, `${name} relu first, batch-major`);
+      expectMatches((await reluFirst.predictAsync(x)).data, want, `${name} relu first, batch-major async`);
+      expect(Buffer.compare(Buffer.from(x.data.buffer), Buffer.from(before.buffer))).toBe(0);
     });
   }
 });

@@ -57,6 +57,15 @@ describe('plan: every form computes W B (and Wᵀ B) correctly', () => {
           const outAsync = { data: C0.data.slice(), rows: D.rows, cols: 13 };
           await op.applyAsync(B, { out: outAsync, alpha: 0.5, beta: -2 });
           expectSameBits(outAsync.data, out.data, `${name} ${form} applyAsync`);
+          // B given transposed (a batch-major batch): the sparse forms read it through spmm's transB, the dense one
+          // transposes it first.
+          const outT = { data: C0.data.slice(), rows: D.rows, cols: 13 };
+          expect(op.apply(transposeOf(B), { out: outT, alpha: 0.5, beta: -2, transB: true })).toBe(outT);
+          expectClose(outT.data, ref, `${name} ${form} apply transB`);
+          const outTAsync = { data: C0.data.slice(), rows: D.rows, cols: 13 };
+          await op.applyAsync(transposeOf(B), { out: outTAsync, alpha: 0.5, beta: -2, transB: true });
+          expectClose(outTAsync.data, ref, `${name} ${form} applyAsync transB`);
+          expectSparseError(() => op.apply(B, { transB: true }), 'ERR_SHAPE', /Expected B.cols \(options.transB\) to equal the planned W's cols/);
           expectClose(op.applyT(Bt).data, refT, `${name} ${form} applyT`);
         }
       }
