@@ -12,7 +12,8 @@ import { expectClose, makeNM, offsetView, randomDense, randomVector, referenceSd
 
 const ISAS = info().isas;
 const MODES: [PackMode, number][] = [['auto', 0], ['always', 0], ['always', 8], ['always', 24], ['never', 0]];
-const WIDTHS = [1, 2, 7, 8, 9, 23, 24, 25, 63, 64, 65, 127, 129, 200];
+// Under emulation in CI's arm64 slice (SPARSEKIT_TEST_SLICE, scripts/arm64-tests.sh --ci), six of them.
+const WIDTHS = process.env.SPARSEKIT_TEST_SLICE ? [1, 7, 24, 25, 65, 129] : [1, 2, 7, 8, 9, 23, 24, 25, 63, 64, 65, 127, 129, 200];
 const PLACES = ['aligned', 1, 2, 3] as const;
 type Place = (typeof PLACES)[number];
 
