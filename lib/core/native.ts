@@ -155,7 +155,7 @@ interface KernelLists {
 
 /**
  * Named arguments to the binding's positional list, one line per entry point (written out, without spreading
- * helper tuples: this runs on every call, and a small SpMV costs about 1.5 us in all).
+ * helper tuples: this runs on every call, and a small SpMV costs about 0.9 us in all).
  */
 export const kernelArgs: { [K in KernelName]: (p: KernelArgs[K]) => KernelLists[K] } = {
   spmv: ({ a, x, y, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, x, y, alpha, beta],

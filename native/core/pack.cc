@@ -169,17 +169,25 @@ int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows
 PackMode pack_mode() { return static_cast<PackMode>(g_mode.load(std::memory_order_relaxed)); }
 int64_t forced_panel_width() { return g_width.load(std::memory_order_relaxed); }
 
+// The panel width for a B of `rows` rows at register tile `tile` (floats): the tile, or the forced width rounded to
+// whole vectors, narrowed a vector at a time while a panel would not fit the L2 budget (one vector at least).
+namespace {
+int64_t fitting_width(int64_t rows, int64_t tile) {
+  const int64_t vector = tile / 8;
+  const int64_t budget = l2_cache_bytes() / 4;  // floats
+  int64_t width = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : tile;
+  while (width > vector && rows * padded(width) > budget) width -= vector;
+  return width;
+}
+}  // namespace
+
 PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa) {
   const PanelPlan in_place{n, ldb, false};
   const PackMode mode = pack_mode();
   const int64_t tile = tile_floats(isa);
   if (mode == PackMode::kNever || tile == 0 || n <= 1 || rows == 0) return in_place;
-  const int64_t vector = tile / 8;
-  const int64_t budget = l2_cache_bytes() / 4;  // floats
-  int64_t width = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : tile;
-  // Narrower panels when B's rows are so many that a tile-wide panel would not fit in L2.
-  while (width > vector && rows * padded(width) > budget) width -= vector;
-  if (rows * padded(width) > budget) return in_place;  // not even one vector of columns fits: B as it is
+  int64_t width = fitting_width(rows, tile);
+  if (rows * padded(width) > l2_cache_bytes() / 4) return in_place;  // not even one vector of columns fits: B as it is
   width = std::min(width, n);
   const bool aligned = reinterpret_cast<uintptr_t>(b) % 64 == 0 && ldb % 16 == 0;
   if (mode == PackMode::kAlways) return PanelPlan{width, padded(width), true};
@@ -195,11 +203,7 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
 
 PanelPlan plan_transposed(int64_t rows, int64_t n, int isa) {
   const int64_t tile = tile_floats(isa) > 0 ? tile_floats(isa) : 64;  // the scalar kernel takes any width
-  const int64_t vector = tile / 8;
-  const int64_t budget = l2_cache_bytes() / 4;
-  int64_t width = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : tile;
-  while (width > vector && rows * padded(width) > budget) width -= vector;
-  width = std::max<int64_t>(1, std::min(width, n));
+  const int64_t width = std::max<int64_t>(1, std::min(fitting_width(rows, tile), n));
   return PanelPlan{width, padded(width), true};
 }
 
@@ -232,7 +236,8 @@ void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t w
 
 void pack_panel_transposed(const float* bt, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld) {
   // Blocks of 64 rows of B, so the block's rows of dst stay in L1 while the panel's columns fill them; within a
-  // block, 4 x 4 tiles transposed in SSE registers where the ISA has them (every x86-64; 2-2.5x the scalar loop).
+  // block, 4 x 4 tiles transposed in SSE registers where the ISA has them (every x86-64; with them the packing
+  // of a 784 x 128 batch added 23 us to the first layer of bench/serve.js's model instead of 60).
   constexpr int64_t kBlock = 64;
   for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
     const int64_t r1 = std::min(rows, r0 + kBlock);
