@@ -17,7 +17,9 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
   const int64_t block_size = static_cast<int64_t>(a.r) * c_rt;
   const uint32_t block_cols = static_cast<uint32_t>((a.cols + c_rt - 1) / c_rt);
   V acc[RB][NV];
+#pragma GCC unroll 16
   for (int rr = 0; rr < RB; ++rr)
+#pragma GCC unroll 16
     for (int t = 0; t < NV; ++t) acc[rr][t] = S::zero();
   for (int64_t k = begin; k < end; ++k) {
     const uint32_t bj = static_cast<uint32_t>(a.indices[k]);
@@ -27,9 +29,12 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
     for (int32_t cc = 0; cc < width; ++cc) {
       const float* b = p.b + (static_cast<int64_t>(bj) * c_rt + cc) * p.ldb + j;
       V bv[NV];
+#pragma GCC unroll 16
       for (int t = 0; t < NV; ++t) bv[t] = (kMask && t == NV - 1) ? S::load(b + t * S::W, last) : S::load(b + t * S::W);
+#pragma GCC unroll 16
       for (int rr = 0; rr < RB; ++rr) {
         const V w = S::set1(blk[rr * c_rt + cc]);
+#pragma GCC unroll 16
         for (int t = 0; t < NV; ++t) acc[rr][t] = S::fmadd(w, bv[t], acc[rr][t]);
       }
     }

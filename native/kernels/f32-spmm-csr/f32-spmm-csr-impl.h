@@ -42,6 +42,7 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
   const float* bj = p.b + j;
   const int64_t ldb = p.ldb;
   V acc[NV];
+#pragma GCC unroll 16
   for (int t = 0; t < NV; ++t) acc[t] = S::zero();
   int64_t k = *kp;
   for (; k < end; ++k) {
@@ -57,11 +58,13 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
     }
     const V v = S::set1(w);
     const float* b = bj + static_cast<int64_t>(col) * ldb;
+#pragma GCC unroll 16
     for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[t]);
   }
   *kp = k;
   const V alpha = S::set1(alpha_s), beta = S::set1(beta_s);
   const bool use_beta = beta_s != 0.0f;
+#pragma GCC unroll 16
   for (int t = 0; t < NV; ++t) {
     if (kLast && t == NV - 1) simd::store_alpha_beta<S, true>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
     else simd::store_alpha_beta<S, false>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
