@@ -16,7 +16,7 @@ import * as v from '../core/validate';
 import { alignedFloat32Array, CSRMatrix, DenseMatrix, denseMatrix, formatOf, NMMatrix, SparseFormat } from '../formats';
 import { transposeOf } from '../formats/dense';
 import type { ImportedTensor, OnnxModel, OnnxNode } from '../io';
-import { LinearOperator, plan, PlanOptions } from '../plan';
+import { LinearOperator, plan, PlanExplanation, PlanOptions } from '../plan';
 
 /** One layer of a model spec. Tensor names refer to the tensors passed beside the spec. */
 export type LayerSpec =
@@ -207,6 +207,16 @@ export class InferenceModel {
   /** The layers: type, and for linear layers the weight's name, shape and the form and threads the planner chose. */
   describe(): { type: string; weight?: string; shape?: [number, number]; format?: string; threads?: number }[] {
     return this.ops.map((op) => (op.type === 'linear' ? { type: 'linear', weight: op.name, shape: [op.W.rows, op.W.cols], format: op.W.format, threads: op.W.threads } : { type: op.type }));
+  }
+
+  /**
+   * Each linear layer's plan (LinearOperator.explain): its candidates, their timings and the choice, with the layer's
+   * weight name; printed unless { print: false }.
+   */
+  explain(opts?: { print?: boolean }): (PlanExplanation & { weight: string })[] {
+    const o = v.options<{ print?: boolean }>('options', opts, ['print']);
+    const print = o.print === undefined ? true : v.boolean('options.print', o.print);
+    return this.ops.flatMap((op) => (op.type === 'linear' ? [{ ...op.W.explain({ print }), weight: op.name }] : []));
   }
 
   /** Checks x against the model and the layout option; true when x is batch-major. */

@@ -151,6 +151,8 @@ describe('InferenceModel layers and graphs', () => {
     const m = InferenceModel.fromSpec({ layers: [{ type: 'linear', weight: 'W', bias: 'b' }] }, tensors, opts);
     expectSparseError(() => m.predict(denseMatrix(2, 4)), 'ERR_SHAPE', /3 features \(columns, batch-major\) but received 2x4/);
     expectSparseError(() => m.predict(x, { layout: 'rows' as never }), 'ERR_UNSUPPORTED', /options.layout/);
+    expectSparseError(() => m.explain({ print: 'no' as never }), 'ERR_ARGUMENT', /options.print/);
+    expectSparseError(() => m.explain({ verbose: true } as never), 'ERR_UNSUPPORTED', /verbose/);
   });
 
   test('an ONNX file with a truncated or garbage body is ERR_IO; a model without a graph too', () => {
@@ -158,5 +160,22 @@ describe('InferenceModel layers and graphs', () => {
     expectSparseError(() => importOnnx(bytes.subarray(0, 1000)), 'ERR_IO', /not an ONNX model|need .* bytes|holds/);
     expectSparseError(() => importOnnx(new Uint8Array([0x08, 0x07])), 'ERR_IO', /no graph/);
     expectSparseError(() => importOnnx(Buffer.from('not protobuf at all, just text')), 'ERR_IO', /./);
+  });
+});
+
+describe('InferenceModel.explain', () => {
+  test("each linear layer's plan, in order, with its weight name; the chosen form is the fastest one timed", () => {
+    const m = InferenceModel.fromSpec(spec, importCompressedTensorsFile(path.join(dir, 'mlp24-ct.safetensors')), { width: 16, plan: { budgetMs: 1, cache: false, candidates: ['csr', 'nm:2:4', 'dense'] } });
+    const layers = m.describe().filter((l) => l.type === 'linear');
+    const plans = m.explain({ print: false });
+    expect(plans.map((p) => p.weight)).toEqual(['0.weight', '2.weight', '4.weight']);
+    for (const [i, e] of plans.entries()) {
+      expect([e.format, e.threads]).toEqual([layers[i].format, layers[i].threads]);
+      const timed = e.candidates.filter((c) => c.ms !== null);
+      const fastest = timed.reduce((a, b) => ((b.ms as number) < (a.ms as number) ? b : a));
+      expect(`${e.format}/${e.threads}`).toBe(`${fastest.format}/${fastest.threads}`);
+      expect(e.candidates.filter((c) => c.chosen).length).toBe(1);
+      expect(e.text).toMatch(new RegExp(`plan for a ${layers[i].shape![0]}x${layers[i].shape![1]} weight`));
+    }
   });
 });
