@@ -50,6 +50,58 @@ async function measure(name, fn, { defer = false, maxTime = 0.4, minSamples = 5,
   });
 }
 
+/**
+ * Times several contenders interleaved: each round runs every one for about `sliceMs`, in turn, and records its
+ * per-call time; the result is each one's median over `rounds` rounds (ms per call). On a noisy machine this
+ * compares like with like far better than timing one contender after the other: a slow minute hits all of them.
+ * Between slices the process idles `gapMs`, and the order rotates from round to round: whichever ran right after
+ * onnxruntime ran slower (its intra-op threads spin after each run; measured with the two layouts of predict timed
+ * in both orders, the one after onnxruntime 1.1-1.45x slower), so no contender may always come after the same one.
+ * @param {Record<string, () => unknown>} fns  sync or async (a returned promise is awaited)
+ * @returns {Promise<Record<string, { ms: number, min: number, max: number }>>}
+ */
+async function interleaved(fns, { rounds = 15, sliceMs = 40, warmup = 20, gapMs = 20 } = {}) {
+  const names = Object.keys(fns);
+  /** @param {string} n */
+  const call = async (n) => {
+    const r = fns[n]();
+    if (r && typeof (/** @type {Promise<unknown>} */ (r)).then === 'function') await r;
+  };
+  const idle = () => new Promise((resolve) => setTimeout(resolve, gapMs));
+  /** @type {Record<string, number[]>} */
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  /** @type {Record<string, number>} */
+  const reps = {};
+  for (const n of names) {
+    await idle();
+    for (let i = 0; i < warmup; i++) await call(n);
+    const t0 = performance.now();
+    let k = 0;
+    do {
+      await call(n);
+      k++;
+    } while (performance.now() - t0 < sliceMs / 4);
+    reps[n] = Math.max(1, Math.round(sliceMs / ((performance.now() - t0) / k)));
+  }
+  for (let r = 0; r < rounds; r++) {
+    // The order rotates from round to round, so each contender follows each other equally often.
+    for (let i = 0; i < names.length; i++) {
+      const n = names[(r + i) % names.length];
+      await idle();
+      const t0 = performance.now();
+      for (let i = 0; i < reps[n]; i++) await call(n);
+      samples[n].push((performance.now() - t0) / reps[n]);
+    }
+  }
+  /** @type {Record<string, { ms: number, min: number, max: number }>} */
+  const out = {};
+  for (const n of names) {
+    const v = samples[n].slice().sort((a, b) => a - b);
+    out[n] = { ms: v[Math.floor(v.length / 2)], min: v[0], max: v[v.length - 1] };
+  }
+  return out;
+}
+
 // ---- baselines ------------------------------------------------------------------------------------------------
 
 /**
@@ -336,4 +388,4 @@ function formatTables(rows, { threads }) {
   return out.join('\n');
 }
 
-module.exports = { measure, sweep, formatTables, printTable, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline, numpyDense };
+module.exports = { measure, interleaved, sweep, formatTables, printTable, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline, numpyDense };

@@ -4,14 +4,15 @@
 // test/fixtures/models (784-300-100-10; 90% unstructured, and 2:4) from their compressed-tensors files, each linear
 // layer planned by the library, against onnxruntime-node running the dense ONNX export of the same model (its
 // MatMul/Gemm on MLAS: the Node-native dense option), both given the same batch-major float32 batch, measured in the
-// same run on the same threads. Prints the latency of a batch of 128 and the ratio; --json FILE writes the rows.
+// same run on the same threads, in interleaved rounds (the median of each). Prints the latency of a batch of 128 and
+// the ratio; --json FILE writes the rows.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
 const sk = require('sparsekit');
-const { measure } = require('./harness');
+const { interleaved } = require('./harness');
 const { markdownTable } = require('../scripts/markdown-table');
 
 const { values: flags } = parseArgs({ options: { short: { type: 'boolean', default: false }, json: { type: 'string' }, batch: { type: 'string', default: '128' } } });
@@ -54,21 +55,25 @@ async function main() {
     let worst = 0;
     for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i] - theirs[i]) / Math.max(1, Math.abs(theirs[i])));
     if (!(worst < 1e-4)) throw new Error(`${name}: sparsekit and onnxruntime disagree by ${worst}`);
-    const maxTime = flags.short ? 0.5 : 1;
-    const sparse = await measure(`${name} sparsekit`, () => model.predict(x), { maxTime, warmup: 20 });
     // The same batch already feature-major (features x batch, as this library's layers hold activations): no
     // conversion on entry or exit.
     const xt = sk.denseMatrix(784, batch, sk.alignedFloat32Array(784 * batch));
     for (let r = 0; r < batch; r++) for (let c = 0; c < 784; c++) xt.data[c * batch + r] = x.data[r * 784 + c];
-    const featureMajor = await measure(`${name} sparsekit feature-major`, () => model.predict(xt, { layout: 'feature-major' }), { maxTime, warmup: 20 });
-    const dense = await measure(`${name} onnxruntime`, () => session.run(feeds), { defer: true, maxTime, warmup: 20 });
+    // Interleaved rounds, medians: the VM's speed drifts by 10-30% from one second to the next, and timing the
+    // contenders one after the other let that drift into the ratio.
+    const t = await interleaved(
+      { sparse: () => model.predict(x), featureMajor: () => model.predict(xt, { layout: 'feature-major' }), dense: () => session.run(feeds) },
+      { rounds: flags.short ? 11 : 21 },
+    );
+    const sparse = t.sparse, featureMajor = t.featureMajor, dense = t.dense;
     await session.release();
     const layers = model.describe().filter((l) => l.type === 'linear').map((l) => `${l.format}/${l.threads}t`).join(', ');
     rows.push({ model: name, batch, threads, sparseMs: sparse.ms, featureMajorMs: featureMajor.ms, denseMs: dense.ms, speedup: dense.ms / sparse.ms, layers, loadMs });
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Serving the pruned MNIST MLP (784-300-100-10), batch ${batch}, ${threads} threads, ${cpu}.`);
-  console.log('Baseline: onnxruntime-node running the dense ONNX export of the same model (torch.onnx.export), same batch, same run.\n');
+  console.log('Baseline: onnxruntime-node running the dense ONNX export of the same model (torch.onnx.export), same batch, same run.');
+  console.log(`Each time: the median of ${flags.short ? 11 : 21} interleaved rounds of ~40 ms (sparsekit batch-major, sparsekit feature-major, onnxruntime, in turn).\n`);
   console.log(
     markdownTable(
       ['model', 'sparsekit ms (batch-major, as onnxruntime)', 'onnxruntime dense ms', 'speed-up', 'sparsekit ms, feature-major input', 'forms chosen (per layer)', 'load + plan ms'],
