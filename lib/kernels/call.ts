@@ -68,6 +68,17 @@ export function threadsOption(o: { threads?: number }): number {
   return o.threads === undefined ? 0 : v.integer('options.threads', o.threads, 1, 256);
 }
 
+/**
+ * The `transB` option of a product with a dense B: B is k x n, or with transB n x k holding Bᵀ; its k must equal
+ * `k` (named `kName` in the message). Returns the option and n.
+ */
+export function transposableB(o: { transB?: unknown }, B: DenseMatrix, k: number, kName: string): { transB: boolean; n: number } {
+  const transB = o.transB === undefined ? false : v.boolean('options.transB', o.transB);
+  const got = transB ? B.cols : B.rows;
+  if (got !== k) v.fail('ERR_SHAPE', `Expected ${transB ? 'B.cols (options.transB)' : 'B.rows'} to equal ${kName} (${k}) but received ${got}`);
+  return { transB, n: transB ? B.rows : B.cols };
+}
+
 export function scalars(o: { alpha?: number; beta?: number }): { alpha: number; beta: number } {
   const alpha = o.alpha === undefined ? 1 : v.finite('options.alpha', o.alpha);
   const beta = o.beta === undefined ? 0 : v.finite('options.beta', o.beta);

@@ -1,5 +1,6 @@
 /** The CPU kernels: one file per op group, all through the pipeline in ./call.ts. */
 export type { KernelOptions } from './call';
+export { transposableB } from './call'; // for lib/plan, not re-exported by lib/index.ts
 export { spmv, spmvAsync } from './spmv';
 export { spmm, spmmAsync } from './spmm';
 export type { SparseOperand, SpmmOptions } from './spmm';

@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { BSRMatrix, CSRMatrix, DenseMatrix, formatOf, NMMatrix } from '../formats';
-import { AnyKernelCall, call, denseOut, disjointFromOperand, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
+import { AnyKernelCall, call, denseOut, disjointFromOperand, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption, transposableB } from './call';
 
 /** A matrix spmm accepts. */
 export type SparseOperand = CSRMatrix | BSRMatrix | NMMatrix;
@@ -27,9 +27,7 @@ function spmmCall(A: SparseOperand, B: DenseMatrix, opts?: SpmmOptions): AnyKern
   if (!kernel) v.fail('ERR_ARGUMENT', `Expected a CSRMatrix, BSRMatrix or NMMatrix for A but received ${v.describe(A)}`);
   v.dense('B', B);
   const o = v.options<SpmmOptions>('options', opts, SPMM_OPTIONS);
-  const transB = o.transB === undefined ? false : v.boolean('options.transB', o.transB);
-  const k = transB ? B.cols : B.rows, n = transB ? B.rows : B.cols;
-  if (k !== A.cols) v.fail('ERR_SHAPE', `Expected ${transB ? 'B.cols (options.transB)' : 'B.rows'} to equal A.cols (${A.cols}) but received ${k}`);
+  const { transB, n } = transposableB(o, B, A.cols, 'A.cols');
   const { alpha, beta } = scalars(o);
   const out = denseOut('spmm', o.out, A.rows, n);
   disjointFromOperand('options.out.data', out.data, A, 'B.data', B.data);

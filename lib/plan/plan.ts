@@ -10,7 +10,7 @@ import { info } from '../core/runtime';
 import * as v from '../core/validate';
 import { CSRMatrix, DenseMatrix, denseMatrix, formatOf, SparseFormat } from '../formats';
 import { transposeOf } from '../formats/dense';
-import { gemm, KernelOptions, spmmT, TransposePlan, transposePlan } from '../kernels';
+import { gemm, KernelOptions, spmmT, TransposePlan, transposePlan, transposableB } from '../kernels';
 import { applicableForms, buildForm, estimateMs, Form, formBytes, isFormName } from './candidates';
 import { analyse, signature, Structure, widthClass } from './structure';
 import { CandidateResult, lookup, planKey, remember, Wisdom } from './wisdom';
@@ -106,9 +106,7 @@ export class LinearOperator {
   private call(B: DenseMatrix, opts: ApplyOptions | undefined): [DenseMatrix, KernelOptions<DenseMatrix> & { transB?: boolean }] {
     v.dense('B', B);
     const o = v.options<ApplyOptions>('options', opts, ['out', 'alpha', 'beta', 'transB']);
-    const transB = o.transB === undefined ? false : v.boolean('options.transB', o.transB);
-    const k = transB ? B.cols : B.rows;
-    if (k !== this.cols) v.fail('ERR_SHAPE', `Expected ${transB ? 'B.cols (options.transB)' : 'B.rows'} to equal the planned W's cols (${this.cols}) but received ${k}`);
+    const { transB } = transposableB(o, B, this.cols, "the planned W's cols");
     const { transB: _, ...rest } = o;
     if (transB && this.format === 'dense') return [transposeOf(B), { ...rest, threads: this.threads }];
     return [B, { ...rest, threads: this.threads, ...(transB ? { transB } : {}) }];
