@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const sk = require('sparsekit');
 const os = require('node:os');
-const { measure, randomDense, denseBaseline, numpyDense, crossover, printTable: table } = require('./harness');
+const { measure, interleaved, randomDense, denseBaseline, numpyDense, crossover, printTable: table } = require('./harness');
 
 const { values: flags } = require('node:util').parseArgs({
   options: { quick: { type: 'boolean', default: false }, json: { type: 'string', default: path.join(__dirname, 'results', 'kernels.json') } },
@@ -145,9 +145,13 @@ function twoFour(d) {
     for (const n of [1, 8, 64, 256]) {
       const B = randomDense(K, n, 11);
       const out = sk.denseMatrix(M, n);
-      const d = await measure('dense', dense.prepare(base, B), { defer: true, maxTime });
-      const r = await measure('nm', n === 1 ? () => sk.spmv(A, B.data, { out: out.data }) : () => sk.spmm(A, B, { out }), { maxTime });
-      const c = await measure('csr', n === 1 ? () => sk.spmv(Acsr, B.data, { out: out.data }) : () => sk.spmm(Acsr, B, { out }), { maxTime });
+      // The three in interleaved slices (harness.js interleaved), the best slice of each.
+      const m = await interleaved({
+        dense: dense.prepare(base, B),
+        nm: n === 1 ? () => sk.spmv(A, B.data, { out: out.data }) : () => sk.spmm(A, B, { out }),
+        csr: n === 1 ? () => sk.spmv(Acsr, B.data, { out: out.data }) : () => sk.spmm(Acsr, B, { out }),
+      }, { rounds: quick ? 5 : 15, sliceMs: 30 });
+      const d = { ms: m.dense.min }, r = { ms: m.nm.min }, c = { ms: m.csr.min };
       const best = bestDense(d.ms, `${M}x${K}x${n}`);
       rows.push({ bench: 'nm', n, ms: r.ms, csrMs: c.ms, denseMs: d.ms, numpyMs: numpy?.ms[`${M}x${K}x${n}`] });
       lines.push([n, t(r.ms), t(c.ms), t(d.ms), numpy ? t(numpy.ms[`${M}x${K}x${n}`]) : 'n/a', `${(best.ms / r.ms).toFixed(2)}x (${best.name})`]);
@@ -155,7 +159,7 @@ function twoFour(d) {
     table(`N:M 2:4 SpMM/SpMV, ${M}x${K} (target: >= 1.3x the best dense at width 256)`, ['width', '2:4 ms', 'same as CSR ms', 'onnxruntime ms', 'numpy ms', 'vs best dense'], lines);
   }
   // --- Every family on operands 1, 2 and 3 floats past a 64-byte boundary (views into a larger buffer, as user
-  // arrays are) against 64-byte-aligned ones; rounds interleaved, best of each.
+  // arrays are) against 64-byte-aligned ones; rounds interleaved (harness.js interleaved), best slice of each.
   {
     const lines = [];
     /** @param {number} length @param {number | 'aligned'} where */
@@ -182,11 +186,10 @@ function twoFour(d) {
     }
     cases.push(['spmv', 1, (w) => { const x = place(K, w), y = place(M, w); return () => sk.spmv(A, x, { out: y }); }]);
     for (const [name, n, make] of cases) {
-      const fns = places.map((w) => make(w));
-      const best = places.map(() => Infinity);
-      for (let round = 0; round < (quick ? 2 : 4); round++) {
-        for (let i = 0; i < places.length; i++) best[i] = Math.min(best[i], (await measure(name, fns[i], { maxTime: maxTime / 2 })).ms);
-      }
+      // Interleaved slices of ~20 ms, the best slice of each placement: the same work, so the fastest slice is the
+      // estimate least touched by the VM's noise (whole-second means let a slow second decide the ratio).
+      const r = await interleaved(Object.fromEntries(places.map((w) => [String(w), make(w)])), { rounds: quick ? 5 : 15, sliceMs: 20, gapMs: 0 });
+      const best = places.map((w) => r[String(w)].min);
       const worst = Math.max(...best.slice(1));
       rows.push({ bench: 'alignment', kernel: name, n, alignedMs: best[0], offsetMs: best.slice(1) });
       lines.push([name, n, t(best[0]), ...best.slice(1).map(t), `${(worst / best[0]).toFixed(2)}x`]);
@@ -223,14 +226,9 @@ function twoFour(d) {
     for (const [n, density] of [[1024, 0.1], [8192, 0.05]]) {
       const A = sk.CSRMatrix.random(n, n, { density, seed: 15 });
       const x = sk.alignedFloat32Array(n).fill(0.5), y = sk.alignedFloat32Array(n);
-      const times = [];
-      for (const threads of [1, T]) {
-        sk.setThreads(threads);
-        let best = Infinity;
-        for (let round = 0; round < 3; round++) best = Math.min(best, (await measure('spmv', () => sk.spmv(A, x, { out: y }), { maxTime })).ms);
-        times.push(best);
-      }
-      sk.setThreads(T);
+      // 1 and T threads in interleaved slices (the call's threads option), the best slice of each.
+      const m = await interleaved({ one: () => sk.spmv(A, x, { out: y, threads: 1 }), all: () => sk.spmv(A, x, { out: y, threads: T }) }, { rounds: quick ? 5 : 15, sliceMs: 20, gapMs: 0 });
+      const times = [m.one.min, m.all.min];
       const mib = (A.nnz * 8 + (n + 1) * 4 + 8 * n) / 2 ** 20;
       rows.push({ bench: 'spmv-threads', n, nnz: A.nnz, ms1: times[0], msT: times[1] });
       lines.push([`${n}x${n}`, A.nnz, mib.toFixed(1), `${(times[0] * 1000).toFixed(1)} us`, `${(times[1] * 1000).toFixed(1)} us`, `${(times[0] / times[1]).toFixed(2)}x`]);
