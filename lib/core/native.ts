@@ -243,6 +243,8 @@ export interface RawAddon extends KernelEntries {
   setThreads(n: number): void;
   /** Caps the threads of the kernel calls made until it is set back to 0 (lib/core/binding.ts callKernel). */
   setCallThreads(n: number): void;
+  /** Keeps the pool's idle threads spinning between the kernel calls of a sequence (one predict); nests. Returns the holds now on. */
+  poolHold(on: boolean): number;
   setIsa(name: string): void;
   /**
    * Forces B packing ('auto' | 'always' | 'never'), the panel width (0: chosen) and L1 blocking (0: chosen, -1:

@@ -288,6 +288,17 @@ export class InferenceModel {
    */
   predict(x: DenseMatrix, opts?: PredictOptions): DenseMatrix {
     const batchMajor = this.batchMajor(x, opts);
+    // The pool's threads stay awake from one layer to the next (a woken thread joins the next product late).
+    addon.poolHold(true);
+    try {
+      return this.run(x, batchMajor);
+    } finally {
+      addon.poolHold(false);
+    }
+  }
+
+  /** predict() after its checks. */
+  private run(x: DenseMatrix, batchMajor: boolean): DenseMatrix {
     const direct = batchMajor && this.firstLinear;
     const buf = this.buffers(batchMajor ? x.rows : x.cols);
     let h = x;

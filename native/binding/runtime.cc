@@ -91,6 +91,13 @@ Napi::Value SetCallThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// poolHold(on): keeps the pool's idle threads spinning between the calls of a sequence (sk::pool_hold); nests.
+// Returns the holds now on.
+Napi::Value PoolHold(const Napi::CallbackInfo& info) {
+  if (!info[0].IsBoolean()) fail(info.Env(), sk::Code::kArgument, "Expected a boolean for on");
+  return Napi::Number::New(info.Env(), sk::pool_hold(info[0].As<Napi::Boolean>().Value()));
+}
+
 Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   if (!info[0].IsString()) fail(info.Env(), sk::Code::kArgument, "Expected a string for isa");
   const std::string name = info[0].As<Napi::String>().Utf8Value();
@@ -156,6 +163,7 @@ void register_runtime(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New(env, guarded<SetThreads>, "setThreads"));
   exports.Set("setIsa", Napi::Function::New(env, guarded<SetIsa>, "setIsa"));
   exports.Set("setCallThreads", Napi::Function::New(env, guarded<SetCallThreads>, "setCallThreads"));
+  exports.Set("poolHold", Napi::Function::New(env, guarded<PoolHold>, "poolHold"));
   exports.Set("setPackTuning", Napi::Function::New(env, guarded<SetPackTuning>, "setPackTuning"));
   exports.Set("panelPlan", Napi::Function::New(env, guarded<PanelPlanOf>, "panelPlan"));
   exports.Set("blockPlan", Napi::Function::New(env, guarded<BlockPlanOf>, "blockPlan"));

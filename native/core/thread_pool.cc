@@ -93,14 +93,24 @@ class Pool {
  private:
   // Spins (with a pause hint) while `busy` holds, for at most kSpinMicros; the caller then sleeps if still needed.
   // Longer spins were measured and rejected: on SMT siblings a spinning thread slows the JS thread next to it.
+  // While a hold is on (pool_hold), the spin lasts up to kHoldMicros instead.
   template <typename Busy>
   static void spin_while(Busy busy) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(kSpinMicros);
+    const auto start = std::chrono::steady_clock::now();
+    const auto until = start + std::chrono::microseconds(kSpinMicros), held_until = start + std::chrono::microseconds(kHoldMicros);
     for (int spins = 0; busy(); ++spins) {
       SK_PAUSE();
-      if ((spins & 255) == 0 && std::chrono::steady_clock::now() > until) return;
+      if ((spins & 255) == 0) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now > until && (holds.load(std::memory_order_relaxed) == 0 || now > held_until)) return;
+      }
     }
   }
+
+ public:
+  static std::atomic<int> holds;
+
+ private:
 
   static void work_on(Job& job) {
     for (;;) {
@@ -140,6 +150,7 @@ class Pool {
   }
 
   static constexpr int kSpinMicros = 50;
+  static constexpr int kHoldMicros = 2000;
   std::atomic<int> threads_;
   std::atomic<uint64_t> pushed_{0};
   std::mutex mu_;
@@ -147,6 +158,8 @@ class Pool {
   std::deque<std::shared_ptr<Job>> queue_;
   size_t workers_ = 0;
 };
+
+std::atomic<int> Pool::holds{0};
 
 Pool& pool() {
   static Pool* p = new Pool();  // intentionally leaked, see the header
@@ -165,6 +178,13 @@ int pool_threads() {
   return call_cap > 0 && call_cap < n ? call_cap : n;
 }
 void set_pool_threads(int n) { pool().set_threads(n); }
+int pool_hold(bool on) {
+  if (on) return Pool::holds.fetch_add(1, std::memory_order_relaxed) + 1;
+  int n = Pool::holds.load(std::memory_order_relaxed);
+  while (n > 0 && !Pool::holds.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) {
+  }
+  return n > 0 ? n - 1 : 0;  // a release without a hold is a no-op
+}
 void parallel_for(int ntasks, const std::function<void(int)>& fn) { pool().run(ntasks, fn); }
 
 }  // namespace sk

@@ -31,6 +31,12 @@ class ThreadCap {
 void set_pool_threads(int n);
 constexpr int kMaxThreads = 256;
 
+// Keeps the pool's idle threads spinning (not sleeping) between the parallel calls of a sequence made by one caller,
+// such as the layers of one model prediction, for at most kHoldMicros after the last job of the sequence: a thread
+// woken from sleep joins tens of microseconds late, and the caller then does most of the work alone. Holds nest;
+// pool_hold(false) releases one. Returns the holds now on.
+int pool_hold(bool on);
+
 // Runs fn(task) for every task in [0, ntasks) and returns when all have finished. If a task throws (std::bad_alloc),
 // the first exception is rethrown here, in the caller, once every task has finished.
 void parallel_for(int ntasks, const std::function<void(int)>& fn);

@@ -13,6 +13,7 @@ import {
   NMMatrix,
   OnnxModel,
 } from '../../lib/index';
+import { addon } from '../../lib/core/binding';
 import { expectSparseError } from '../helpers';
 
 // test/fixtures/models: the 784-300-100-10 MNIST MLP trained and pruned by PyTorch (scripts/fixtures/
@@ -177,5 +178,38 @@ describe('InferenceModel.explain', () => {
       expect(e.candidates.filter((c) => c.chosen).length).toBe(1);
       expect(e.text).toMatch(new RegExp(`plan for a ${layers[i].shape![0]}x${layers[i].shape![1]} weight`));
     }
+  });
+});
+
+describe('InferenceModel.predict and the pool hold', () => {
+  test('predict holds the pool for its layers and releases the hold, also when a layer throws; holds nest and never go below 0', () => {
+    const m = InferenceModel.fromSpec(spec, importCompressedTensorsFile(path.join(dir, 'mlp90-ct.safetensors')), opts);
+    const held = addon.poolHold(true) - 1; // the holds on before this test (0 unless another test left one)
+    expect(addon.poolHold(true)).toBe(held + 2);
+    expect(addon.poolHold(false)).toBe(held + 1);
+    expect(addon.poolHold(false)).toBe(held);
+    const x = denseMatrix(16, 784);
+    m.predict(x);
+    expect(addon.poolHold(true)).toBe(held + 1);
+    expect(addon.poolHold(false)).toBe(held);
+    // A layer that throws inside predict: the hold taken for it is released.
+    const first = (m as unknown as { ops: { W: { apply: () => never } }[] }).ops[0].W;
+    let seen = -1;
+    first.apply = () => {
+      seen = addon.poolHold(true) - 1; // the hold predict took is on while its layers run
+      addon.poolHold(false);
+      throw new Error('layer failed');
+    };
+    expect(() => m.predict(x)).toThrow('layer failed');
+    expect(seen).toBe(held + 1);
+    expect(addon.poolHold(true)).toBe(held + 1);
+    expect(addon.poolHold(false)).toBe(held);
+    // A release without a hold is a no-op.
+    for (let i = 0; i < held; i++) addon.poolHold(false);
+    expect(addon.poolHold(false)).toBe(0);
+    expect(addon.poolHold(true)).toBe(1);
+    expect(addon.poolHold(false)).toBe(0);
+    for (let i = 0; i < held; i++) addon.poolHold(true);
+    expectSparseError(() => addon.poolHold('yes' as never), 'ERR_ARGUMENT', /boolean for on/);
   });
 });
