@@ -38,6 +38,9 @@ int default_threads() {
   return n ? static_cast<int>(n) : 1;
 }
 
+// The holds on (pool_hold): while any is, idle threads spin up to kHoldMicros instead of kSpinMicros.
+std::atomic<int> pool_holds{0};
+
 struct Job {
   const std::function<void(int)>* fn;
   int ntasks;
@@ -102,15 +105,10 @@ class Pool {
       SK_PAUSE();
       if ((spins & 255) == 0) {
         const auto now = std::chrono::steady_clock::now();
-        if (now > until && (holds.load(std::memory_order_relaxed) == 0 || now > held_until)) return;
+        if (now > until && (pool_holds.load(std::memory_order_relaxed) == 0 || now > held_until)) return;
       }
     }
   }
-
- public:
-  static std::atomic<int> holds;
-
- private:
 
   static void work_on(Job& job) {
     for (;;) {
@@ -159,8 +157,6 @@ class Pool {
   size_t workers_ = 0;
 };
 
-std::atomic<int> Pool::holds{0};
-
 Pool& pool() {
   static Pool* p = new Pool();  // intentionally leaked, see the header
   return *p;
@@ -179,9 +175,9 @@ int pool_threads() {
 }
 void set_pool_threads(int n) { pool().set_threads(n); }
 int pool_hold(bool on) {
-  if (on) return Pool::holds.fetch_add(1, std::memory_order_relaxed) + 1;
-  int n = Pool::holds.load(std::memory_order_relaxed);
-  while (n > 0 && !Pool::holds.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) {
+  if (on) return pool_holds.fetch_add(1, std::memory_order_relaxed) + 1;
+  int n = pool_holds.load(std::memory_order_relaxed);
+  while (n > 0 && !pool_holds.compare_exchange_weak(n, n - 1, std::memory_order_relaxed)) {
   }
   return n > 0 ? n - 1 : 0;  // a release without a hold is a no-op
 }
