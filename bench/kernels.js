@@ -216,12 +216,31 @@ function twoFour(d) {
       }
       return best;
     };
+    const limit = sk.getInlineLimit();
     const api = perCall(() => spmv(A8, x8, o8));
+    sk.setInlineLimit(0);
+    const viaNative = perCall(() => spmv(A8, x8, o8));
+    sk.setInlineLimit(limit);
     const raw = perCall(() => addon.spmv(8, 8, A8.indptr, A8.indices, A8.values, x8, y8, 1, 0));
     const floor = perCall(() => addon.setCallThreads(0));
-    rows.push({ bench: 'small', apiUs: api, rawUs: raw, napiFloorUs: floor });
-    table('A sync spmv on an 8x8 matrix, per call (best of repeated 100K-call loops; target: <= 0.3 us)', ['spmv(A, x, { out })', 'native entry alone', 'an N-API call doing nothing'],
-      [[`${api.toFixed(3)} us`, `${raw.toFixed(3)} us`, `${floor.toFixed(3)} us`]]);
+    rows.push({ bench: 'small', apiUs: api, apiNativeUs: viaNative, rawUs: raw, napiFloorUs: floor });
+    table(`A sync spmv on an 8x8 matrix (${A8.nnz} entries), per call (best of repeated 100K-call loops; target: <= 0.3 us)`,
+      ['spmv(A, x, { out }) (inline)', 'the same, inline limit 0', 'native entry alone', 'an N-API call doing nothing'],
+      [[`${api.toFixed(3)} us`, `${viaNative.toFixed(3)} us`, `${raw.toFixed(3)} us`, `${floor.toFixed(3)} us`]]);
+    // Where the inline loop stops paying: square matrices at 50% density around the limit, both paths.
+    const cross = [];
+    for (const n of [12, 16, 20, 24, 32, 48]) {
+      const A = sk.CSRMatrix.random(n, n, { density: 0.5, seed: n });
+      const x = new Float32Array(n).fill(1), o = { out: new Float32Array(n) };
+      sk.setInlineLimit(1e9);
+      const js = perCall(() => spmv(A, x, o));
+      sk.setInlineLimit(0);
+      const nat = perCall(() => spmv(A, x, o));
+      sk.setInlineLimit(limit);
+      rows.push({ bench: 'inline', n, nnz: A.nnz, inlineUs: js, nativeUs: nat });
+      cross.push([`${n}x${n}`, A.nnz, `${js.toFixed(3)} us`, `${nat.toFixed(3)} us`, `${(nat / js).toFixed(2)}x`, A.nnz <= limit ? 'inline' : 'native']);
+    }
+    table(`Sync spmv in JavaScript (inline) against the native call, per call (inline limit: ${limit} entries)`, ['matrix', 'nnz', 'inline', 'native', 'native / inline', 'chosen'], cross);
     const lines = [];
     for (const [n, density] of [[1024, 0.1], [8192, 0.05]]) {
       const A = sk.CSRMatrix.random(n, n, { density, seed: 15 });

@@ -17,6 +17,7 @@ export type {
 export * from './io';
 export {
   spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync,
+  setInlineLimit, getInlineLimit,
 } from './kernels';
 export type { KernelOptions, SpmmOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions } from './kernels';
 export { plan, LinearOperator, exportPlans, importPlans, clearPlans } from './plan';

@@ -2,6 +2,7 @@
 export type { KernelOptions } from './call';
 export { transposableB } from './call'; // for lib/plan, not re-exported by lib/index.ts
 export { spmv, spmvAsync } from './spmv';
+export { setInlineLimit, getInlineLimit } from './inline';
 export { spmm, spmmAsync } from './spmm';
 export type { SparseOperand, SpmmOptions } from './spmm';
 export { spmmT, spmmTAsync } from './spmm-t';

@@ -1,17 +1,22 @@
 // SDDMM, transposed SpMM, BSR and N:M matmul against float64 references, every ISA, threads 1 and 2.
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  BSRMatrix, CSRMatrix, info, NMMatrix, sddmm, sddmmAsync, setIsa, setThreads, spmm, spmmAsync, spmmT,
-  spmmTAsync, spmv, transposePlan,
+  BSRMatrix, CSRMatrix, getInlineLimit, info, NMMatrix, sddmm, sddmmAsync, setInlineLimit, setIsa, setThreads, spmm,
+  spmmAsync, spmmT, spmmTAsync, spmv, transposePlan,
 } from '../../lib/index';
 import { expectClose, expectSameBits, expectSparseError, makeNM, offsetView, randomDense, randomVector, referenceSddmm, referenceSpmm, transposeDense } from '../helpers';
 
 const ISAS = info().isas;
 const WIDTHS = [1, 3, 15, 16, 17, 64, 257];
 
+// Small matrices here exercise the native kernels of every ISA: none of them runs inline (lib/kernels/inline.ts,
+// tested in ./inline.test.ts).
+const INLINE = getInlineLimit();
+beforeAll(() => setInlineLimit(0));
 afterAll(() => {
   setIsa('auto');
   setThreads(2);
+  setInlineLimit(INLINE);
 });
 
 describe.each(ISAS)('isa %s', (isa) => {

@@ -1,5 +1,5 @@
-import { afterAll, describe, expect, test } from 'vitest';
-import { CSRMatrix, DenseMatrix, info, setIsa, setThreads, spmm, spmmAsync, spmv, spmvAsync } from '../../lib/index';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CSRMatrix, DenseMatrix, getInlineLimit, info, setInlineLimit, setIsa, setThreads, spmm, spmmAsync, spmv, spmvAsync } from '../../lib/index';
 import { addon } from '../../lib/core/binding';
 import { csrWithOffsets, expectClose, expectSparseError, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
 
@@ -11,9 +11,14 @@ const SHAPES: [number, number][] = [[0, 4], [1, 1], [1, 37], [7, 1], [13, 33], [
 const DENSITIES = [0, 0.3, 1];
 const SCALARS: [number, number][] = [[1, 0], [2.5, 0], [1, 1], [-0.5, 2]];
 
+// Small matrices here exercise the native kernels of every ISA: none of them runs inline (lib/kernels/inline.ts,
+// tested in ./inline.test.ts).
+const INLINE = getInlineLimit();
+beforeAll(() => setInlineLimit(0));
 afterAll(() => {
   setIsa('auto');
   setThreads(2);
+  setInlineLimit(INLINE);
 });
 
 function asVector(x: Float32Array): DenseMatrix {
