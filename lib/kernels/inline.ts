@@ -1,8 +1,8 @@
 /**
- * Small sync SpMV in JavaScript. Crossing into the native layer costs about 0.5 us for spmv (one
+ * Small SpMV in JavaScript. Crossing into the native layer costs about 0.5 us for spmv (one
  * napi_get_typedarray_info per array is most of it), more than the arithmetic of a matrix with a few hundred stored
- * entries; below `inlineLimit` stored entries a sync spmv runs this plain loop instead, after the same validation
- * (lib/kernels/spmv.ts). Async calls and larger matrices always go native.
+ * entries; up to `inlineLimit` stored entries spmv (and spmvAsync, at the call, so both give the same bits) runs
+ * this plain loop instead, after the same validation (lib/kernels/spmv.ts). Larger matrices go native.
  *
  * Same contract as the native kernels (native/kernels/f32-spmv-*): alpha and beta are rounded to float32 as the
  * binding does; with alpha = 0 neither A nor x is read; with beta = 0 the output is write-only. A structure entry out
@@ -18,8 +18,8 @@ export const DEFAULT_INLINE_LIMIT = 256;
 let inlineLimit = DEFAULT_INLINE_LIMIT;
 
 /**
- * Sync spmv of a matrix with at most `entries` stored entries (slots for N:M) runs in JavaScript, without the
- * native call; 0 sends every call to the native kernels. Process-wide; meant for tests and benchmarks, like setIsa.
+ * spmv and spmvAsync of a matrix with at most `entries` stored entries (slots for N:M) run in JavaScript, without
+ * the native call; 0 sends every call to the native kernels. Process-wide; meant for tests and benchmarks, like setIsa.
  * Default 256.
  */
 export function setInlineLimit(entries: number): void {
@@ -47,7 +47,7 @@ function scale(y: Float32Array, beta: number): void {
   for (let i = 0; i < y.length; i++) y[i] = beta === 0 ? 0 : beta * y[i];
 }
 
-/** True when a sync spmv of A should run inline. */
+/** True when an spmv of A runs inline. */
 export function runsInline(A: CSRMatrix | NMMatrix): boolean {
   return A.values.length <= inlineLimit;
 }

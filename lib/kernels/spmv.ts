@@ -34,21 +34,35 @@ function native(A: CSRMatrix | NMMatrix, x: Float32Array, c: SpmvCall): AnyKerne
   return call(c.kernel, args, c.out, freshIf(c.given, c.out), c.threads) as AnyKernelCall<Float32Array>;
 }
 
+/** Whether this call runs inline (lib/kernels/inline.ts); an invalid A is left to validate(). */
+function inlineFor(A: CSRMatrix | NMMatrix): boolean {
+  return A !== null && typeof A === 'object' && A.values instanceof Float32Array && runsInline(A);
+}
+
+function runInline(A: CSRMatrix | NMMatrix, x: Float32Array, c: SpmvCall): Float32Array {
+  if (c.kernel === 'spmv') spmvCsrInline(A as CSRMatrix, x, c.out, c.alpha, c.beta);
+  else spmvNmInline(A as NMMatrix, x, c.out, c.alpha, c.beta);
+  return c.out;
+}
+
 /**
  * y = alpha * A x + beta * y for a CSR or N:M matrix. Returns `out` (or a new Float32Array of A.rows). A matrix with
  * at most getInlineLimit() stored entries is multiplied in JavaScript (lib/kernels/inline.ts): for it the native
  * call would cost more than the arithmetic.
  */
 export function spmv(A: CSRMatrix | NMMatrix, x: Float32Array, opts?: KernelOptions<Float32Array>): Float32Array {
-  const inline = A !== null && typeof A === 'object' && A.values instanceof Float32Array && runsInline(A);
+  const inline = inlineFor(A);
   const c = validate(A, x, opts, inline);
-  if (!inline) return runSync(native(A, x, c));
-  if (c.kernel === 'spmv') spmvCsrInline(A as CSRMatrix, x, c.out, c.alpha, c.beta);
-  else spmvNmInline(A as NMMatrix, x, c.out, c.alpha, c.beta);
-  return c.out;
+  return inline ? runInline(A, x, c) : runSync(native(A, x, c));
 }
 
-/** spmv on the native thread pool; the event loop stays free. Keep the inputs unmodified until it resolves. */
+/**
+ * spmv on the native thread pool; the event loop stays free. Keep the inputs unmodified until it resolves. A matrix
+ * under the inline limit is multiplied at the call, as spmv does (under a microsecond, less than handing the work to
+ * a thread), so the two give the same bits; the promise then settles at once.
+ */
 export async function spmvAsync(A: CSRMatrix | NMMatrix, x: Float32Array, opts?: KernelOptions<Float32Array>): Promise<Float32Array> {
-  return runAsync(native(A, x, validate(A, x, opts, false)));
+  const inline = inlineFor(A);
+  const c = validate(A, x, opts, inline);
+  return inline ? runInline(A, x, c) : runAsync(native(A, x, c));
 }

@@ -1,8 +1,8 @@
 // Small sync spmv runs in JavaScript (lib/kernels/inline.ts): the same contract as the native kernels, checked
 // against the float64 reference and against the native path (inline limit 0) on the same inputs.
 import { afterAll, describe, expect, test } from 'vitest';
-import { CSRMatrix, getInlineLimit, NMMatrix, setInlineLimit, spmv } from '../../lib/index';
-import { csrWithOffsets, expectClose, expectSparseError, makeNM, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
+import { CSRMatrix, getInlineLimit, NMMatrix, setInlineLimit, spmv, spmvAsync } from '../../lib/index';
+import { csrWithOffsets, expectClose, expectSameBits, expectSparseError, makeNM, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
 
 const DEFAULT = getInlineLimit();
 afterAll(() => setInlineLimit(DEFAULT));
@@ -120,4 +120,22 @@ test('the limit decides the path: a new output is a plain array inline and an al
   expectSparseError(() => setInlineLimit(1.5), 'ERR_RANGE', /entries/);
   setInlineLimit(DEFAULT);
   expect(getInlineLimit()).toBe(256);
+});
+
+test('spmvAsync of a matrix under the limit computes at the call, with the bits of spmv; its errors reject', async () => {
+  setInlineLimit(DEFAULT);
+  for (const [rows, cols] of [[8, 8], [13, 33], [1, 1]] as [number, number][]) {
+    const A = CSRMatrix.fromDense(randomDense(rows, cols, 0.4, rows + cols));
+    expect(A.nnz).toBeLessThanOrEqual(DEFAULT);
+    const x = randomVector(cols, 3);
+    const y0 = randomVector(rows, 4);
+    const pending = spmvAsync(A, x, { out: y0.slice(), alpha: 1.5, beta: -1 });
+    x.fill(NaN); // the inputs may change once the call has returned: the result was computed at the call
+    const want = spmv(A, randomVector(cols, 3), { out: y0.slice(), alpha: 1.5, beta: -1 });
+    expectSameBits(await pending, want, `${rows}x${cols}`);
+  }
+  const A = CSRMatrix.fromDense(randomDense(4, 4, 0.5, 1));
+  await expect(spmvAsync(A, new Float32Array(5))).rejects.toMatchObject({ code: 'ERR_SHAPE' });
+  A.indices[0] = 99;
+  await expect(spmvAsync(A, new Float32Array(4))).rejects.toMatchObject({ code: 'ERR_FORMAT' });
 });
