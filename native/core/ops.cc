@@ -21,9 +21,15 @@ namespace {
 constexpr int64_t kGathersPerTask = 1 << 14;
 constexpr int64_t kMacsPerTask = 1 << 20;
 
-int task_count(int64_t work, int64_t min_work, int64_t max_parts) {
+// SpMV splits into up to this many tasks per thread, taken in turn: a thread that joins late (woken from sleep) or
+// runs slow (a vCPU the host is sharing) leaves its remaining tasks to the others instead of holding up the call.
+// Only where tasks share no setup: the SpMM tasks pack B's panels per task.
+constexpr int kSpmvTasksPerThread = 4;
+
+int task_count(int64_t work, int64_t min_work, int64_t max_parts, int per_thread = 1) {
   const int64_t by_work = std::max<int64_t>(1, work / min_work);
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({by_work, pool_threads(), max_parts})));
+  const int64_t by_threads = static_cast<int64_t>(pool_threads()) * per_thread;
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>({by_work, by_threads, max_parts, kMaxThreads})));
 }
 
 // Splits [0, rows) into `parts` ranges of about equal cost, a row costing its stored entries (from indptr) plus
@@ -53,10 +59,13 @@ template <typename Params, typename Fn>
 int64_t run(const Params& p, Fn kernel, int parts, const int32_t* bounds) {
   if (parts == 1) return kernel(p, bounds[0], bounds[1]);  // no std::function (a heap allocation) for small calls
   std::atomic<int64_t> bad{0};
-  parallel_for(parts, [&](int t) {
-    const int64_t b = kernel(p, bounds[t], bounds[t + 1]);
-    if (b) bad.fetch_add(b, std::memory_order_relaxed);
-  });
+  parallel_for(
+      parts,
+      [&](int t) {
+        const int64_t b = kernel(p, bounds[t], bounds[t + 1]);
+        if (b) bad.fetch_add(b, std::memory_order_relaxed);
+      },
+      pool_threads());
   return bad.load();
 }
 
@@ -115,16 +124,16 @@ struct RowSplit {
   int32_t bounds[kMaxThreads + 1];
 };
 
-RowSplit split_csr_rows(const CsrF32& a, int64_t width, int64_t min_work) {
+RowSplit split_csr_rows(const CsrF32& a, int64_t width, int64_t min_work, int per_thread = 1) {
   RowSplit r;
-  r.parts = task_count((a.nnz + a.rows) * std::max<int64_t>(width, 1), min_work, std::max(a.rows, 1));
+  r.parts = task_count((a.nnz + a.rows) * std::max<int64_t>(width, 1), min_work, std::max(a.rows, 1), per_thread);
   split_by_entries(a.indptr, a.rows, a.nnz, r.parts, r.bounds);
   return r;
 }
 
 template <typename Params, typename Fn>
-Status run_csr_rows(const Params& p, Fn kernel, int64_t width, int64_t min_work, const char* what) {
-  const RowSplit r = split_csr_rows(p.a, width, min_work);
+Status run_csr_rows(const Params& p, Fn kernel, int64_t width, int64_t min_work, int per_thread, const char* what) {
+  const RowSplit r = split_csr_rows(p.a, width, min_work, per_thread);
   return anomalies(run(p, kernel, r.parts, r.bounds), what, "CSR");
 }
 
@@ -138,7 +147,7 @@ Status spmv_rows(const SpmvParams& p, const char* what) {
     scale_rows(p.y, p.a.rows, 1, 1, p.beta);
     return Status::ok();
   }
-  return run_csr_rows(p, spmv_csr_f32_kernel(), 1, kGathersPerTask, what);
+  return run_csr_rows(p, spmv_csr_f32_kernel(), 1, kGathersPerTask, kSpmvTasksPerThread, what);
 }
 
 Status spmm_rows(const SpmmParams& p, const char* what) {

@@ -37,8 +37,9 @@ constexpr int kMaxThreads = 256;
 // pool_hold(false) releases one. Returns the holds now on.
 int pool_hold(bool on);
 
-// Runs fn(task) for every task in [0, ntasks) and returns when all have finished. If a task throws (std::bad_alloc),
-// the first exception is rethrown here, in the caller, once every task has finished.
-void parallel_for(int ntasks, const std::function<void(int)>& fn);
+// Runs fn(task) for every task in [0, ntasks) and returns when all have finished, on at most max_threads threads
+// (the caller included; <= 0: as many as the pool has), each taking the next task left. If a task throws
+// (std::bad_alloc), the first exception is rethrown here, in the caller, once every task has finished.
+void parallel_for(int ntasks, const std::function<void(int)>& fn, int max_threads = 0);
 
 }  // namespace sk

@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -306,6 +310,60 @@ void test_dense_and_optimizers() {
   }
 }
 
+// The pool: every task runs exactly once, on at most max_threads threads (the caller included), with more tasks than
+// threads; a task's exception reaches the caller after the others finished.
+void test_pool() {
+  sk::set_pool_threads(4);
+  for (int cap : {0, 1, 2, 3}) {
+    for (int ntasks : {1, 2, 7, 64}) {
+      std::vector<int> runs(ntasks, 0);
+      std::set<std::thread::id> ids;
+      std::mutex mu;
+      sk::parallel_for(
+          ntasks,
+          [&](int t) {
+            volatile double spin = 0;
+            for (int i = 0; i < 200000; ++i) spin = spin + i;  // ~0.3 ms: long enough for every worker to join
+            std::lock_guard<std::mutex> lock(mu);
+            ++runs[t];
+            ids.insert(std::this_thread::get_id());
+          },
+          cap);
+      ++g_checks;
+      const size_t most = cap == 0 ? 4 : static_cast<size_t>(cap);
+      bool once = true;
+      for (int r : runs) once = once && r == 1;
+      if (!once || ids.size() > most || ids.size() > static_cast<size_t>(ntasks)) {
+        ++g_failures;
+        std::printf("FAIL pool cap=%d tasks=%d: %zu threads, each task once: %d\n", cap, ntasks, ids.size(), once);
+      }
+    }
+    std::vector<int> runs(9, 0);
+    std::mutex mu;
+    bool caught = false;
+    try {
+      sk::parallel_for(
+          9,
+          [&](int t) {
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              ++runs[t];
+            }
+            if (t == 4) throw std::runtime_error("task 4");
+          },
+          cap);
+    } catch (const std::runtime_error& e) {
+      caught = std::string(e.what()) == "task 4";
+    }
+    ++g_checks;
+    if (!caught) {
+      ++g_failures;
+      std::printf("FAIL pool cap=%d: the task's exception did not reach the caller\n", cap);
+    }
+  }
+  sk::set_pool_threads(2);
+}
+
 }  // namespace
 
 int main() {
@@ -317,6 +375,7 @@ int main() {
   test_bsr();
   test_nm();
   test_dense_and_optimizers();
+  test_pool();
   std::printf("%d comparisons, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }
