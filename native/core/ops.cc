@@ -20,6 +20,7 @@ namespace {
 // on 2 threads than on 1 (bench/ and README, "Performance").
 constexpr int64_t kGathersPerTask = 1 << 14;
 constexpr int64_t kMacsPerTask = 1 << 20;
+constexpr int64_t kSlotsPerTask = 1 << 16;  // N:M SpMV slots
 
 // SpMV splits into up to this many tasks per thread, taken in turn: a thread that joins late (woken from sleep) or
 // runs slow (a vCPU the host is sharing) leaves its remaining tasks to the others instead of holding up the call.
@@ -284,9 +285,9 @@ Status spmv_nm_f32(const SpmvNmParams& p) {
     return Status::ok();
   }
   const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
-  // No gathers on the common ratios (see f32-spmv-nm-avx512.cc): a slot costs about what a vectorised
-  // multiply-add does.
-  const int parts = task_count(slots + a.rows, kMacsPerTask, std::max(a.rows, 1));
+  // No gathers on the common ratios (see f32-spmv-nm-avx2.cc): ~0.2 ns a slot on AVX2 (2:4 1024x1024: 524K slots
+  // in 110 us on one thread), so a task gets at least kSlotsPerTask of them (~13 us).
+  const int parts = task_count(slots + a.rows, kSlotsPerTask, std::max(a.rows, 1), kSpmvTasksPerThread);
   int32_t bounds[kMaxThreads + 1];
   split_uniform(a.rows, parts, 1, bounds);
   return anomalies(run(p, spmv_nm_f32_kernel(), parts, bounds), "spmv", "N:M");

@@ -82,6 +82,21 @@ describe.each(ISAS)('isa %s', (isa) => {
       }
     });
 
+    test('spmv on a large N:M matrix (several tasks; whole vectors and the tail of each row) matches the reference', () => {
+      setIsa(isa);
+      setThreads(threads);
+      for (const [nn, mm] of [[2, 4], [1, 4], [4, 8]]) {
+        const [rows, cols] = [1100, 645];
+        const d = makeNM(randomDense(rows, cols, 0.8, nn * 10 + mm), nn, mm);
+        const A = NMMatrix.fromDense(d, { n: nn, m: mm });
+        const x = offsetView(randomVector(cols, 6), 1);
+        const y0 = randomVector(rows, 7);
+        const out = offsetView(y0, 3);
+        spmv(A, x, { alpha: 0.5, beta: 2, out });
+        expectClose(out, referenceSpmm(d, { data: x, rows: cols, cols: 1 }, 0.5, 2, y0), `spmv nm ${nn}:${mm} ${isa} t${threads} ${rows}x${cols}`);
+      }
+    });
+
     test('spmm and spmv on N:M match the reference (2:4, 1:4, 2:8, 4:8, 3:5, 1:1), cols not a multiple of M', () => {
       setIsa(isa);
       setThreads(threads);

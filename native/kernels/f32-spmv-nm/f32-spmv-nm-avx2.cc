@@ -1,9 +1,13 @@
 // N:M SpMV, AVX2: as the AVX-512 kernel with 8 lanes (n must divide 8; other n use the scalar kernel). When a
 // vector's columns span at most 16 (2:4, 4:8), x is loaded as two contiguous vectors and lanes are picked with two
-// in-lane permutes and a blend instead of a gather. AVX2 has no masked byte load, so the last partial vector of
-// positions is copied through a small buffer.
+// in-lane permutes and a blend instead of a gather. Each row runs in two parts: whole vectors of slots whose columns
+// of x all exist, with plain loads and the anomaly count kept in a vector (this is nearly every slot), then the
+// rest with masked loads; AVX2 has no masked byte load, so a last partial vector of positions is copied through a
+// small buffer. (One masked path for all slots took 0.63 ns a slot on 2:4 1024x1024, 2.5x the CSR kernel on the
+// same matrix.)
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "../kernels.h"
@@ -25,7 +29,40 @@ int64_t sk_f32_spmv_nm__avx2(const SpmvNmParams& p, int32_t row_begin, int32_t r
   for (int32_t i = row_begin; i < row_end; ++i) {
     const int64_t base = static_cast<int64_t>(i) * slots;
     __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    for (int64_t s = 0; s < slots; s += 8) {
+    __m256i bad_lanes = _mm256_setzero_si256();  // minus the anomalies of each lane
+    int64_t s = 0;
+    // Whole vectors whose x columns lie inside x: c0 + reach <= cols.
+    const int64_t reach = permute ? 16 : static_cast<int64_t>(8 >> shift) * a.m;
+    const int64_t full = std::min<int64_t>(slots / 8, a.cols >= reach ? ((a.cols - reach) / a.m) / (8 >> shift) + 1 : 0) * 8;
+    for (; s < full; s += 8) {
+      int64_t packed;
+      std::memcpy(&packed, a.positions + base + s, 8);
+      const __m256i pos = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(packed));
+      const __m256 v = _mm256_loadu_ps(a.values + base + s);
+      const int64_t c0 = (s >> shift) * a.m;
+      const __m256i idx = _mm256_add_epi32(lane_group, pos);
+      const __m256i ok = _mm256_cmpgt_epi32(vm, pos);
+      const __m256i zero = _mm256_castps_si256(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_EQ_OQ));
+      bad_lanes = _mm256_add_epi32(bad_lanes, _mm256_andnot_si256(_mm256_or_si256(ok, zero), _mm256_set1_epi32(-1)));
+      __m256 xv;
+      if (permute) {
+        const __m256 x_lo = _mm256_loadu_ps(p.x + c0), x_hi = _mm256_loadu_ps(p.x + c0 + 8);
+        const __m256i sel = _mm256_and_si256(idx, seven);
+        xv = _mm256_blendv_ps(_mm256_permutevar8x32_ps(x_lo, sel), _mm256_permutevar8x32_ps(x_hi, sel),
+                              _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, seven)));
+      } else {
+        xv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p.x + c0, idx, _mm256_castsi256_ps(ok), 4);
+      }
+      const __m256 vv = _mm256_and_ps(v, _mm256_castsi256_ps(ok));
+      if ((s >> 3) & 1) acc1 = _mm256_fmadd_ps(vv, xv, acc1);
+      else acc0 = _mm256_fmadd_ps(vv, xv, acc0);
+    }
+    {
+      alignas(32) int32_t lanes[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), bad_lanes);
+      for (int32_t l : lanes) bad -= l;
+    }
+    for (; s < slots; s += 8) {
       const int64_t count = slots - s >= 8 ? 8 : slots - s;
       const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), lane);
       uint8_t bytes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
