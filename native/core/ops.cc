@@ -12,14 +12,16 @@
 namespace sk {
 namespace {
 
-// Least work worth a task of its own: ~16K gathers for SpMV-like kernels (~0.6-0.9 ns each), ~1M multiply-adds for
-// the vectorised ones (~0.03 ns each). A pool thread that is still spinning from the last call (50 us) joins in
-// about a microsecond, so back-to-back calls gain: 1024x1024 SpMV at 90% sparsity (105K entries, cache-resident)
-// ran 1.7-1.9x faster on 2 threads than on 1 with this size (no gain at 64K, where it was one task). A thread
-// that has gone to sleep costs tens of microseconds to wake: the same SpMV alone after 5 ms idle took ~20% longer
-// on 2 threads than on 1 (bench/ and README, "Performance").
+// Least work worth a task of its own: ~16K gathers for SpMV-like kernels (~0.6-0.9 ns each), ~256K multiply-adds
+// for the vectorised ones (~0.03 ns each, ~8 us). A pool thread that is still spinning from the last call (50 us)
+// joins in about a microsecond, so back-to-back calls gain: 1024x1024 SpMV at 90% sparsity (105K entries,
+// cache-resident) ran 1.7-1.9x faster on 2 threads than on 1 with this size (no gain at 64K, where it was one task).
+// 1M multiply-adds (the earlier size) kept products under ~30 us on one thread: CSR spmm 1024x1024 at 95%, width
+// 32, took 96 us on 2 threads and now 53; at 90%, width 8, 157 and now 84 (the MNIST training step unchanged within
+// noise). A thread that has gone to sleep costs tens of microseconds to wake, but a task it has not claimed by then
+// is run by the caller, so a small split costs little when the pool sleeps.
 constexpr int64_t kGathersPerTask = 1 << 14;
-constexpr int64_t kMacsPerTask = 1 << 20;
+constexpr int64_t kMacsPerTask = 1 << 18;
 constexpr int64_t kSlotsPerTask = 1 << 16;  // N:M SpMV slots
 
 // SpMV splits into up to this many tasks per thread, taken in turn: a thread that joins late (woken from sleep) or
