@@ -57,15 +57,28 @@ async function measure(name, fn, { defer = false, maxTime = 0.4, minSamples = 5,
  * Between slices the process idles `gapMs`, and the order rotates from round to round: whichever ran right after
  * onnxruntime ran slower (its intra-op threads spin after each run; measured with the two layouts of predict timed
  * in both orders, the one after onnxruntime 1.1-1.45x slower), so no contender may always come after the same one.
- * @param {Record<string, () => unknown>} fns  sync or async (a returned promise is awaited)
+ * A contender may also run elsewhere (another process): given as `{ slice(reps) }`, it runs `reps` calls there and
+ * resolves to the milliseconds they took.
+ * @param {Record<string, (() => unknown) | { slice: (reps: number) => Promise<number> }>} fns  sync or async (a
+ *   returned promise is awaited)
  * @returns {Promise<Record<string, { ms: number, min: number, max: number }>>}
  */
 async function interleaved(fns, { rounds = 15, sliceMs = 40, warmup = 20, gapMs = 20 } = {}) {
   const names = Object.keys(fns);
-  /** @param {string} n */
-  const call = async (n) => {
-    const r = fns[n]();
-    if (r && typeof (/** @type {Promise<unknown>} */ (r)).then === 'function') await r;
+  /**
+   * Runs `reps` calls of contender n; the milliseconds they took.
+   * @param {string} n
+   * @param {number} reps
+   */
+  const slice = async (n, reps) => {
+    const f = fns[n];
+    if (typeof f !== 'function') return f.slice(reps);
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) {
+      const r = f();
+      if (r && typeof (/** @type {Promise<unknown>} */ (r)).then === 'function') await r;
+    }
+    return performance.now() - t0;
   };
   const idle = () => new Promise((resolve) => setTimeout(resolve, gapMs));
   /** @type {Record<string, number[]>} */
@@ -74,23 +87,18 @@ async function interleaved(fns, { rounds = 15, sliceMs = 40, warmup = 20, gapMs 
   const reps = {};
   for (const n of names) {
     await idle();
-    for (let i = 0; i < warmup; i++) await call(n);
-    const t0 = performance.now();
-    let k = 0;
-    do {
-      await call(n);
-      k++;
-    } while (performance.now() - t0 < sliceMs / 4);
-    reps[n] = Math.max(1, Math.round(sliceMs / ((performance.now() - t0) / k)));
+    await slice(n, warmup);
+    // Calls per slice: doubled until a quarter slice is filled.
+    let k = 1, ms = 0;
+    while ((ms = await slice(n, k)) < sliceMs / 4) k *= 2;
+    reps[n] = Math.max(1, Math.round(sliceMs / (ms / k)));
   }
   for (let r = 0; r < rounds; r++) {
     // The order rotates from round to round, so each contender follows each other equally often.
     for (let i = 0; i < names.length; i++) {
       const n = names[(r + i) % names.length];
       await idle();
-      const t0 = performance.now();
-      for (let i = 0; i < reps[n]; i++) await call(n);
-      samples[n].push((performance.now() - t0) / reps[n]);
+      samples[n].push((await slice(n, reps[n])) / reps[n]);
     }
   }
   /** @type {Record<string, { ms: number, min: number, max: number }>} */

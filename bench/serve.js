@@ -10,13 +10,61 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { fork } = require('node:child_process');
 const { parseArgs } = require('node:util');
 const sk = require('sparsekit');
 const { interleaved } = require('./harness');
 const { markdownTable } = require('../scripts/markdown-table');
 
-const { values: flags } = parseArgs({ options: { short: { type: 'boolean', default: false }, json: { type: 'string' }, batch: { type: 'string', default: '128' } } });
+const { values: flags } = parseArgs({
+  options: { short: { type: 'boolean', default: false }, json: { type: 'string' }, batch: { type: 'string', default: '128' }, 'ort-child': { type: 'string' } },
+});
 const batch = Number(flags.batch);
+
+/** The batch both contenders get: batch x 784, batch-major. */
+function inputBatch() {
+  const x = sk.denseMatrix(batch, 784);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = (Math.sin(i * 0.37) + 1) * 0.5;
+  return x;
+}
+
+/**
+ * `--ort-child MODEL`: onnxruntime alone in this process (forked by main): answers each { reps } with the
+ * milliseconds that many runs took.
+ * @param {string} name
+ */
+async function ortChild(name) {
+  const ort = require('onnxruntime-node');
+  const session = await ort.InferenceSession.create(path.join(dir, `${name}.onnx`), { intraOpNumThreads: sk.info().threads, interOpNumThreads: 1 });
+  const feeds = { x: new ort.Tensor('float32', inputBatch().data, [batch, 784]) };
+  process.on('message', async (/** @type {{ reps: number }} */ m) => {
+    const t0 = performance.now();
+    for (let i = 0; i < m.reps; i++) await session.run(feeds);
+    /** @type {NonNullable<typeof process.send>} */ (process.send)({ ms: performance.now() - t0 });
+  });
+  /** @type {NonNullable<typeof process.send>} */ (process.send)({ ready: true });
+}
+
+/**
+ * onnxruntime on `name` in a child process, as an interleaved() contender ({ slice }), and a way to end it.
+ * @param {string} name
+ */
+async function ortElsewhere(name) {
+  const child = fork(__filename, ['--ort-child', name, '--batch', String(batch)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  /** @type {{ resolve: (m: { ms?: number }) => void, reject: (e: Error) => void } | null} */
+  let pending = null;
+  child.on('message', (/** @type {{ ms?: number }} */ m) => pending?.resolve(m));
+  child.on('exit', (code) => pending?.reject(new Error(`the onnxruntime child exited (${code})`)));
+  /** @returns {Promise<{ ms?: number }>} */
+  const next = () => new Promise((resolve, reject) => {
+    pending = { resolve, reject };
+  });
+  await next(); // ready
+  return {
+    contender: { slice: async (/** @type {number} */ reps) => { const m = next(); child.send({ reps }); return /** @type {number} */ ((await m).ms); } },
+    end: () => child.kill(),
+  };
+}
 const dir = path.join(__dirname, '..', 'test', 'fixtures', 'models');
 const spec = {
   layers: [
@@ -46,8 +94,7 @@ async function main() {
     const model = sk.InferenceModel.fromSpec(spec, weights, { width: batch });
     const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const session = await ort.InferenceSession.create(path.join(dir, `${name}.onnx`), { intraOpNumThreads: threads, interOpNumThreads: 1 });
-    const x = sk.denseMatrix(batch, 784);
-    for (let i = 0; i < x.data.length; i++) x.data[i] = (Math.sin(i * 0.37) + 1) * 0.5;
+    const x = inputBatch();
     const feeds = { x: new ort.Tensor('float32', x.data, [batch, 784]) };
     // Same answer first (the fixtures' own check is test/nn/inference.test.ts): the latency compares like with like.
     const ours = model.predict(x).data;
@@ -67,23 +114,45 @@ async function main() {
     );
     const sparse = t.sparse, featureMajor = t.featureMajor, dense = t.dense;
     await session.release();
+    // The same comparison with onnxruntime in a process of its own, its rounds interleaved with ours: in one process
+    // its intra-op threads, spinning after each run, take CPU from whatever runs next (rotating the order spreads
+    // that over both contenders, it does not remove it). A service runs one or the other, not both.
+    const elsewhere = await ortElsewhere(name);
+    let apart;
+    try {
+      apart = await interleaved({ sparse: () => model.predict(x), dense: elsewhere.contender }, { rounds: flags.short ? 11 : 21 });
+    } finally {
+      elsewhere.end();
+    }
     const layers = model.describe().filter((l) => l.type === 'linear').map((l) => `${l.format}/${l.threads}t`).join(', ');
-    rows.push({ model: name, batch, threads, sparseMs: sparse.ms, featureMajorMs: featureMajor.ms, denseMs: dense.ms, speedup: dense.ms / sparse.ms, layers, loadMs });
+    rows.push({
+      model: name, batch, threads, sparseMs: sparse.ms, featureMajorMs: featureMajor.ms, denseMs: dense.ms, speedup: dense.ms / sparse.ms, layers, loadMs,
+      apartSparseMs: apart.sparse.ms, apartDenseMs: apart.dense.ms, apartSpeedup: apart.dense.ms / apart.sparse.ms,
+    });
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Serving the pruned MNIST MLP (784-300-100-10), batch ${batch}, ${threads} threads, ${cpu}.`);
   console.log('Baseline: onnxruntime-node running the dense ONNX export of the same model (torch.onnx.export), same batch, same run.');
-  console.log(`Each time: the median of ${flags.short ? 11 : 21} interleaved rounds of ~40 ms (sparsekit batch-major, sparsekit feature-major, onnxruntime, in turn).\n`);
+  console.log(`Each time: the median of ${flags.short ? 11 : 21} interleaved rounds of ~40 ms (sparsekit batch-major, sparsekit feature-major, onnxruntime, in turn),`);
+  console.log('first with onnxruntime in this process, then with onnxruntime alone in a child process (its rounds interleaved with ours).\n');
+  const label = (/** @type {string} */ m) => (m === 'mlp90' ? '90% unstructured' : '2:4');
   console.log(
     markdownTable(
       ['model', 'sparsekit ms (batch-major, as onnxruntime)', 'onnxruntime dense ms', 'speed-up', 'sparsekit ms, feature-major input', 'forms chosen (per layer)', 'load + plan ms'],
-      rows.map((r) => [r.model === 'mlp90' ? '90% unstructured' : '2:4', r.sparseMs.toFixed(3), r.denseMs.toFixed(3), `${r.speedup.toFixed(2)}x`, `${r.featureMajorMs.toFixed(3)} (${(r.denseMs / r.featureMajorMs).toFixed(2)}x)`, r.layers, r.loadMs.toFixed(0)]),
+      rows.map((r) => [label(r.model), r.sparseMs.toFixed(3), r.denseMs.toFixed(3), `${r.speedup.toFixed(2)}x`, `${r.featureMajorMs.toFixed(3)} (${(r.denseMs / r.featureMajorMs).toFixed(2)}x)`, r.layers, r.loadMs.toFixed(0)]),
+    ).join('\n'),
+  );
+  console.log('\nonnxruntime in a process of its own (same batch, same threads, rounds interleaved with ours):\n');
+  console.log(
+    markdownTable(
+      ['model', 'sparsekit ms (batch-major)', 'onnxruntime dense ms, own process', 'speed-up'],
+      rows.map((r) => [label(r.model), r.apartSparseMs.toFixed(3), r.apartDenseMs.toFixed(3), `${r.apartSpeedup.toFixed(2)}x`]),
     ).join('\n'),
   );
   if (flags.json) fs.writeFileSync(String(flags.json), JSON.stringify({ cpu, rows }, null, 2));
 }
 
-main().catch((e) => {
+(flags['ort-child'] ? ortChild(flags['ort-child']) : main()).catch((e) => {
   console.error(e);
   process.exitCode = 1;
 });
