@@ -77,6 +77,15 @@ export function offsetView<T extends Float32Array | Int32Array>(a: T, offset = 3
   return view;
 }
 
+/** Ways to break a valid CSR matrix after construction (each kernel must report ERR_FORMAT, never read out of range). */
+export const CSR_CORRUPTIONS: ((M: CSRMatrix) => void)[] = [
+  (M) => { M.indices[1] = 1_000_000; },
+  (M) => { M.indices[2] = -5; },
+  (M) => { M.indptr[2] = 1 << 30; },
+  (M) => { M.indptr[1] = -7; },
+  (M) => { M.indptr[M.rows] = M.nnz + 100; },
+];
+
 export function csrWithOffsets(A: CSRMatrix): CSRMatrix {
   return CSRMatrix.fromArrays(A.rows, A.cols, offsetView(A.indptr), offsetView(A.indices), offsetView(A.values));
 }
