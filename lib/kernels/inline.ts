@@ -13,7 +13,10 @@
 import * as v from '../core/validate';
 import type { CSRMatrix, NMMatrix } from '../formats';
 
-/** Measured with bench/kernels.js ("inline SpMV" table): the native call costs more below this many entries. */
+/**
+ * Measured with bench/kernels.js (the "Sync spmv in JavaScript (inline) against the native call" table): inline was
+ * 1.24-1.30x faster at 202 entries and even at 274.
+ */
 export const DEFAULT_INLINE_LIMIT = 256;
 let inlineLimit = DEFAULT_INLINE_LIMIT;
 

@@ -134,12 +134,6 @@ RowSplit split_csr_rows(const CsrF32& a, int64_t width, int64_t min_work, int pe
   return r;
 }
 
-template <typename Params, typename Fn>
-Status run_csr_rows(const Params& p, Fn kernel, int64_t width, int64_t min_work, int per_thread, const char* what) {
-  const RowSplit r = split_csr_rows(p.a, width, min_work, per_thread);
-  return anomalies(run(p, kernel, r.parts, r.bounds), what, "CSR");
-}
-
 void scale_rows(float* c, int64_t rows, int64_t cols, int64_t ld, float beta) {
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j) c[i * ld + j] = beta == 0.0f ? 0.0f : beta * c[i * ld + j];
@@ -150,7 +144,8 @@ Status spmv_rows(const SpmvParams& p, const char* what) {
     scale_rows(p.y, p.a.rows, 1, 1, p.beta);
     return Status::ok();
   }
-  return run_csr_rows(p, spmv_csr_f32_kernel(), 1, kGathersPerTask, kSpmvTasksPerThread, what);
+  const RowSplit r = split_csr_rows(p.a, 1, kGathersPerTask, kSpmvTasksPerThread);
+  return anomalies(run(p, spmv_csr_f32_kernel(), r.parts, r.bounds), what, "CSR");
 }
 
 Status spmm_rows(const SpmmParams& p, const char* what) {
