@@ -54,16 +54,18 @@ async function measure(name, fn, { defer = false, maxTime = 0.4, minSamples = 5,
  * Times several contenders interleaved: each round runs every one for about `sliceMs`, in turn, and records its
  * per-call time; the result is each one's median over `rounds` rounds (ms per call). On a noisy machine this
  * compares like with like far better than timing one contender after the other: a slow minute hits all of them.
- * Between slices the process idles `gapMs`, and the order rotates from round to round: whichever ran right after
- * onnxruntime ran slower (its intra-op threads spin after each run; measured with the two layouts of predict timed
- * in both orders, the one after onnxruntime 1.1-1.45x slower), so no contender may always come after the same one.
+ * Between slices the process idles `gapMs`, and the order rotates from round to round. The gap outlasts
+ * onnxruntime's spinning: its intra-op threads keep spinning ~40-45 ms after its last run (process.cpuUsage() in
+ * 10 ms windows after 100 runs of the MNIST model: 8-14 ms of CPU per window for four windows, then 0.2), in its own
+ * process as in ours; with the earlier 20 ms gap that took a core from the first half of whichever slice came next
+ * (bench/serve.js's 2:4 model, batch-major: 0.58-1.0 ms after onnxruntime against 0.40 alone).
  * A contender may also run elsewhere (another process): given as `{ slice(reps) }`, it runs `reps` calls there and
  * resolves to the milliseconds they took.
  * @param {Record<string, (() => unknown) | { slice: (reps: number) => Promise<number> }>} fns  sync or async (a
  *   returned promise is awaited)
  * @returns {Promise<Record<string, { ms: number, min: number, max: number }>>}
  */
-async function interleaved(fns, { rounds = 15, sliceMs = 40, warmup = 20, gapMs = 20 } = {}) {
+async function interleaved(fns, { rounds = 15, sliceMs = 40, warmup = 20, gapMs = 60 } = {}) {
   const names = Object.keys(fns);
   /**
    * Runs `reps` calls of contender n; the milliseconds they took.
