@@ -18,13 +18,16 @@ const { markdownTable, printTable } = require('../scripts/markdown-table');
 
 /**
  * Times a sync function, or an async one with {defer: true}; returns mean ms and relative margin of error (%).
- * A few untimed calls first: onnxruntime allocates its arenas on the first runs, and caches and thread pools warm up.
+ * First an idle `settleMs`, so whatever ran before has stopped (onnxruntime's threads spin ~45 ms after its last
+ * run, see interleaved), then a few untimed calls: onnxruntime allocates its arenas on the first runs, and caches and
+ * thread pools warm up.
  * @param {string} name
  * @param {() => unknown} fn
- * @param {{ defer?: boolean, maxTime?: number, minSamples?: number, warmup?: number }} [options]
+ * @param {{ defer?: boolean, maxTime?: number, minSamples?: number, warmup?: number, settleMs?: number }} [options]
  * @returns {Promise<Timing>}
  */
-async function measure(name, fn, { defer = false, maxTime = 0.4, minSamples = 5, warmup = 3 } = {}) {
+async function measure(name, fn, { defer = false, maxTime = 0.4, minSamples = 5, warmup = 3, settleMs = 60 } = {}) {
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
   for (let i = 0; i < warmup; i++) await fn();
   return new Promise((resolve, reject) => {
     /** @type {Benchmark.Options} */
