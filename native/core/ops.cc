@@ -52,8 +52,14 @@ void split_by_entries(const int32_t* indptr, int32_t rows, int64_t nnz, int part
   bounds[parts] = rows;
 }
 
-void split_uniform(int64_t count, int parts, int64_t align, int32_t* bounds) {
-  for (int t = 0; t <= parts; ++t) bounds[t] = static_cast<int32_t>(std::min<int64_t>(count, (count * t / parts + align - 1) / align * align));
+// Splits [0, count) into `parts` near-equal ranges whose inner bounds are congruent to `phase` modulo `align` (each
+// the nearest such point to an equal split).
+void split_uniform(int64_t count, int parts, int64_t align, int32_t* bounds, int64_t phase = 0) {
+  bounds[0] = 0;
+  for (int t = 1; t < parts; ++t) {
+    const int64_t at = std::max<int64_t>(count * t / parts - phase, 0);
+    bounds[t] = static_cast<int32_t>(std::clamp<int64_t>((at + align / 2) / align * align + phase, bounds[t - 1], count));
+  }
   bounds[parts] = static_cast<int32_t>(count);
 }
 
@@ -196,11 +202,33 @@ Status spmmt_csr_f32(const SpmmtParams& p) {
     scale_rows(p.c, p.a.cols, p.n, p.ldc, p.beta);
     return Status::ok();
   }
-  // Threads own column ranges of C (multiples of 16 floats, a cache line), so the scatter needs no atomics.
+  // Threads own column ranges of C, so the scatter needs no atomics.
   const int parts = task_count((p.a.nnz + p.a.rows) * std::max<int64_t>(p.n, 1), kMacsPerTask, std::max<int64_t>(1, (p.n + 15) / 16));
   int32_t bounds[kMaxThreads + 1];
+  // Each thread updates its columns of C in aligned scratch (SpmmtParams::scratch), copied in and out once, when
+  // a.cols rows of at least a line of them fit the panel budget and packing is not off (pack.h). In place, the
+  // updates ran 4-6x slower even on an aligned C (1024x1024 at 90%, 2 threads: width 32 1.13 ms against 0.30
+  // staged, width 256 8.9 against 1.42; C's rows a power of two apart, its column tiles alias in L1), and a C 4
+  // bytes past a line added split vectors and masked loads and stores to every update.
+  const int64_t per_part = ((p.n + parts - 1) / parts + 31) / 16 * 16;
+  const int64_t cap = std::min<int64_t>(static_cast<int64_t>(p.a.cols) * per_part, l2_cache_bytes() / static_cast<int64_t>(sizeof(float)));
+  const bool staged = pack_mode() != PackMode::kNever && active_isa() != kIsaScalar && p.a.cols > 0 && cap >= static_cast<int64_t>(p.a.cols) * 16;
+  const SpmmtCsrF32Fn kernel = spmmt_csr_f32_kernel();
+  if (!staged) {
+    // In place, the ranges start on cache lines of C's rows (of the first row; of every row when ldc is a multiple
+    // of 16 floats) wherever C starts: split at multiples of 16 columns, a C 4 bytes past a line had every row's
+    // middle line written by both threads (width 32 ran 3x slower than on an aligned C).
+    split_uniform(p.n, parts, 16, bounds, (16 - reinterpret_cast<uintptr_t>(p.c) / sizeof(float) % 16) % 16);
+    return anomalies(run(p, kernel, parts, bounds), "spmmT", "CSR");
+  }
   split_uniform(p.n, parts, 16, bounds);
-  return anomalies(run(p, spmmt_csr_f32_kernel(), parts, bounds), "spmmT", "CSR");
+  auto task = [kernel, cap](const SpmmtParams& q, int32_t c0, int32_t c1) {
+    SpmmtParams s = q;
+    s.scratch = pack_scratch(cap);
+    s.scratch_floats = cap;
+    return kernel(s, c0, c1);
+  };
+  return anomalies(run(p, task, parts, bounds), "spmmT", "CSR");
 }
 
 Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {

@@ -71,6 +71,9 @@ struct SddmmParams {
 
 // Transposed SpMM by scattering: C = alpha * Aᵀ B + beta * C with A a.rows x a.cols, B a.rows x n, C a.cols x n.
 // A call owns the columns [col_begin, col_end) of C: threads split C by columns, so no two write one element.
+// With `scratch` (the calling thread's, 64-byte aligned, `scratch_floats` long; native/core/ops.cc offers it when
+// it fits the panel budget), the SIMD kernels accumulate a tile of C's columns there and copy it out once
+// (f32-spmmt-csr-impl.h); the scalar reference ignores it.
 struct SpmmtParams {
   CsrF32 a;
   const float* b;
@@ -80,6 +83,8 @@ struct SpmmtParams {
   int32_t n;
   float alpha;
   float beta;
+  float* scratch = nullptr;
+  int64_t scratch_floats = 0;
 };
 
 // Block sparse row matrix: CSR over r x c blocks (values block after block, each row-major).

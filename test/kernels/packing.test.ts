@@ -1,5 +1,5 @@
 // SpMM with B packed into aligned column panels (native/core/pack.h), for every family that packs (CSR, BSR, N:M,
-// spmmT with a plan; SDDMM's Y, packed whole) on every ISA: packing forced on, off and automatic, panel widths the output widths straddle,
+// spmmT with a plan; SDDMM's Y, packed whole; the spmmT scatter's C, staged) on every ISA: packing forced on, off and automatic, panel widths the output widths straddle,
 // B and C 64-byte aligned or views 1, 2 and 3 floats into a buffer, 1 and 2 threads, against float64 references.
 // Nothing around the output view is written and B is left as it was.
 import { afterAll, describe, expect, test } from 'vitest';
@@ -84,6 +84,8 @@ describe.each(ISAS)('isa %s', (isa) => {
       const A = CSRMatrix.fromDense(dt);
       const plan = transposePlan(A);
       checkAll(transposeDense(dt), `spmmT plan ${isa} ${mode}/${panel}`, (B, out, alpha, beta) => spmmT(A, B, { out, alpha, beta, plan }));
+      // The scatter stages C's columns in aligned scratch unless packing is off ('never': C updated in place).
+      checkAll(transposeDense(dt), `spmmT scatter ${isa} ${mode}/${panel}`, (B, out, alpha, beta) => spmmT(A, B, { out, alpha, beta }));
     });
   });
 });
