@@ -80,7 +80,9 @@ export function cases(sk: typeof Sk): Case[] {
       make() {
         const A = csr(7), B = dense(96, 5, 8), out = sk.denseMatrix(80, 5);
         const plan = withPlan ? sk.transposePlan(A) : undefined;
-        const ref = sk.spmmT(copyCsr(A), copyDense(B)).data;
+        // The reference takes the same path: with a plan the sums run in another order than the scatter's.
+        const Ac = copyCsr(A);
+        const ref = sk.spmmT(Ac, copyDense(B), withPlan ? { plan: sk.transposePlan(Ac) } : {}).data;
         const arrays: Record<string, Float32Array | Int32Array> = { 'A.indptr': A.indptr, 'A.indices': A.indices, 'A.values': A.values, 'B.data': B.data };
         if (plan) Object.assign(arrays, { 'plan.indptr': plan.indptr, 'plan.indices': plan.indices, 'plan.perm': plan.perm, 'plan.values': plan.values });
         return { arrays: { ...arrays, 'out.data': out.data }, run: async () => (await sk.spmmTAsync(A, B, { out, plan })).data, sync: () => ref };

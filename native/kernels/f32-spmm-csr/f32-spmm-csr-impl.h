@@ -45,6 +45,46 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
 #pragma GCC unroll 16
   for (int t = 0; t < NV; ++t) acc[t] = S::zero();
   int64_t k = *kp;
+  if constexpr (NV < 8) {
+    // A narrow tile has too few accumulators to cover the FMA latency (one vector: each entry waited ~4 cycles for
+    // the last): kU entries at a time into kU sets of accumulators, summed at the end. Blocked, a group of kU
+    // stops the unrolled walk if any of its columns is past the block; the loop below then stops at the first.
+    constexpr int kU = NV >= 4 ? 2 : NV >= 2 ? 4 : 8;
+    V more[kU - 1][NV];
+#pragma GCC unroll 8
+    for (int u = 0; u < kU - 1; ++u)
+#pragma GCC unroll 16
+      for (int t = 0; t < NV; ++t) more[u][t] = S::zero();
+    for (; k + kU <= end; k += kU) {
+      if constexpr (kBlocked) {
+        bool past = false;
+#pragma GCC unroll 8
+        for (int u = 0; u < kU; ++u) past |= static_cast<uint32_t>(indices[k + u]) >= kend;
+        if (past) break;
+      }
+#pragma GCC unroll 8
+      for (int u = 0; u < kU; ++u) {
+        uint32_t col = static_cast<uint32_t>(indices[k + u]);
+        col = col <= col_max ? col : 0;
+        float w;
+        if (kPerm) {
+          uint32_t src = static_cast<uint32_t>(perm[k + u]);
+          w = values[src <= src_max ? src : 0];
+        } else {
+          w = values[k + u];
+        }
+        const V v = S::set1(w);
+        const float* b = bj + static_cast<int64_t>(col) * ldb;
+        V* a = u == 0 ? acc : more[u - 1];
+#pragma GCC unroll 16
+        for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), a[t]);
+      }
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < kU - 1; ++u)
+#pragma GCC unroll 16
+      for (int t = 0; t < NV; ++t) acc[t] = S::add(acc[t], more[u][t]);
+  }
   for (; k < end; ++k) {
     uint32_t col = static_cast<uint32_t>(indices[k]);
     if (kBlocked && col >= kend) break;

@@ -32,7 +32,41 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
   V acc[NV];
 #pragma GCC unroll 16
   for (int t = 0; t < NV; ++t) acc[t] = S::zero();
-  for (int64_t g = g0; g < g1; ++g) {
+  int64_t g = g0;
+  if constexpr (NV < 8 && kN > 0) {
+    // A narrow tile has too few accumulators to cover the FMA latency (as in the CSR kernel): kG groups at a time,
+    // each slot of them into its own set of accumulators, summed at the end.
+    constexpr int kU = NV >= 4 ? 2 : NV >= 2 ? 4 : 8;
+    constexpr int kG = (kU + kN - 1) / kN;
+    constexpr int kSets = kG * kN;
+    V more[kSets - 1][NV];
+#pragma GCC unroll 8
+    for (int u = 0; u < kSets - 1; ++u)
+#pragma GCC unroll 16
+      for (int t = 0; t < NV; ++t) more[u][t] = S::zero();
+    for (; g + kG <= g1; g += kG) {
+#pragma GCC unroll 8
+      for (int u = 0; u < kSets; ++u) {
+        const int64_t s = g * nn + u;  // slot u / kN of group g + u / kN
+        const float v = vals[s];
+        if (v != 0.0f) {
+          const int64_t col = std::min<int64_t>((g + u / kN) * m + pos[s], last_col);
+          const V w = S::set1(v);
+          const float* b = b0 + col * ldb;
+          V* a = u == 0 ? acc : more[u - 1];
+#pragma GCC unroll 16
+          for (int t = 0; t < NV; ++t) {
+            a[t] = S::fmadd(w, (kMask && t == NV - 1) ? S::load(b + t * S::W, last) : S::load(b + t * S::W), a[t]);
+          }
+        }
+      }
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < kSets - 1; ++u)
+#pragma GCC unroll 16
+      for (int t = 0; t < NV; ++t) acc[t] = S::add(acc[t], more[u][t]);
+  }
+  for (; g < g1; ++g) {
     const int64_t col_base = g * m;
     for (int32_t q = 0; q < nn; ++q) {
       const int64_t s = g * nn + q;
