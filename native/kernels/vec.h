@@ -24,6 +24,7 @@ struct Avx512 {
   static constexpr int W = 16;
   static V zero() { return _mm512_setzero_ps(); }
   static V set1(float x) { return _mm512_set1_ps(x); }
+  static V load1(const float* p) { return _mm512_set1_ps(*p); }
   static V load(const float* p) { return _mm512_loadu_ps(p); }
   static V load(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
@@ -45,6 +46,7 @@ struct Avx2 {
   static constexpr int W = 8;
   static V zero() { return _mm256_setzero_ps(); }
   static V set1(float x) { return _mm256_set1_ps(x); }
+  static V load1(const float* p) { return _mm256_broadcast_ss(p); }
   static V load(const float* p) { return _mm256_loadu_ps(p); }
   static V load(const float* p, M m) { return _mm256_maskload_ps(p, m); }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
@@ -73,6 +75,7 @@ struct Neon {
   static constexpr int W = 4;
   static V zero() { return vdupq_n_f32(0.0f); }
   static V set1(float x) { return vdupq_n_f32(x); }
+  static V load1(const float* p) { return vld1q_dup_f32(p); }
   static V load(const float* p) { return vld1q_f32(p); }
   static V load(const float* p, M n) {
     float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};

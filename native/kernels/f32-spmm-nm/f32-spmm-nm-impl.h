@@ -5,11 +5,21 @@
 // does with its rows of B (f32-spmm-csr-impl.h): the first block writes C = alpha*acc + beta*C, later ones add.
 #pragma once
 #include <algorithm>
+#include <cstring>
 
 #include "../kernels.h"
 #include "../vec.h"
 
 namespace sk {
+
+// Whether a slot's value is non-zero (NaN included), tested on its bits: compared as a float, the value was loaded
+// into a register and broadcast from there, a shuffle that competes with the FMAs for their pipes (AMD Zen); the
+// kernel broadcasts it straight from memory instead.
+inline bool nonzero(const float* v) {
+  uint32_t bits;
+  std::memcpy(&bits, v, sizeof bits);
+  return (bits << 1) != 0;
+}
 
 // kN: the N of N:M when known at compile time (0: read from the matrix), so the slot loop unrolls.
 // Groups [g0, g1) of row i (`groups` per row) into columns [j, j + NV*W) of C: C = alpha * acc + beta * C.
@@ -48,10 +58,9 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
 #pragma GCC unroll 8
       for (int u = 0; u < kSets; ++u) {
         const int64_t s = g * nn + u;  // slot u / kN of group g + u / kN
-        const float v = vals[s];
-        if (v != 0.0f) {
+        if (nonzero(vals + s)) {
           const int64_t col = std::min<int64_t>((g + u / kN) * m + pos[s], last_col);
-          const V w = S::set1(v);
+          const V w = S::load1(vals + s);
           const float* b = b0 + col * ldb;
           V* a = u == 0 ? acc : more[u - 1];
 #pragma GCC unroll 16
@@ -70,12 +79,11 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
     const int64_t col_base = g * m;
     for (int32_t q = 0; q < nn; ++q) {
       const int64_t s = g * nn + q;
-      const float v = vals[s];
-      if (v != 0.0f) {
+      if (nonzero(vals + s)) {
         // The caller has counted anomalies (position >= m, column past the end) before this tile; clamping keeps
         // the load in range without a branch even if the matrix changes meanwhile.
         const int64_t col = std::min<int64_t>(col_base + pos[s], last_col);
-        const V w = S::set1(v);
+        const V w = S::load1(vals + s);
         const float* b = b0 + col * ldb;
 #pragma GCC unroll 16
         for (int t = 0; t < NV; ++t) {
