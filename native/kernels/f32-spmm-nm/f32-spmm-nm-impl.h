@@ -135,12 +135,18 @@ int64_t spmm_nm(const SpmmNmParams& p, int32_t row_begin, int32_t row_end) {
     const int32_t r1 = static_cast<int32_t>(std::min<int64_t>(static_cast<int64_t>(r0) + kChunk, row_end));
     for (int32_t i = r0; i < r1; ++i) {
       // Anomalies (non-zero slots with a position >= m, or a column past the end, which only the last group can
-      // have), counted in one flat pass that vectorises.
+      // have). The row's largest position first (a byte max, 32 slots an instruction with AVX2): only a row that has
+      // one >= m is counted slot by slot. The count runs once per panel of B; counted outright, widening bytes
+      // and floats to 64-bit sums, it was ~3% of a 2:4 product at width 256 (four panels).
       const int64_t base = static_cast<int64_t>(i) * groups * a.n;
       const float* vals = a.values + base;
       const uint8_t* pos = a.positions + base;
+      uint8_t most = 0;
+      for (int64_t s = 0; s < groups * a.n; ++s) most = std::max(most, pos[s]);
       int64_t row_bad = 0;
-      for (int64_t s = 0; s < groups * a.n; ++s) row_bad += (vals[s] != 0.0f) & (pos[s] >= a.m);
+      if (most >= a.m) {
+        for (int64_t s = 0; s < groups * a.n; ++s) row_bad += (vals[s] != 0.0f) & (pos[s] >= a.m);
+      }
       if (groups > 0) {
         for (int64_t s = (groups - 1) * a.n; s < groups * a.n; ++s) {
           row_bad += (vals[s] != 0.0f) & (pos[s] < a.m) & ((groups - 1) * a.m + pos[s] >= a.cols);
