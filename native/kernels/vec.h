@@ -12,6 +12,11 @@
 namespace sk {
 namespace simd {
 
+// Sets of accumulators a register tile of `nv` vectors needs to keep the FMA pipes busy: two pipes of ~4 cycles'
+// latency want about 8 independent chains, so a narrower tile sums successive entries into several sets, added
+// at the end (the SpMM kernels; with one set, a one-vector tile waited on the previous FMA at every entry).
+constexpr int accumulator_sets(int nv) { return nv >= 8 ? 1 : nv >= 4 ? 2 : nv >= 2 ? 4 : 8; }
+
 #if defined(__AVX512F__)
 // GCC 12's _mm512_reduce_add_ps trips a false -Wmaybe-uninitialized inside its own header.
 #pragma GCC diagnostic push

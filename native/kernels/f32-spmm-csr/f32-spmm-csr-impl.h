@@ -49,7 +49,7 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
     // A narrow tile has too few accumulators to cover the FMA latency (one vector: each entry waited ~4 cycles for
     // the last): kU entries at a time into kU sets of accumulators, summed at the end. Blocked, a group of kU
     // stops the unrolled walk if any of its columns is past the block; the loop below then stops at the first.
-    constexpr int kU = NV >= 4 ? 2 : NV >= 2 ? 4 : 8;
+    constexpr int kU = simd::accumulator_sets(NV);
     V more[kU - 1][NV];
 #pragma GCC unroll 8
     for (int u = 0; u < kU - 1; ++u)

@@ -46,7 +46,7 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
   if constexpr (NV < 8 && kN > 0) {
     // A narrow tile has too few accumulators to cover the FMA latency (as in the CSR kernel): kG groups at a time,
     // each slot of them into its own set of accumulators, summed at the end.
-    constexpr int kU = NV >= 4 ? 2 : NV >= 2 ? 4 : 8;
+    constexpr int kU = simd::accumulator_sets(NV);
     constexpr int kG = (kU + kN - 1) / kN;
     constexpr int kSets = kG * kN;
     V more[kSets - 1][NV];

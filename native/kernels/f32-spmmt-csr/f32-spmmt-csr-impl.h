@@ -15,8 +15,11 @@
 
 namespace sk {
 
-template <class S, int NV>
-void spmmt_tile(const SpmmtParams& p, int64_t j0, int nv, typename S::M last, int64_t* bad) {
+// The scatter over every row of A into the tile of C's columns [j0, j0 + nv vectors) held at `c`, its rows `ldc`
+// floats apart: C in place (kStaged false: C + j0, the last vector under `last`) or the staged copy (whole aligned
+// vectors; the padding lanes take values never copied out).
+template <class S, int NV, bool kStaged>
+void scatter_rows(const SpmmtParams& p, int64_t j0, int nv, typename S::M last, float* c, int64_t ldc, int64_t* bad) {
   using V = typename S::V;
   const CsrF32& a = p.a;
   const uint32_t cols = static_cast<uint32_t>(a.cols);
@@ -38,11 +41,15 @@ void spmmt_tile(const SpmmtParams& p, int64_t j0, int nv, typename S::M last, in
         continue;
       }
       const V v = S::set1(p.alpha * a.values[k]);
-      float* c = p.c + static_cast<int64_t>(j) * p.ldc + j0;
+      float* cj = c + static_cast<int64_t>(j) * ldc;
       for (int t = 0; t < NV; ++t) {
         if (t >= nv) break;
-        const typename S::M m = t == nv - 1 ? last : all;
-        S::store(c + t * S::W, S::fmadd(v, bv[t], S::load(c + t * S::W, m)), m);
+        if (kStaged) {
+          S::store(cj + t * S::W, S::fmadd(v, bv[t], S::load(cj + t * S::W)));
+        } else {
+          const typename S::M m = t == nv - 1 ? last : all;
+          S::store(cj + t * S::W, S::fmadd(v, bv[t], S::load(cj + t * S::W, m)), m);
+        }
       }
     }
   }
@@ -52,8 +59,7 @@ void spmmt_tile(const SpmmtParams& p, int64_t j0, int nv, typename S::M last, in
 template <class S, int NV>
 void spmmt_tile_staged(const SpmmtParams& p, int64_t j0, int nv, typename S::M last, int64_t ld, int64_t* bad) {
   using V = typename S::V;
-  const CsrF32& a = p.a;
-  const uint32_t cols = static_cast<uint32_t>(a.cols);
+  const uint32_t cols = static_cast<uint32_t>(p.a.cols);
   const typename S::M all = S::first(S::W);
   const V beta = S::set1(p.beta);
   for (uint32_t j = 0; j < cols; ++j) {
@@ -61,30 +67,7 @@ void spmmt_tile_staged(const SpmmtParams& p, int64_t j0, int nv, typename S::M l
     float* s = p.scratch + static_cast<int64_t>(j) * ld;
     for (int t = 0; t < nv; ++t) S::store(s + t * S::W, p.beta == 0.0f ? S::zero() : S::mul(beta, S::load(c + t * S::W, t == nv - 1 ? last : all)));
   }
-  for (int32_t i = 0; i < a.rows; ++i) {
-    int64_t begin, end;
-    if (!csr_row_ok(a, i, &begin, &end)) {
-      ++*bad;
-      continue;
-    }
-    if (begin == end) continue;
-    const float* b = p.b + static_cast<int64_t>(i) * p.ldb + j0;
-    V bv[NV];
-    for (int t = 0; t < NV; ++t) if (t < nv) bv[t] = S::load(b + t * S::W, t == nv - 1 ? last : all);
-    for (int64_t k = begin; k < end; ++k) {
-      const uint32_t j = static_cast<uint32_t>(a.indices[k]);
-      if (j >= cols) {
-        ++*bad;
-        continue;
-      }
-      const V v = S::set1(p.alpha * a.values[k]);
-      float* s = p.scratch + static_cast<int64_t>(j) * ld;
-      for (int t = 0; t < NV; ++t) {
-        if (t >= nv) break;
-        S::store(s + t * S::W, S::fmadd(v, bv[t], S::load(s + t * S::W)));
-      }
-    }
-  }
+  scatter_rows<S, NV, true>(p, j0, nv, last, p.scratch, ld, bad);
   for (uint32_t j = 0; j < cols; ++j) {
     float* c = p.c + static_cast<int64_t>(j) * p.ldc + j0;
     const float* s = p.scratch + static_cast<int64_t>(j) * ld;
@@ -123,7 +106,7 @@ int64_t spmmt_csr(const SpmmtParams& p, int32_t col_begin, int32_t col_end) {
     const int nv = static_cast<int>((cols_here + S::W - 1) / S::W);
     const int lanes = static_cast<int>(cols_here - (nv - 1) * S::W);
     int64_t tile_bad = 0;
-    spmmt_tile<S, NV>(p, j0, nv, S::first(lanes), &tile_bad);
+    scatter_rows<S, NV, false>(p, j0, nv, S::first(lanes), p.c + j0, p.ldc, &tile_bad);
     if (j0 == col_begin) bad = tile_bad;  // every tile meets the same anomalies; count them once
   }
   return bad;
