@@ -84,29 +84,22 @@ int64_t spmmt_csr(const SpmmtParams& p, int32_t col_begin, int32_t col_end) {
   // Staged tiles of up to NV vectors, as many as fit the scratch (rows padded to 16 floats, a line).
   const int64_t row_floats = p.scratch && a.cols > 0 ? p.scratch_floats / a.cols / 16 * 16 : 0;
   const int stage_nv = static_cast<int>(std::min<int64_t>(NV, row_floats / S::W));
-  if (stage_nv >= 1) {
-    int64_t bad = 0;
-    for (int64_t j0 = col_begin; j0 < col_end; j0 += stage_nv * S::W) {
-      const int64_t cols_here = std::min<int64_t>(col_end - j0, stage_nv * S::W);
-      const int nv = static_cast<int>((cols_here + S::W - 1) / S::W);
-      const int lanes = static_cast<int>(cols_here - (nv - 1) * S::W);
-      int64_t tile_bad = 0;
-      spmmt_tile_staged<S, NV>(p, j0, nv, S::first(lanes), (nv * S::W + 15) / 16 * 16, &tile_bad);
-      if (j0 == col_begin) bad = tile_bad;  // every tile meets the same anomalies; count them once
+  const bool staged = stage_nv >= 1;
+  if (!staged) {  // in place: C = beta * C first (staged, the copy-in scales)
+    for (int32_t j = 0; j < a.cols; ++j) {
+      float* c = p.c + static_cast<int64_t>(j) * p.ldc;
+      for (int32_t t = col_begin; t < col_end; ++t) c[t] = p.beta == 0.0f ? 0.0f : p.beta * c[t];
     }
-    return bad;
   }
-  for (int32_t j = 0; j < a.cols; ++j) {
-    float* c = p.c + static_cast<int64_t>(j) * p.ldc;
-    for (int32_t t = col_begin; t < col_end; ++t) c[t] = p.beta == 0.0f ? 0.0f : p.beta * c[t];
-  }
+  const int64_t tile = (staged ? stage_nv : NV) * S::W;
   int64_t bad = 0;
-  for (int64_t j0 = col_begin; j0 < col_end; j0 += NV * S::W) {
-    const int64_t cols_here = col_end - j0 < NV * S::W ? col_end - j0 : NV * S::W;
+  for (int64_t j0 = col_begin; j0 < col_end; j0 += tile) {
+    const int64_t cols_here = std::min<int64_t>(col_end - j0, tile);
     const int nv = static_cast<int>((cols_here + S::W - 1) / S::W);
-    const int lanes = static_cast<int>(cols_here - (nv - 1) * S::W);
+    const typename S::M last = S::first(static_cast<int>(cols_here - (nv - 1) * S::W));
     int64_t tile_bad = 0;
-    scatter_rows<S, NV, false>(p, j0, nv, S::first(lanes), p.c + j0, p.ldc, &tile_bad);
+    if (staged) spmmt_tile_staged<S, NV>(p, j0, nv, last, (nv * S::W + 15) / 16 * 16, &tile_bad);
+    else scatter_rows<S, NV, false>(p, j0, nv, last, p.c + j0, p.ldc, &tile_bad);
     if (j0 == col_begin) bad = tile_bad;  // every tile meets the same anomalies; count them once
   }
   return bad;
