@@ -98,7 +98,8 @@ function load(): { addon: RawAddon; path: string } {
     'ERR_NATIVE',
     `sparsekit: no native addon could be loaded for ${process.platform}-${process.arch} (Node ${process.version}).\n` +
       `Tried:\n  - ${tried.join('\n  - ')}\n` +
-      'To fix: run `npm rebuild sparsekit` (needs python3, make and a C++17 compiler) to build from source, ' +
+      'To fix: run `npm rebuild sparsekit` (needs python3, make and a C++17 compiler) to build from source ' +
+      '(where npm skipped its install script, approve it first: `npm install-scripts approve sparsekit`), ' +
       'or install on a platform with a prebuilt binary (README, "Platforms"); SPARSEKIT_ADDON=/path/to/sparsekit.node ' +
       'loads a specific build.',
   );
