@@ -17,6 +17,8 @@ export interface CandidateResult {
   estimateMs: number;
   /** Best measured time (ms), or null when it was not timed. */
   ms: number | null;
+  /** Timed runs (ms is the fastest of them; 0 when it was not timed). */
+  runs: number;
   /** Why it was not timed: 'estimate' (its structure-only estimate put it far behind). */
   skipped: 'estimate' | null;
   /** Bytes of W in this form. */

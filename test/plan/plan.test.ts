@@ -91,6 +91,18 @@ describe('plan: choices, cache, explain', () => {
     for (const c of e.candidates) expect(c.memoryBytes).toBeGreaterThan(0);
   });
 
+  test('building the forms does not use up the timing budget: every candidate timed is timed at least twice', () => {
+    // A 1200x1200 2:4 weight: building its BSR, N:M and dense forms takes ~40 ms here, its products at width 4 take
+    // 1.5-4 ms. Charged to the budget, the conversions left each candidate one (cold) run, and that run decided.
+    const W = nmPrune(randomDense(1200, 1200, 1, 21), { n: 2, m: 4 });
+    const e = plan(W, { width: 4, budgetMs: 60, cache: false }).explain({ print: false });
+    const timed = e.candidates.filter((c) => c.ms !== null);
+    expect(timed.length).toBeGreaterThan(2);
+    for (const c of timed) expect(c.runs, `${c.format} on ${c.threads} threads`).toBeGreaterThanOrEqual(2);
+    for (const c of e.candidates) if (c.ms === null) expect(c.runs).toBe(0);
+    expect(e.text).toMatch(/\| runs \|/);
+  });
+
   test('a second plan of a similar weight is a cache hit (no timing); another width class or cache: false measures', () => {
     const op1 = plan(CSRMatrix.fromDense(randomDense(300, 200, 0.1, 1)), { width: 64, budgetMs: 5 });
     expect(op1.explain({ print: false }).fromCache).toBe(false);
