@@ -59,6 +59,16 @@ export function clearPlans(): void {
 
 const FILE_KIND = 'sparsekit-plans';
 
+const nonNegative = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+
+/** Whether an imported candidate has every field explain() reads, each of its type. */
+function isCandidate(c: unknown): c is CandidateResult {
+  const r = c as Partial<Record<keyof CandidateResult, unknown>>;
+  return r !== null && typeof r === 'object' && isFormName(r.format) && Number.isInteger(r.threads) && (r.threads as number) >= 1 &&
+    nonNegative(r.estimateMs) && (r.ms === null || nonNegative(r.ms)) && Number.isInteger(r.runs) && (r.runs as number) >= 0 &&
+    (r.skipped === null || r.skipped === 'estimate') && nonNegative(r.memoryBytes);
+}
+
 /** Every plan of this process as JSON, with the machine it was measured on (for importPlans elsewhere). */
 export function exportPlans(): string {
   return JSON.stringify({ kind: FILE_KIND, ...machine(), plans: [...wisdom.entries()].map(([key, w]) => ({ key, ...w })) });
@@ -96,6 +106,9 @@ export function importPlans(json: string): number {
     if (!isFormName(q.format) || (q.threads as number) < 1 || (q.threads as number) > 256) {
       return v.fail('ERR_IO', `importPlans: plans[${i}] chooses '${q.format}' on ${String(q.threads)} threads, which is no plan`);
     }
+    (q.candidates as unknown[]).forEach((c, j) => {
+      if (!isCandidate(c)) v.fail('ERR_IO', `importPlans: plans[${i}].candidates[${j}] is malformed (explain() shows these): ${v.describe(c)}`);
+    });
     return [q.key, { format: q.format, threads: q.threads as number, candidates: q.candidates as CandidateResult[] }];
   });
   for (const [key, w] of checked) wisdom.set(key, w);

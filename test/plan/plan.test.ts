@@ -138,6 +138,11 @@ describe('plan: choices, cache, explain', () => {
     expectSparseError(() => importPlans('{"kind":"other"}'), 'ERR_IO', /not a sparsekit plans file/);
     expectSparseError(() => importPlans(JSON.stringify({ ...other, plans: [{ key: 'k', format: 'rm -rf', threads: 1, candidates: [] }] })), 'ERR_IO', /no plan/);
     expectSparseError(() => importPlans(JSON.stringify({ ...other, plans: [{ key: 1 }] })), 'ERR_IO', /plans\[0\] is malformed/);
+    // A candidate explain() could not print (a hand-edited file, or one from a build before the runs column).
+    const good = other.plans[0];
+    for (const bad of [{ ...good.candidates[0], estimateMs: 'fast' }, { ...good.candidates[0], runs: undefined }, { ...good.candidates[0], ms: -1 }, null]) {
+      expectSparseError(() => importPlans(JSON.stringify({ ...other, plans: [{ ...good, candidates: [bad] }] })), 'ERR_IO', /plans\[0\]\.candidates\[0\] is malformed/);
+    }
   });
 });
 
