@@ -197,9 +197,10 @@ const SMALL_MS = 0.5;
 /**
  * Times the candidates worth timing: one run each (after one warm-up run), then more runs of the leaders, and of
  * any candidate run only once, while the budget lasts. Left out: estimates over 2x the best, and the fewer-threads
- * variants of work large enough that splitting it always pays (estimate over SMALL_MS).
+ * variants of work large enough that splitting it always pays (estimate over SMALL_MS). Exported for tests.
+ * @internal
  */
-function measure(s: Structure, forms: string[], threads: number[], width: number, budgetMs: number, build: (name: string) => Form): CandidateResult[] {
+export function measure(s: Structure, forms: string[], threads: number[], width: number, budgetMs: number, build: (name: string) => Form): CandidateResult[] {
   const most = Math.max(...threads);
   const results: CandidateResult[] = [];
   for (const format of forms) {
