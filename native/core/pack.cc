@@ -207,15 +207,20 @@ PanelPlan plan_transposed(int64_t rows, int64_t n, int isa) {
   return PanelPlan{width, padded(width), true};
 }
 
-PanelPlan plan_whole(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa) {
+PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa) {
   const PanelPlan in_place{width, ldb, false};
   const PackMode mode = pack_mode();
-  if (mode == PackMode::kNever || tile_floats(isa) == 0 || width <= 1 || rows == 0) return in_place;
-  if (rows * padded(width) > l2_cache_bytes() / 4) return in_place;
+  const int64_t vector = tile_floats(isa) / 8;
+  if (mode == PackMode::kNever || vector == 0 || width <= 1 || rows == 0) return in_place;
+  const int64_t budget = l2_cache_bytes() / 4;  // floats
+  int64_t panel = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : width;
+  if (rows * padded(panel) > budget) panel = budget / rows / 16 * 16;  // whole lines, so whole vectors
+  if (panel < vector) return in_place;
+  panel = std::min(panel, width);
+  if (mode == PackMode::kAlways) return PanelPlan{panel, padded(panel), true};
   const bool aligned = reinterpret_cast<uintptr_t>(b) % 64 == 0 && ldb % 16 == 0;
-  if (mode == PackMode::kAlways) return PanelPlan{width, padded(width), true};
   if (aligned || uses < 4 * rows) return in_place;
-  return PanelPlan{width, padded(width), true};
+  return PanelPlan{panel, padded(panel), true};
 }
 
 float* pack_scratch(int64_t floats) {

@@ -40,10 +40,11 @@ int64_t forced_panel_width();
 // (stored entries times block width, divided by tasks), for kernels at ISA `isa`.
 PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa);
 
-// The plan for an operand that must be packed whole (SDDMM's Y, whose rows are dot-product operands of length
-// `width`): one panel of every column, or in place when it is aligned, would not fit the budget, or is read less
-// than about 4 times per row per task.
-PanelPlan plan_whole(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa);
+// The plan for an operand whose rows are dot-product operands of length `width` (SDDMM's Y): in place when it is
+// aligned or read less than about 4 times per row per task; else packed in panels of the dot product's length
+// (whole rows when they fit the budget, else the widest run of whole vectors that does, or the forced panel width),
+// each dot product then summed panel by panel. In place, whole, when not even one vector of every row fits.
+PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa);
 
 // L1 blocking of an SpMM whose B has `rows` rows and whose panels are up to n columns wide, for an A with `entries`
 // stored entries (block entries count once per element of the block) over a_rows rows: the rows of B per block

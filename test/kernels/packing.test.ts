@@ -217,6 +217,28 @@ describe.each(ISAS)('sddmm, isa %s', (isa) => {
   });
 });
 
+describe('sddmm: a misaligned Y larger than the L2 budget', () => {
+  // 4096 x 256 floats (4 MiB, more than any L2 budget the library detects here): packed in panels of K, each dot
+  // product summed panel by panel, beta applied once.
+  test.each(ISAS)('isa %s: packed in panels of K, against the float64 reference', (isa) => {
+    setIsa(isa);
+    setThreads(2);
+    setPacking('auto');
+    const rows = 48, cols = 4096, k = 256;
+    const P = CSRMatrix.fromDense(randomDense(rows, cols, 0.03, 17, 5));
+    const x = randomVector(rows * k, 3), y = randomVector(cols * k, 4), out0 = randomVector(P.nnz, 5);
+    for (const [alpha, beta] of [[1, 0], [0.5, -2]]) {
+      const ref = referenceSddmm(P, { data: x, rows, cols: k }, { data: y, rows: cols, cols: k }, alpha, beta, out0);
+      const Y = { data: placed(y, 1), rows: cols, cols: k };
+      const out = placed(out0, 3);
+      sddmm(P, { data: placed(x, 2), rows, cols: k }, Y, { out, alpha, beta });
+      expectClose(out, ref, `sddmm ${isa} big Y alpha ${alpha} beta ${beta}`);
+      expectUntouchedAround(out, 'sddmm big Y');
+      expect(Y.data.every((v, i) => v === y[i]), 'Y unchanged').toBe(true);
+    }
+  });
+});
+
 describe('panel plans', () => {
   afterAll(() => setPacking('auto'));
 
