@@ -214,7 +214,7 @@ PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t wid
   if (mode == PackMode::kNever || vector == 0 || width <= 1 || rows == 0) return in_place;
   const int64_t budget = l2_cache_bytes() / 4;  // floats
   int64_t panel = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : width;
-  if (rows * padded(panel) > budget) panel = budget / rows / 16 * 16;  // whole lines, so whole vectors
+  if (rows * padded(panel) > budget) panel = budget / rows / 16 * 16;  // whole lines, so whole vectors of any ISA
   if (panel < vector) return in_place;
   panel = std::min(panel, width);
   if (mode == PackMode::kAlways) return PanelPlan{panel, padded(panel), true};

@@ -42,8 +42,8 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
 
 // The plan for an operand whose rows are dot-product operands of length `width` (SDDMM's Y): in place when it is
 // aligned or read less than about 4 times per row per task; else packed in panels of the dot product's length
-// (whole rows when they fit the budget, else the widest run of whole vectors that does, or the forced panel width),
-// each dot product then summed panel by panel. In place, whole, when not even one vector of every row fits.
+// (whole rows when they fit the budget, else the widest run of whole cache lines that does, or the forced panel
+// width), each dot product then summed panel by panel. In place, whole, when not even one line of every row fits.
 PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa);
 
 // L1 blocking of an SpMM whose B has `rows` rows and whose panels are up to n columns wide, for an A with `entries`
