@@ -105,6 +105,10 @@ export function disjointFrom(outName: string, out: ArrayBufferView, inputs: [str
 interface OperandArrays {
   arrays: [string, ArrayBufferView][];
   buffers: ArrayBufferLike[];
+  /** Whether any of those buffers can change size (resizable, growable): then no pair is remembered. */
+  growable: boolean;
+  /** out -> the dense inputs out was proved disjoint from, together with this operand (see disjointFromOperand). */
+  proven: WeakMap<ArrayBufferView, WeakSet<ArrayBufferView>>;
 }
 const operandArrays = new WeakMap<object, OperandArrays>();
 
@@ -113,15 +117,21 @@ export function arraysOf(A: unknown): [string, ArrayBufferView][] {
   return operandOf(A).arrays;
 }
 
+function canGrow(buffer: ArrayBufferLike): boolean {
+  const b = buffer as { resizable?: boolean; growable?: boolean };
+  return b.resizable === true || b.growable === true;
+}
+
 function operandOf(A: unknown): OperandArrays {
-  if (A === null || typeof A !== 'object') return { arrays: [], buffers: [] };
+  if (A === null || typeof A !== 'object') return { arrays: [], buffers: [], growable: true, proven: new WeakMap() };
   let known = operandArrays.get(A);
   if (!known) {
     // A format object's arrays are fixed at construction (readonly fields), and a view's buffer never changes
     // (detaching empties it, it does not replace it): both can be kept for the object's lifetime.
     const spec = formatOf(A);
     const arrays = spec ? spec.arrays(A as never) : [];
-    known = { arrays, buffers: arrays.map(([, a]) => a.buffer) };
+    const buffers = arrays.map(([, a]) => a.buffer);
+    known = { arrays, buffers, growable: buffers.some(canGrow), proven: new WeakMap() };
     operandArrays.set(A, known);
   }
   return known;
@@ -129,15 +139,23 @@ function operandOf(A: unknown): OperandArrays {
 
 /**
  * Refuses an output that shares memory with the arrays of sparse operand A or with the dense input `input`, naming
- * both. The same check as disjointFrom, without building a list per call: reading a view's `buffer` costs about
- * 20 ns, a third of a small spmv's JavaScript time when done for every array on every call; `out.buffer` is read
- * once.
+ * both. The same check as disjointFrom, without building a list per call. A triple (A, out, input) found disjoint
+ * is remembered (weakly: the record goes with any of the three) and not checked again: a view's buffer, offset and
+ * length never change, except a length-tracking view of a buffer that can grow, so no triple with such a buffer is
+ * remembered. Reading a view's `buffer` costs about 45 ns, which for two views was a quarter of a small spmv's time
+ * (bench/kernels.js, the 8x8 table); the two lookups that replace it cost about 25.
  */
 export function disjointFromOperand(outName: string, out: ArrayBufferView, A: unknown, inputName: string, input: ArrayBufferView): void {
-  const { arrays, buffers } = operandOf(A);
+  const known = operandOf(A);
+  if (known.proven.get(out)?.has(input) === true) return;
+  const { arrays, buffers } = known;
   const buffer = out.buffer;
   if (input.buffer === buffer) v.disjoint(outName, out, inputName, input);
   for (let i = 0; i < buffers.length; i++) {
     if (buffers[i] === buffer) v.disjoint(outName, out, arrays[i][0], arrays[i][1]);
   }
+  if (known.growable || canGrow(buffer) || canGrow(input.buffer)) return;
+  let inputs = known.proven.get(out);
+  if (inputs === undefined) known.proven.set(out, (inputs = new WeakSet()));
+  inputs.add(input);
 }

@@ -97,6 +97,27 @@ describe.each(PATHS)('%s path', (path, limit) => {
     const V = csrWithOffsets(A);
     expectSparseError(() => spmv(V, new Float32Array(4), { out: new Float32Array(V.values.buffer, 0, 4) }), 'ERR_ARGUMENT', /options.out must not share memory with A.values/);
   });
+
+  test('a triple once found disjoint does not let a later overlapping one through', () => {
+    // disjointFromOperand remembers (A, out, x) triples it proved disjoint: each new triple is still checked.
+    setInlineLimit(limit);
+    const A = CSRMatrix.fromDense(randomDense(4, 4, 0.5, 3));
+    const buf = new Float32Array(12);
+    const x = buf.subarray(0, 4), out = buf.subarray(4, 8), x2 = buf.subarray(6, 10);
+    x.set([1, 2, 3, 4]);
+    const want = referenceSpmm(A.toDense(), { data: x.slice(), rows: 4, cols: 1 }, 1, 0);
+    for (let i = 0; i < 2; i++) expectClose(spmv(A, x, { out }), want, 'disjoint views of one buffer');
+    expectSparseError(() => spmv(A, x2, { out }), 'ERR_ARGUMENT', /options.out must not share memory with x/);
+    expectSparseError(() => spmv(A, out, { out }), 'ERR_ARGUMENT', /options.out must not share memory with x/);
+    const V = csrWithOffsets(A);
+    expect(() => spmv(V, x, { out })).not.toThrow();
+    expectSparseError(() => spmv(V, x, { out: new Float32Array(V.values.buffer, 0, 4) }), 'ERR_ARGUMENT', /A.values/);
+    // Views of a resizable buffer (never remembered: a length-tracking view follows the buffer): the same answers.
+    const rb = new ArrayBuffer(32, { maxByteLength: 64 } as never);
+    const rx = new Float32Array(rb, 0, 4), ry = new Float32Array(rb, 16);
+    for (let i = 0; i < 2; i++) expect(() => spmv(A, rx, { out: ry })).not.toThrow();
+    expectSparseError(() => spmv(A, new Float32Array(rb, 12, 4), { out: ry }), 'ERR_ARGUMENT', /share memory with x/);
+  });
 });
 
 test('the limit decides the path: a new output is a plain array inline and an aligned one natively', () => {
