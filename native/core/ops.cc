@@ -169,6 +169,31 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
   return anomalies(run_paneled(q, spmm_csr_f32_kernel(), r.parts, r.bounds, p.a.cols, p.a.nnz), what, "CSR");
 }
 
+// SDDMM over rows [r0, r1) of a task with X's rows copied, a few at a time, into this thread's aligned scratch
+// (pack_scratch) when `pack_x`: each row is read once per four stored entries, split across cache lines when it is
+// misaligned (1.05x at K = 256, 90%, here). The kernel then runs on a view of A rebased to the copied rows (indptr
+// from the first of them: out is still indexed by stored entry).
+constexpr int64_t kSddmmXFloats = 4096;  // 16 KiB of X rows per copy, well inside L1
+
+int64_t sddmm_rows(SddmmCsrF32Fn kernel, const SddmmParams& q, int32_t r0, int32_t r1, bool pack_x) {
+  if (!pack_x || r0 >= r1) return kernel(q, r0, r1);
+  const int64_t ld = (static_cast<int64_t>(q.k) + 15) / 16 * 16;
+  const int32_t chunk = static_cast<int32_t>(std::max<int64_t>(1, kSddmmXFloats / ld));
+  float* xs = pack_scratch(chunk * ld);
+  int64_t bad = 0;
+  for (int32_t i0 = r0; i0 < r1; i0 += chunk) {
+    const int32_t i1 = std::min(r1, i0 + chunk);
+    pack_panel(q.x + static_cast<int64_t>(i0) * q.ldx, q.ldx, i1 - i0, 0, q.k, xs, ld);
+    SddmmParams t = q;
+    t.a.indptr = q.a.indptr + i0;
+    t.a.rows = i1 - i0;
+    t.x = xs;
+    t.ldx = ld;
+    bad += kernel(t, 0, i1 - i0);
+  }
+  return bad;
+}
+
 }  // namespace
 
 Status spmv_csr_f32(const SpmvParams& p) { return spmv_rows(p, "spmv"); }
@@ -179,16 +204,37 @@ Status sddmm_csr_f32(const SddmmParams& p) {
     scale_rows(p.out, 1, p.a.nnz, 0, p.beta);
     return Status::ok();
   }
-  // A misaligned Y (rows read at random, one dot product per stored entry) is copied into aligned per-thread scratch
-  // first (pack.h): whole when it fits the panel budget, else in panels of K, the task's rows then walked once per
-  // panel, each dot product summed panel by panel into out (the first panel applies beta, the others add). With K
-  // = 256 and 1024 rows Y is 1 MiB: whole, it fit a 1 MiB L2 budget and not a 512 KiB one, where in place at a
-  // 4-byte offset it ran 1.32x slower than aligned. X's row is loaded once per four entries and is used in place.
+  // A misaligned Y (rows read at random, one dot product per stored entry) is copied into aligned scratch first
+  // (pack.h). When it fits the tasks' budgets together it is packed once, its rows split over the tasks, into the
+  // calling thread's scratch, and every task then reads that copy: with K = 256 and 1024 rows (Y 1 MiB, the L2 here
+  // 512 KiB) a 4-byte offset cost 1.22x the aligned time in K panels per task, 1.12x packed whole once per task,
+  // and 1.07-1.09x packed once per call with X's rows copied too (sddmm_rows; AMD EPYC Zen 1, 2 threads).
+  // Else each task copies panels of K into its own scratch, walks its rows once per panel, and sums each dot product
+  // panel by panel into out (the first panel applies beta, the others add).
   const SddmmCsrF32Fn kernel = sddmm_csr_f32_kernel();
   const RowSplit r = split_csr_rows(p.a, p.k, kMacsPerTask);
-  const PanelPlan plan = plan_dot_panels(p.y, p.ldy, p.a.cols, p.k, p.a.nnz / r.parts, active_isa());
+  const PanelPlan plan = plan_dot_panels(p.y, p.ldy, p.a.cols, p.k, p.a.nnz / r.parts, r.parts, active_isa());
+  // X is copied a few rows at a time where Y is in place or packed whole (the panels of Y use the task's scratch).
+  // Not for the scalar kernel (the reference, never packed); always under PackMode::kAlways (tests).
+  const bool pack_x = pack_mode() != PackMode::kNever && active_isa() != kIsaScalar && p.k > 1 &&
+                      (pack_mode() == PackMode::kAlways || reinterpret_cast<uintptr_t>(p.x) % 64 != 0 || p.ldx % 16 != 0);
+  auto rows_task = [&](const SddmmParams& q, int32_t r0, int32_t r1) { return sddmm_rows(kernel, q, r0, r1, pack_x); };
+  if (plan.pack && plan.shared) {
+    float* y = shared_pack_scratch(static_cast<int64_t>(p.a.cols) * plan.ld);
+    int32_t rows[kMaxThreads + 1];
+    split_uniform(p.a.cols, r.parts, 1, rows);
+    run(p, [&](const SddmmParams& q, int32_t j0, int32_t j1) -> int64_t {
+      pack_panel(q.y + static_cast<int64_t>(j0) * q.ldy, q.ldy, j1 - j0, 0, q.k, y + static_cast<int64_t>(j0) * plan.ld, plan.ld);
+      return 0;
+    }, r.parts, rows);
+    SddmmParams q = p;
+    q.y = y;
+    q.ldy = plan.ld;
+    return anomalies(run(q, rows_task, r.parts, r.bounds), "sddmm", "CSR");
+  }
   auto task = [&](const SddmmParams& q, int32_t r0, int32_t r1) -> int64_t {
-    if (!plan.pack || r0 >= r1) return kernel(q, r0, r1);
+    if (!plan.pack) return rows_task(q, r0, r1);
+    if (r0 >= r1) return kernel(q, r0, r1);
     float* y = pack_scratch(q.a.cols * plan.ld);
     int64_t bad = 0;
     for (int32_t k0 = 0; k0 < q.k; k0 += static_cast<int32_t>(plan.width)) {

@@ -207,24 +207,29 @@ PanelPlan plan_transposed(int64_t rows, int64_t n, int isa) {
   return PanelPlan{width, padded(width), true};
 }
 
-PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa) {
+PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int parts, int isa) {
   const PanelPlan in_place{width, ldb, false};
   const PackMode mode = pack_mode();
   const int64_t vector = tile_floats(isa) / 8;
   if (mode == PackMode::kNever || vector == 0 || width <= 1 || rows == 0) return in_place;
   const int64_t budget = l2_cache_bytes() / 4;  // floats
-  int64_t panel = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : width;
-  if (rows * padded(panel) > budget) panel = budget / rows / 16 * 16;  // whole lines, so whole vectors of any ISA
-  if (panel < vector) return in_place;
-  panel = std::min(panel, width);
-  if (mode == PackMode::kAlways) return PanelPlan{panel, padded(panel), true};
+  PanelPlan packed{width, padded(width), true, true};
+  if (forced_panel_width() > 0 || rows * padded(width) > budget * std::max(parts, 1)) {
+    int64_t panel = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : width;
+    if (rows * padded(panel) > budget) panel = budget / rows / 16 * 16;  // whole lines, so whole vectors of any ISA
+    if (panel < vector) return in_place;
+    panel = std::min(panel, width);
+    packed = PanelPlan{panel, padded(panel), true, false};
+  }
+  if (mode == PackMode::kAlways) return packed;
   const bool aligned = reinterpret_cast<uintptr_t>(b) % 64 == 0 && ldb % 16 == 0;
   if (aligned || uses < 4 * rows) return in_place;
-  return PanelPlan{panel, padded(panel), true};
+  return packed;
 }
 
-float* pack_scratch(int64_t floats) {
-  thread_local Scratch s;
+namespace {
+// s's buffer, grown to at least `floats` (64-byte aligned; the old contents are not kept).
+float* reserve(Scratch& s, int64_t floats) {
   if (s.floats < floats) {
     const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
     void* p = aligned_bytes(bytes);
@@ -233,6 +238,17 @@ float* pack_scratch(int64_t floats) {
     s.floats = floats;
   }
   return s.data.get();
+}
+}  // namespace
+
+float* pack_scratch(int64_t floats) {
+  thread_local Scratch s;
+  return reserve(s, floats);
+}
+
+float* shared_pack_scratch(int64_t floats) {
+  thread_local Scratch s;
+  return reserve(s, floats);
 }
 
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld) {

@@ -5,8 +5,11 @@
 //
 // Each task of an operator packs the panel it needs into its own thread's scratch and then runs the kernel on it:
 // no barriers between threads, at the price of every thread copying B once (a streaming copy, a few percent of a
-// product that reads each row of B many times). The scratch is per thread, 64-byte aligned, reused by later calls,
-// and bounded by the panel budget (the L2 size); the caller's arrays are never written.
+// product that reads each row of B many times). The exception is SDDMM's Y (plan_dot_panels): a dot product reads
+// whole rows, so panels of it cost a pass over A each; when Y fits the tasks' budgets together it is packed once per
+// call, split over the tasks, and then read by all of them. The scratch is per thread, 64-byte aligned, reused by
+// later calls, and bounded by the panel budget (the L2 size; for the shared copy, that times the pool's threads);
+// the caller's arrays are never written.
 #pragma once
 #include <cstdint>
 
@@ -22,6 +25,9 @@ struct PanelPlan {
   int64_t width;
   int64_t ld;
   bool pack;
+  // plan_dot_panels only: the whole operand is packed once per call into one scratch that all the call's tasks
+  // read (shared_pack_scratch of the calling thread), its rows split over the tasks, instead of by every task.
+  bool shared = false;
 };
 
 // L1 data cache per core in bytes, detected likewise; 32 KiB when the system does not say.
@@ -40,11 +46,13 @@ int64_t forced_panel_width();
 // (stored entries times block width, divided by tasks), for kernels at ISA `isa`.
 PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa);
 
-// The plan for an operand whose rows are dot-product operands of length `width` (SDDMM's Y): in place when it is
-// aligned or read less than about 4 times per row per task; else packed in panels of the dot product's length
-// (whole rows when they fit the budget, else the widest run of whole cache lines that does, or the forced panel
-// width), each dot product then summed panel by panel. In place, whole, when not even one line of every row fits.
-PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int isa);
+// The plan for an operand whose rows are dot-product operands of length `width` (SDDMM's Y), read by `parts` tasks:
+// in place when it is aligned or read less than about 4 times per row per task; else packed. Whole and shared
+// (PanelPlan::shared) when it fits the budget of all the tasks together (the L2 budget times parts): packed once per
+// call, split over the tasks, then read by all of them. Else in panels of the dot product's length, per task (the
+// widest run of whole cache lines that fits one budget, or the forced panel width), each dot product then summed
+// panel by panel. In place, whole, when not even one line of every row fits.
+PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int parts, int isa);
 
 // L1 blocking of an SpMM whose B has `rows` rows and whose panels are up to n columns wide, for an A with `entries`
 // stored entries (block entries count once per element of the block) over a_rows rows: the rows of B per block
@@ -60,6 +68,11 @@ PanelPlan plan_transposed(int64_t rows, int64_t n, int isa);
 
 // The calling thread's packing buffer, at least `floats` long (<= the panel budget), 64-byte aligned.
 float* pack_scratch(int64_t floats);
+
+// A second such buffer of the calling thread, for an operand packed once per call and read by all of the call's
+// tasks (PanelPlan::shared); at least `floats` long (<= the panel budget times the pool's threads). The calling
+// thread waits for its tasks, so the buffer is not reused before they finish.
+float* shared_pack_scratch(int64_t floats);
 
 // dst[r * ld + j] = b[r * ldb + j0 + j] for r < rows, j < width.
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld);

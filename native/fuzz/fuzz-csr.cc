@@ -84,11 +84,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const sk::Status s4 = sk::sddmm_csr_f32({a, bt.data(), n, b.data(), n, n, out.data(), 1.0f, 0.0f});
     // B one float past its start, packed into aligned panels of a fuzzed width and walked in L1 blocks of a fuzzed
     // size (8 rows of B and up), against the same B used in place. SDDMM likewise with Y one float past its start,
-    // packed whole.
+    // packed in panels of the fuzzed width, and packed whole.
     std::vector<float> cp(c.size()), cu(c.size()), op(nnz), ou(nnz);
     sk::set_pack_tuning(sk::PackMode::kAlways, in.small(1, 24), 64 * in.small(1, 8));
     const sk::Status s5 = sk::spmm_csr_f32({a, b.data() + 1, n, cp.data(), n, n, 1.0f, 0.0f});
     const sk::Status s7 = sk::sddmm_csr_f32({a, bt.data(), n, b.data() + 1, n, n, op.data(), 1.0f, 0.0f});
+    // No forced width: Y packed whole once per call (shared by the tasks), X's rows copied a few at a time.
+    std::vector<float> os(nnz);
+    sk::set_pack_tuning(sk::PackMode::kAlways, 0);
+    const sk::Status s10 = sk::sddmm_csr_f32({a, bt.data(), n, b.data() + 1, n, n, os.data(), 1.0f, 0.0f});
     sk::set_pack_tuning(sk::PackMode::kNever, 0);
     const sk::Status s6 = sk::spmm_csr_f32({a, b.data() + 1, n, cu.data(), n, n, 1.0f, 0.0f});
     const sk::Status s8 = sk::sddmm_csr_f32({a, bt.data(), n, b.data() + 1, n, n, ou.data(), 1.0f, 0.0f});
@@ -102,8 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const sk::Status s9 = sk::spmm_csr_f32(pt);
     fuzz::require(s9.is_ok() == s6.is_ok(), "a transposed B changed whether a CSR is reported corrupt");
     if (in_bounds) fuzz::require(fuzz::close(ctr, cu), "B given transposed and B in place disagree");
-    fuzz::require(s5.is_ok() == s6.is_ok() && s7.is_ok() == s8.is_ok(), "packing changed whether a CSR is reported corrupt");
-    if (in_bounds) fuzz::require(fuzz::close(op, ou), "SDDMM with Y packed and in place disagree");
+    fuzz::require(s5.is_ok() == s6.is_ok() && s7.is_ok() == s8.is_ok() && s10.is_ok() == s8.is_ok(), "packing changed whether a CSR is reported corrupt");
+    if (in_bounds) fuzz::require(fuzz::close(op, ou) && fuzz::close(os, ou), "SDDMM with Y packed and in place disagree");
     if (in_bounds) {
       fuzz::require(s1.is_ok() && s2.is_ok() && s3.is_ok() && s4.is_ok(), "an in-bounds CSR made a kernel report an anomaly");
       if (ref_spmm.empty()) ref_spmm = c, ref_spmmt = ct;

@@ -239,6 +239,31 @@ describe('sddmm: a misaligned Y larger than the L2 budget', () => {
   });
 });
 
+describe('sddmm: a misaligned Y larger than one L2 budget, within two', () => {
+  // 1.5 L2 sizes of Y rows at K = 256: on 2 threads packed whole once per call, rows split over the tasks, read by
+  // both; on 1 thread in panels of K. X misaligned too: copied a few rows at a time (16 KiB) into aligned scratch.
+  test.each(ISAS)('isa %s: 1 and 2 threads against the float64 reference', (isa) => {
+    setIsa(isa);
+    setPacking('auto');
+    const k = 256, cols = Math.floor((1.5 * info().l2CacheBytes) / (4 * k)), rows = 70;
+    const P = CSRMatrix.fromDense(randomDense(rows, cols, 0.3, 19, 5)); // read about 8 times per row of Y per task: packed
+    const x = randomVector(rows * k, 6), y = randomVector(cols * k, 7), out0 = randomVector(P.nnz, 8);
+    for (const threads of [1, 2]) {
+      setThreads(threads);
+      for (const [alpha, beta, wx, wy, wo] of [[1, 0, 1, 2, 3], [0.5, -2, 3, 1, 2], [1, 0, 'aligned', 3, 1], [1, 0, 2, 'aligned', 'aligned']] as [number, number, Place, Place, Place][]) {
+        const ref = referenceSddmm(P, { data: x, rows, cols: k }, { data: y, rows: cols, cols: k }, alpha, beta, out0);
+        const Y = { data: placed(y, wy), rows: cols, cols: k }, X = { data: placed(x, wx), rows, cols: k };
+        const out = placed(out0, wo);
+        sddmm(P, X, Y, { out, alpha, beta });
+        const label = `sddmm ${isa} ${threads}t Y ${cols}x${k} X@${wx} Y@${wy} out@${wo} beta ${beta}`;
+        expectClose(out, ref, label);
+        if (wo !== 'aligned') expectUntouchedAround(out, label);
+        expect(Y.data.every((v, i) => v === y[i]) && X.data.every((v, i) => v === x[i]), `${label}: X and Y unchanged`).toBe(true);
+      }
+    }
+  });
+});
+
 describe('panel plans', () => {
   afterAll(() => setPacking('auto'));
 
