@@ -113,7 +113,7 @@ describe.each(PATHS)('%s path', (path, limit) => {
     expect(() => spmv(V, x, { out })).not.toThrow();
     expectSparseError(() => spmv(V, x, { out: new Float32Array(V.values.buffer, 0, 4) }), 'ERR_ARGUMENT', /A.values/);
     // Views of a resizable buffer (never remembered: a length-tracking view follows the buffer): the same answers.
-    const rb = new ArrayBuffer(32, { maxByteLength: 64 } as never);
+    const rb = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(32, { maxByteLength: 64 });
     const rx = new Float32Array(rb, 0, 4), ry = new Float32Array(rb, 16);
     for (let i = 0; i < 2; i++) expect(() => spmv(A, rx, { out: ry })).not.toThrow();
     expectSparseError(() => spmv(A, new Float32Array(rb, 12, 4), { out: ry }), 'ERR_ARGUMENT', /share memory with x/);
