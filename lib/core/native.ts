@@ -97,7 +97,7 @@ export interface SpmmtArgs extends Scaled {
 
 /** sk::SpmmtPlanParams: Aᵀ's structure, the permutation into A's values and the buffer they are gathered into. */
 export interface SpmmtPlanArgs extends SpmmtArgs {
-  plan: { indptr: Int32Array; indices: Int32Array; perm: Int32Array; values: Float32Array };
+  plan: { indptr: Int32Array; indices: Int32Array; perm: Int32Array };
 }
 
 /** sk::SddmmParams: out[k] = alpha dot(X[i,:], Y[j,:]) + beta out[k] at every stored (i, j) of a. */
@@ -148,7 +148,7 @@ interface KernelLists {
   spmmBsr: [rows: number, cols: number, r: number, c: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, ...ProductTail, transB?: boolean];
   spmmNm: [...NmList, ...ProductTail, transB?: boolean];
   spmmT: [...CsrList, ...ProductTail];
-  spmmTPlan: [...CsrList, tIndptr: Int32Array, tIndices: Int32Array, perm: Int32Array, scratch: Float32Array, ...ProductTail];
+  spmmTPlan: [...CsrList, tIndptr: Int32Array, tIndices: Int32Array, perm: Int32Array, ...ProductTail];
   sddmm: [...CsrList, x: Float32Array, k: number, y: Float32Array, out: Float32Array, alpha: number, beta: number];
   gemm: [a: Float32Array, m: number, k: number, transA: boolean, b: Float32Array, n: number, c: Float32Array, alpha: number, beta: number];
 }
@@ -165,7 +165,7 @@ export const kernelArgs: { [K in KernelName]: (p: KernelArgs[K]) => KernelLists[
   spmmNm: ({ a, b, n, c, alpha, beta, transB }) => [a.rows, a.cols, a.n, a.m, a.values, a.positions, b, n, c, alpha, beta, transB],
   spmmT: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, b, n, c, alpha, beta],
   spmmTPlan: ({ a, plan, b, n, c, alpha, beta }) =>
-    [a.rows, a.cols, a.indptr, a.indices, a.values, plan.indptr, plan.indices, plan.perm, plan.values, b, n, c, alpha, beta],
+    [a.rows, a.cols, a.indptr, a.indices, a.values, plan.indptr, plan.indices, plan.perm, b, n, c, alpha, beta],
   sddmm: ({ a, x, k, y, out, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, x, k, y, out, alpha, beta],
   gemm: ({ a, m, k, transA, b, n, c, alpha, beta }) => [a, m, k, transA, b, n, c, alpha, beta],
 };
@@ -181,7 +181,7 @@ export const kernelOutputs: { [K in KernelName]: Record<string, string> } = {
   spmmBsr: { c: 'options.out.data' },
   spmmNm: { c: 'options.out.data' },
   spmmT: { c: 'options.out.data' },
-  spmmTPlan: { c: 'options.out.data' }, // plan.values is scratch, overwritten at every call
+  spmmTPlan: { c: 'options.out.data' },
   sddmm: { out: 'options.out' },
   gemm: { c: 'options.out.data' },
 };

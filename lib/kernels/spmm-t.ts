@@ -25,9 +25,8 @@ function spmmTCall(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): AnyKernel
   if (o.plan === undefined) return call('spmmT', product, out, fresh, threads);
   const plan = v.instanceOf('options.plan', o.plan, TransposePlan);
   if (!plan.matches(A)) v.fail('ERR_ARGUMENT', 'options.plan was made for another pattern than A (make a new transposePlan(A) after a mask update)');
-  v.disjoint('options.out.data', out.data, 'options.plan.values', plan.values);
-  const { indptr, indices, perm, values } = plan;
-  return call('spmmTPlan', { ...product, plan: { indptr, indices, perm, values } }, out, fresh, threads);
+  const { indptr, indices, perm } = plan;
+  return call('spmmTPlan', { ...product, plan: { indptr, indices, perm } }, out, fresh, threads);
 }
 
 /** C = alpha * Aᵀ B + beta * C without forming Aᵀ (A rows x k CSR, B rows x n, C k x n): the backward pass w.r.t. inputs. */

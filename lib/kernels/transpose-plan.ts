@@ -4,15 +4,15 @@ import { CSRMatrix } from '../formats';
 
 /**
  * The transpose of A's pattern, kept to compute Aᵀ B quickly while the pattern stays the same: Aᵀ's structure and a
- * permutation from its entries to A's values, through which each spmmT call reads A's current values (so they may
- * change between calls, as during training), plus a values buffer that width-1 and alpha = 0 calls gather them into.
- * O(nnz) memory.
+ * permutation from its entries to A's values, through which each spmmT call gathers A's current values (so they may
+ * change between calls, as during training) into native per-thread scratch. The plan itself is never written by a
+ * call, so concurrent calls may share it, also for two matrices of one pattern (a weight and its gradient).
+ * O(nnz) memory: three int32 arrays.
  */
 export class TransposePlan {
   readonly indptr: Int32Array;
   readonly indices: Int32Array;
   readonly perm: Int32Array;
-  readonly values: Float32Array;
   private readonly source: { indptr: Int32Array; indices: Int32Array; rows: number; cols: number };
 
   constructor(A: CSRMatrix) {
@@ -20,8 +20,8 @@ export class TransposePlan {
     this.indptr = new Int32Array(A.cols + 1);
     this.indices = new Int32Array(A.nnz);
     this.perm = new Int32Array(A.nnz);
-    this.values = new Float32Array(A.nnz);
-    addon.csrTranspose(A.rows, A.cols, A.indptr, A.indices, A.values, this.indptr, this.indices, this.values, this.perm);
+    const values = new Float32Array(A.nnz); // Aᵀ's values now: not kept (each call gathers the current ones)
+    addon.csrTranspose(A.rows, A.cols, A.indptr, A.indices, A.values, this.indptr, this.indices, values, this.perm);
     this.source = { indptr: A.indptr, indices: A.indices, rows: A.rows, cols: A.cols };
   }
 

@@ -130,26 +130,23 @@ sk::SpmmtParams spmmt_params(const Napi::CallbackInfo& info) {
   return sk::SpmmtParams{a.a, b.data, n, c.data, n, n, float_arg(info, 8, "alpha"), float_arg(info, 9, "beta")};
 }
 
-// spmmTPlan(rows, cols, indptr, indices, values, tIndptr, tIndices, perm, scratch, b, n, c, alpha, beta)
+// spmmTPlan(rows, cols, indptr, indices, values, tIndptr, tIndices, perm, b, n, c, alpha, beta)
 sk::SpmmtPlanParams spmmt_plan_params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CsrArgs a = csr_args(info, 0);
   View<int32_t> tp = int32_arg(info, 5, "plan.indptr"), ti = int32_arg(info, 6, "plan.indices"), perm = int32_arg(info, 7, "plan.perm");
-  View<float> scratch = float32_arg(info, 8, "plan.values");
   expect_length(env, tp.length, static_cast<int64_t>(a.a.cols) + 1, "plan.indptr");
   expect_length(env, ti.length, a.a.nnz, "plan.indices");
   expect_length(env, perm.length, a.a.nnz, "plan.perm");
-  expect_length(env, scratch.length, a.a.nnz, "plan.values");
-  const int32_t n = dim_arg(info, 10, "B.cols");
-  View<float> b = dense_arg(info, 9, "B.data", a.a.rows, n);
-  View<float> c = dense_arg(info, 11, "out.data", a.a.cols, n);
+  const int32_t n = dim_arg(info, 9, "B.cols");
+  View<float> b = dense_arg(info, 8, "B.data", a.a.rows, n);
+  View<float> c = dense_arg(info, 10, "out.data", a.a.cols, n);
   expect_disjoint_from_csr(env, c, "out.data", a);
   expect_disjoint(env, c, "out.data", b, "B.data");
-  expect_disjoint(env, c, "out.data", scratch, "plan.values");
-  expect_disjoint(env, scratch, "plan.values", a.values, "A.values");
-  const sk::CsrF32 at{a.a.cols, a.a.rows, a.a.nnz, tp.data, ti.data, scratch.data};
-  const sk::SpmmParams spmm{at, b.data, n, c.data, n, n, float_arg(info, 12, "alpha"), float_arg(info, 13, "beta")};
-  return sk::SpmmtPlanParams{spmm, perm.data, a.values.data, a.a.nnz, scratch.data};
+  // Aᵀ's structure; its values are gathered per task into native scratch (ops.h), so the pointer stays null.
+  const sk::CsrF32 at{a.a.cols, a.a.rows, a.a.nnz, tp.data, ti.data, nullptr};
+  const sk::SpmmParams spmm{at, b.data, n, c.data, n, n, float_arg(info, 11, "alpha"), float_arg(info, 12, "beta")};
+  return sk::SpmmtPlanParams{spmm, perm.data, a.values.data, a.a.nnz};
 }
 
 struct BsrArgs {

@@ -14,15 +14,16 @@ Status sddmm_csr_f32(const SddmmParams& p);
 // C = alpha * Aᵀ B + beta * C by scattering (no transpose of A is formed).
 Status spmmt_csr_f32(const SpmmtParams& p);
 
-// C = alpha * Aᵀ B + beta * C through a cached transpose of A's pattern: at.indptr / at.indices describe Aᵀ,
-// perm[k] is the index in A's values of Aᵀ's k-th entry; values are gathered into `scratch` (at.nnz floats, the
-// at.values the SpMM reads), then it is a forward SpMM with Aᵀ.
+// C = alpha * Aᵀ B + beta * C through a cached transpose of A's pattern: spmm.a.indptr / indices describe Aᵀ (its
+// values pointer is not read), perm[k] is the index in A's values (src_values, src_nnz entries) of Aᵀ's k-th entry.
+// Each task gathers the values of its rows of Aᵀ into its thread's scratch and runs the forward SpMM on them: no
+// memory shared between calls, so concurrent calls through one plan (a weight and its gradient share a pattern)
+// do not race.
 struct SpmmtPlanParams {
-  SpmmParams spmm;  // spmm.a is Aᵀ with values == scratch
+  SpmmParams spmm;
   const int32_t* perm;
   const float* src_values;
   int64_t src_nnz;
-  float* scratch;
 };
 Status spmmt_plan_csr_f32(const SpmmtPlanParams& p);
 

@@ -251,6 +251,11 @@ float* shared_pack_scratch(int64_t floats) {
   return reserve(s, floats);
 }
 
+float* values_scratch(int64_t floats) {
+  thread_local Scratch s;
+  return reserve(s, floats);
+}
+
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld) {
   for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * ld, b + r * ldb + j0, static_cast<size_t>(width) * sizeof(float));
 }

@@ -74,6 +74,10 @@ float* pack_scratch(int64_t floats);
 // thread waits for its tasks, so the buffer is not reused before they finish.
 float* shared_pack_scratch(int64_t floats);
 
+// A third buffer of the calling thread, for values gathered through a permutation (spmmT with a plan): at least
+// `floats` long (<= the stored entries of the operand), 64-byte aligned.
+float* values_scratch(int64_t floats);
+
 // dst[r * ld + j] = b[r * ldb + j0 + j] for r < rows, j < width.
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld);
 

@@ -142,14 +142,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // entry is an error, never a read outside A's values.
     bool perm_bad = false;
     for (int32_t k = 0; k < nnz; ++k) perm_bad |= perm[k] < 0 || perm[k] >= nnz;
-    std::vector<float> scratch(nnz);
-    const sk::CsrF32 ts{cols, rows, nnz, t_indptr.data(), t_indices.data(), scratch.data()};
+    const sk::CsrF32 ts{cols, rows, nnz, t_indptr.data(), t_indices.data(), nullptr};  // values: gathered per task
     for (sk::PackMode mode : {sk::PackMode::kNever, sk::PackMode::kAlways}) {
       // packed: panels of 8 columns, so widths above 8 take the gathering path; both walked in L1 blocks
       sk::set_pack_tuning(mode, 8, 64);
       std::fill(ct.begin(), ct.end(), 0.0f);
-      const sk::Status sp = sk::spmmt_plan_csr_f32({{ts, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, perm.data(), values.data(), nnz, scratch.data()});
+      const sk::Status sp = sk::spmmt_plan_csr_f32({{ts, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, perm.data(), values.data(), nnz});
       fuzz::require(sp.is_ok() != perm_bad, "a corrupt transpose-plan permutation was not reported (or a valid one was)");
+      // Aᵀ's indptr changed too (a plan's arrays written after it was made): each task checks its rows' bounds
+      // before reading the values it gathered; ASan and UBSan see any read outside them.
+      std::vector<int32_t> t_bad = t_indptr;
+      t_bad[in.small(0, cols)] = in.small(-2, nnz + 2);
+      const sk::CsrF32 tb{cols, rows, nnz, t_bad.data(), t_indices.data(), nullptr};
+      (void)sk::spmmt_plan_csr_f32({{tb, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, perm.data(), values.data(), nnz});
     }
     sk::set_pack_tuning(sk::PackMode::kAuto, 0);
   }

@@ -41,11 +41,6 @@ struct SpmmParams {
   int32_t n;
   float alpha;
   float beta;
-  // With perm (a.nnz entries), the value of entry k is a.values[perm[k]] and a.values has values_len entries: a
-  // transposed SpMM reads A's values through its transpose plan's permutation instead of gathering them first.
-  // A perm entry outside [0, values_len) is an anomaly like a bad column.
-  const int32_t* perm = nullptr;
-  int64_t values_len = 0;
   // When > 0, the SIMD kernels walk B in blocks of this many rows (L1 blocking, see f32-spmm-csr-impl.h and
   // plan_block_rows in core/pack.h); 0: one pass over B per column tile. The scalar kernel ignores it.
   int64_t block_rows = 0;

@@ -1,8 +1,8 @@
 // SDDMM, transposed SpMM, BSR and N:M matmul against float64 references, every ISA, threads 1 and 2.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  BSRMatrix, CSRMatrix, getInlineLimit, info, NMMatrix, sddmm, sddmmAsync, setInlineLimit, setIsa, setThreads, spmm,
-  spmmAsync, spmmT, spmmTAsync, spmv, transposePlan,
+  BSRMatrix, CSRMatrix, getInlineLimit, info, NMMatrix, sddmm, sddmmAsync, setAsyncLimit, setInlineLimit, setIsa, setThreads, spmm,
+  spmmAsync, spmmT, spmmTAsync, spmv, TransposePlan, transposePlan,
 } from '../../lib/index';
 import { expectClose, expectSameBits, expectSparseError, makeNM, offsetView, randomDense, randomVector, referenceSddmm, referenceSpmm, transposeDense } from '../helpers';
 
@@ -155,6 +155,43 @@ describe('new kernels: async, plans and bad input', () => {
     expectClose(after, referenceSpmm(transposeDense(A.toDense()), B, 1, 0), 'plan after a value change');
     expect(after.some((x, i) => Math.abs(x - before[i]) > 1e-3)).toBe(true);
     expectSparseError(() => spmmT(A.clone(), B, { plan }), 'ERR_ARGUMENT', /options.plan was made for another pattern/);
+  });
+
+  test('concurrent spmmTAsync calls through one plan, for two matrices of one pattern, each get their own values', async () => {
+    // A weight and its gradient share a pattern (and so a plan): the values are gathered per call, not into the
+    // plan. Two async slots, widths of one panel and of several, against the float64 reference.
+    const W = CSRMatrix.random(300, 200, { density: 0.2, seed: 5 });
+    const G = CSRMatrix.fromArrays(300, 200, W.indptr, W.indices, W.values.map((x) => -2 * x + 1));
+    const plan = transposePlan(W);
+    setAsyncLimit(2);
+    for (const n of [8, 200]) {
+      const B = { data: randomVector(300 * n, n), rows: 300, cols: n };
+      const refW = referenceSpmm(transposeDense(W.toDense()), B, 1, 0), refG = referenceSpmm(transposeDense(G.toDense()), B, 1, 0);
+      for (let round = 0; round < 20; round++) {
+        const [w, g] = await Promise.all([spmmTAsync(W, B, { plan }), spmmTAsync(G, B, { plan })]);
+        expectClose(w.data, refW, `W n${n} round ${round}`);
+        expectClose(g.data, refG, `G n${n} round ${round}`);
+      }
+    }
+    setAsyncLimit(2); // the default
+  });
+
+  test.each(ISAS)('a transpose plan changed after it was made gives an error, never an out-of-range read (%s)', (isa) => {
+    setIsa(isa);
+    const B = { data: randomVector(40 * 20, 4), rows: 40, cols: 20 };
+    for (const [what, corrupt] of [
+      ['perm', (p: TransposePlan) => { p.perm[3] = A.nnz + 7; }],
+      ['indptr decreasing', (p: TransposePlan) => { p.indptr[10] = p.indptr[20] + 5; }],
+      ['indptr past nnz', (p: TransposePlan) => { p.indptr[p.indptr.length - 1] = A.nnz + 100; }],
+      ['indptr negative', (p: TransposePlan) => { p.indptr[5] = -4; }],
+    ] as [string, (p: TransposePlan) => void][]) {
+      for (const n of [1, 20]) {
+        const plan = transposePlan(A);
+        corrupt(plan);
+        expect(() => spmmT(A, { ...B, data: B.data.subarray(0, 40 * n), cols: n }, { plan }), `${what} n${n}`).toThrow(/spmmT: .*(not a valid CSR|transpose plan does not match)/);
+      }
+    }
+    setIsa('auto');
   });
 
   test('shape, dtype, aliasing and format errors', () => {

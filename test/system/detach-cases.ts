@@ -84,7 +84,7 @@ export function cases(sk: typeof Sk): Case[] {
         const Ac = copyCsr(A);
         const ref = sk.spmmT(Ac, copyDense(B), withPlan ? { plan: sk.transposePlan(Ac) } : {}).data;
         const arrays: Record<string, Float32Array | Int32Array> = { 'A.indptr': A.indptr, 'A.indices': A.indices, 'A.values': A.values, 'B.data': B.data };
-        if (plan) Object.assign(arrays, { 'plan.indptr': plan.indptr, 'plan.indices': plan.indices, 'plan.perm': plan.perm, 'plan.values': plan.values });
+        if (plan) Object.assign(arrays, { 'plan.indptr': plan.indptr, 'plan.indices': plan.indices, 'plan.perm': plan.perm });
         return { arrays: { ...arrays, 'out.data': out.data }, run: async () => (await sk.spmmTAsync(A, B, { out, plan })).data, sync: () => ref };
       },
     });

@@ -21,24 +21,22 @@ namespace sk {
 namespace spmm_csr_detail {
 
 // Columns [j, j + W*NV) of one row (entries [*kp, end), output row c); with kLast, vector NV-1 is loaded and
-// stored under `last`; with kPerm, values come through p.perm (a transposed product, see params.h).
+// stored under `last`.
 //
-// The caller has checked this row's column indices and permutation entries (row_range): a row holding a bad one
+// The caller has checked this row's column indices (row_range): a row holding a bad one
 // never gets here. The clamps below are for memory safety only, should the caller's arrays change during an async
 // call (a predictable branch). The loop is written out plainly (no lambdas, one pointer per row of B): written with
 // lambdas, GCC 12 kept a stack copy of the accumulators and computed eight addresses per entry (1.15-1.2x slower).
 //
 // With kBlocked, the walk starts at *k and stops before the first entry whose column is >= kend (a block of B's
 // rows, see spmm_csr), leaving *k there; the tile is then C = alpha * acc + beta * C.
-template <class S, int NV, bool kLast, bool kPerm, bool kBlocked>
+template <class S, int NV, bool kLast, bool kBlocked>
 inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, int64_t j, float* c, typename S::M last, float alpha_s,
                  float beta_s) {
   using V = typename S::V;
   const uint32_t col_max = static_cast<uint32_t>(p.a.cols) - 1;  // cols >= 1: row_range empties rows otherwise
   const int32_t* indices = p.a.indices;
   const float* values = p.a.values;
-  const int32_t* perm = p.perm;
-  const uint32_t src_max = kPerm ? static_cast<uint32_t>(p.values_len - 1) : 0;
   const float* bj = p.b + j;
   const int64_t ldb = p.ldb;
   V acc[NV];
@@ -66,14 +64,7 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
       for (int u = 0; u < kU; ++u) {
         uint32_t col = static_cast<uint32_t>(indices[k + u]);
         col = col <= col_max ? col : 0;
-        float w;
-        if (kPerm) {
-          uint32_t src = static_cast<uint32_t>(perm[k + u]);
-          w = values[src <= src_max ? src : 0];
-        } else {
-          w = values[k + u];
-        }
-        const V v = S::set1(w);
+        const V v = S::set1(values[k + u]);
         const float* b = bj + static_cast<int64_t>(col) * ldb;
         V* a = u == 0 ? acc : more[u - 1];
 #pragma GCC unroll 16
@@ -89,14 +80,7 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
     uint32_t col = static_cast<uint32_t>(indices[k]);
     if (kBlocked && col >= kend) break;
     col = col <= col_max ? col : 0;
-    float w;
-    if (kPerm) {
-      uint32_t src = static_cast<uint32_t>(perm[k]);
-      w = values[src <= src_max ? src : 0];
-    } else {
-      w = values[k];
-    }
-    const V v = S::set1(w);
+    const V v = S::set1(values[k]);
     const float* b = bj + static_cast<int64_t>(col) * ldb;
 #pragma GCC unroll 16
     for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[t]);
@@ -114,17 +98,11 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
 template <class S, int NV, bool kBlocked>
 inline void run(const SpmmParams& p, int64_t* k, int64_t end, uint32_t kend, int64_t j, float* c, bool masked, typename S::M last, float alpha,
                 float beta) {
-  if (p.perm) {
-    if (masked) tile<S, NV, true, true, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
-    else tile<S, NV, false, true, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
-  } else {
-    if (masked) tile<S, NV, true, false, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
-    else tile<S, NV, false, false, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
-  }
+  if (masked) tile<S, NV, true, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
+  else tile<S, NV, false, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
 }
 
-// Row i's entries, or an empty range when its bounds or any of its column indices or permutation entries are
-// corrupt (each counted in *bad; the caller then fails the call, so what the row gets, beta * C[i,:], is moot).
+// Row i's entries, or an empty range when its bounds or any of its column indices are corrupt (each counted in *bad; the caller then fails the call, so what the row gets, beta * C[i,:], is moot).
 inline void row_range(const SpmmParams& p, int32_t i, int64_t* begin, int64_t* end, int64_t* bad) {
   const CsrF32& a = p.a;
   if (!csr_row_ok(a, i, begin, end)) {
@@ -134,12 +112,7 @@ inline void row_range(const SpmmParams& p, int32_t i, int64_t* begin, int64_t* e
   }
   const uint32_t cols = static_cast<uint32_t>(a.cols);
   int64_t row_bad = 0;
-  if (!p.perm) {
-    for (int64_t k = *begin; k < *end; ++k) row_bad += static_cast<uint32_t>(a.indices[k]) >= cols;
-  } else {
-    const uint64_t len = static_cast<uint64_t>(p.values_len);
-    for (int64_t k = *begin; k < *end; ++k) row_bad += (static_cast<uint32_t>(a.indices[k]) >= cols) | (static_cast<uint32_t>(p.perm[k]) >= len);
-  }
+  for (int64_t k = *begin; k < *end; ++k) row_bad += static_cast<uint32_t>(a.indices[k]) >= cols;
   if (row_bad) {
     *bad += row_bad;
     *begin = *end;

@@ -19,13 +19,11 @@ int64_t sk_f32_spmm_csr__scalar(const SpmmParams& p, int32_t row_begin, int32_t 
     }
     for (int64_t k = begin; k < end; ++k) {
       const uint32_t col = static_cast<uint32_t>(a.indices[k]);
-      // Values through the permutation when there is one (params.h).
-      const uint64_t src = p.perm ? static_cast<uint32_t>(p.perm[k]) : static_cast<uint64_t>(k);
-      if (col >= cols || src >= static_cast<uint64_t>(p.perm ? p.values_len : a.nnz)) {
+      if (col >= cols) {
         ++bad;
         continue;
       }
-      const float v = p.alpha * a.values[src];
+      const float v = p.alpha * a.values[k];
       const float* b = p.b + static_cast<int64_t>(col) * p.ldb;
       for (int32_t j = 0; j < n; ++j) c[j] += v * b[j];
     }
