@@ -40,6 +40,10 @@ struct Avx512 {
   static float hsum(V v) { return _mm512_reduce_add_ps(v); }
   // The first n lanes (0 <= n <= W).
   static M first(int n) { return static_cast<M>(n >= 16 ? 0xFFFF : (1u << n) - 1); }
+  // The last n lanes (0 <= n <= W).
+  static M last(int n) { return static_cast<M>(n >= 16 ? 0xFFFF : (0xFFFFu << (16 - n)) & 0xFFFF); }
+  // v with the lanes outside m zeroed.
+  static V keep(V v, M m) { return _mm512_maskz_mov_ps(m, v); }
 };
 #pragma GCC diagnostic pop
 #endif
@@ -68,6 +72,10 @@ struct Avx2 {
   static M first(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
+  static M last(int n) {
+    return _mm256_cmpgt_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(7 - n));
+  }
+  static V keep(V v, M m) { return _mm256_and_ps(v, _mm256_castsi256_ps(m)); }
 };
 #endif
 
@@ -98,6 +106,16 @@ struct Neon {
   static V add(V a, V b) { return vaddq_f32(a, b); }
   static float hsum(V v) { return vaddvq_f32(v); }
   static M first(int n) { return n >= 4 ? 4 : n; }
+  // last(n) is -n (lanes [4 - n, 4)); only keep() takes it: the partial loads and stores take first()'s counts.
+  static M last(int n) { return n >= 4 ? 4 : -n; }
+  // v with the lanes outside m (from first() or last()) zeroed.
+  static V keep(V v, M m) {
+    const uint32_t lane[4] = {0, 1, 2, 3};
+    const uint32x4_t idx = vld1q_u32(lane);
+    const uint32x4_t in = m >= 0 ? vcltq_u32(idx, vdupq_n_u32(static_cast<uint32_t>(m)))
+                                 : vcgeq_u32(idx, vdupq_n_u32(static_cast<uint32_t>(4 + m)));
+    return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), in));
+  }
 };
 #endif
 

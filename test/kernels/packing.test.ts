@@ -217,6 +217,31 @@ describe.each(ISAS)('sddmm, isa %s', (isa) => {
   });
 });
 
+describe.each(ISAS)('sddmm tail, isa %s', (isa) => {
+  // K not a whole number of vectors: the SIMD kernels read the row's last vector and zero the lanes already summed,
+  // on both sides (0 * inf would be NaN). An infinity just before the tail stays an infinity, a NaN stays a NaN.
+  test.each([9, 13, 17, 20, 33, 100])('K = %i: inf and NaN in the elements the tail re-reads', (k) => {
+    setIsa(isa);
+    setPacking('auto');
+    const P = CSRMatrix.fromDense(randomDense(5, 6, 1, 21));
+    const x = new Float32Array(5 * k).fill(1), y = randomVector(6 * k, 22);
+    const w = ({ avx512: 16, avx2: 8, neon: 4 } as Record<string, number>)[isa] ?? 4;
+    // The last element summed before the tail: inside the tail's load when K is past a whole vector.
+    const at = k % w === 0 || k < w ? k - 1 : Math.floor(k / w) * w - 1;
+    y[2 * k + at] = Infinity;
+    y[4 * k + at] = NaN;
+    const out = sddmm(P, { data: x, rows: 5, cols: k }, { data: y, rows: 6, cols: k }).values;
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 6; j++) {
+        const got = out[P.indptr[i] + j];
+        if (j === 2) expect(got, `${isa} k${k} (${i}, 2)`).toBe(Infinity);
+        else if (j === 4) expect(Number.isNaN(got), `${isa} k${k} (${i}, 4)`).toBe(true);
+        else expect(Number.isFinite(got), `${isa} k${k} (${i}, ${j})`).toBe(true);
+      }
+    }
+  });
+});
+
 describe('sddmm: a misaligned Y larger than the L2 budget', () => {
   // 4096 x 256 floats (4 MiB, more than any L2 budget the library detects here): packed in panels of K, each dot
   // product summed panel by panel, beta applied once.
