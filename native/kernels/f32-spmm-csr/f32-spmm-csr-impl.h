@@ -20,8 +20,21 @@
 namespace sk {
 namespace spmm_csr_detail {
 
-// Columns [j, j + W*NV) of one row (entries [*kp, end), output row c); with kLast, vector NV-1 is loaded and
-// stored under `last`.
+// Vector t of a tile's row of B (b: the row at the tile's first column): see tile() for the shifted last vector.
+template <class S, int NV, bool kLast>
+inline typename S::V load_b(const float* b, int t, int64_t early, typename S::M last) {
+  if (!kLast || t != NV - 1) return S::load(b + S::W * t);
+  if constexpr (NV >= 2) return S::load(b + S::W * t - early);
+  return S::load(b + S::W * t, last);
+}
+
+// Columns [j, j + W*NV) of one row (entries [*kp, end), output row c); with kLast the row ends inside vector NV-1
+// (`back` = W minus its lanes in use). With NV >= 2 that vector is then read and written `back` floats early, as the
+// W columns ending at the row's end: whole, unmasked loads (masked ones, vmaskmovps, made widths that are not a
+// whole number of vectors up to 1.6x slower on AMD Zen 1: n = 28 took longer than n = 32). Its first `back` lanes
+// are columns vector NV-2 also holds, summed in the same order, so they come out bitwise the same: the shifted
+// vector's result is formed (reading C) before the tile stores anything and stored last. With NV == 1 (a row
+// narrower than one vector) it is loaded and stored under the mask `last`.
 //
 // The caller has checked this row's column indices (row_range): a row holding a bad one
 // never gets here. The clamps below are for memory safety only, should the caller's arrays change during an async
@@ -31,9 +44,11 @@ namespace spmm_csr_detail {
 // With kBlocked, the walk starts at *k and stops before the first entry whose column is >= kend (a block of B's
 // rows, see spmm_csr), leaving *k there; the tile is then C = alpha * acc + beta * C.
 template <class S, int NV, bool kLast, bool kBlocked>
-inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, int64_t j, float* c, typename S::M last, float alpha_s,
-                 float beta_s) {
+inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, int64_t j, float* c, typename S::M last, int back,
+                 float alpha_s, float beta_s) {
   using V = typename S::V;
+  constexpr bool kShift = kLast && NV >= 2;
+  const int64_t early = kShift ? back : 0;  // floats the shifted last vector starts before its place
   const uint32_t col_max = static_cast<uint32_t>(p.a.cols) - 1;  // cols >= 1: row_range empties rows otherwise
   const int32_t* indices = p.a.indices;
   const float* values = p.a.values;
@@ -68,7 +83,7 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
         const float* b = bj + static_cast<int64_t>(col) * ldb;
         V* a = u == 0 ? acc : more[u - 1];
 #pragma GCC unroll 16
-        for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), a[t]);
+        for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, load_b<S, NV, kLast>(b, t, early, last), a[t]);
       }
     }
 #pragma GCC unroll 8
@@ -83,23 +98,32 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
     const V v = S::set1(values[k]);
     const float* b = bj + static_cast<int64_t>(col) * ldb;
 #pragma GCC unroll 16
-    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, (kLast && t == NV - 1) ? S::load(b + S::W * t, last) : S::load(b + S::W * t), acc[t]);
+    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, load_b<S, NV, kLast>(b, t, early, last), acc[t]);
   }
   *kp = k;
   const V alpha = S::set1(alpha_s), beta = S::set1(beta_s);
   const bool use_beta = beta_s != 0.0f;
+  if constexpr (kShift) {
+    float* shifted = c + j + S::W * (NV - 1) - early;
+    V r = S::mul(alpha, acc[NV - 1]);
+    if (use_beta) r = S::fmadd(beta, S::load(shifted), r);  // C as it was, before this tile's stores
 #pragma GCC unroll 16
-  for (int t = 0; t < NV; ++t) {
-    if (kLast && t == NV - 1) simd::store_alpha_beta<S, true>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
-    else simd::store_alpha_beta<S, false>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
+    for (int t = 0; t < NV - 1; ++t) simd::store_alpha_beta<S, false>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
+    S::store(shifted, r);
+  } else {
+#pragma GCC unroll 16
+    for (int t = 0; t < NV; ++t) {
+      if (kLast && t == NV - 1) simd::store_alpha_beta<S, true>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
+      else simd::store_alpha_beta<S, false>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
+    }
   }
 }
 
 template <class S, int NV, bool kBlocked>
-inline void run(const SpmmParams& p, int64_t* k, int64_t end, uint32_t kend, int64_t j, float* c, bool masked, typename S::M last, float alpha,
-                float beta) {
-  if (masked) tile<S, NV, true, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
-  else tile<S, NV, false, kBlocked>(p, k, end, kend, j, c, last, alpha, beta);
+inline void run(const SpmmParams& p, int64_t* k, int64_t end, uint32_t kend, int64_t j, float* c, bool masked, typename S::M last, int back,
+                float alpha, float beta) {
+  if (masked) tile<S, NV, true, kBlocked>(p, k, end, kend, j, c, last, back, alpha, beta);
+  else tile<S, NV, false, kBlocked>(p, k, end, kend, j, c, last, back, alpha, beta);
 }
 
 // Row i's entries, or an empty range when its bounds or any of its column indices are corrupt (each counted in *bad; the caller then fails the call, so what the row gets, beta * C[i,:], is moot).
@@ -157,6 +181,7 @@ int64_t spmm_csr(const SpmmParams& p, int32_t row_begin, int32_t row_end) {
   const spmm_csr_detail::TileWalk walk{(n + S::W - 1) / S::W, ((n + S::W - 1) / S::W + kMaxTile - 1) / kMaxTile};
   const int tail = static_cast<int>(n - S::W * (walk.vectors - 1));  // lanes of the last vector, 1..W
   const typename S::M last = S::first(tail);
+  const int back = S::W - tail;
   const int64_t block = p.block_rows;
   int64_t bad = 0;
   if (block <= 0 || p.a.cols <= block) {
@@ -169,7 +194,7 @@ int64_t spmm_csr(const SpmmParams& p, int32_t row_begin, int32_t row_end) {
         const bool masked = v + nv == walk.vectors && tail != S::W;
         spmm_csr_detail::with_width<kMaxTile>(nv, [&](auto w) {
           int64_t k = begin;
-          run<S, decltype(w)::value, false>(p, &k, end, 0, S::W * v, c, masked, last, p.alpha, p.beta);
+          run<S, decltype(w)::value, false>(p, &k, end, 0, S::W * v, c, masked, last, back, p.alpha, p.beta);
         });
         v += nv;
       }
@@ -194,7 +219,7 @@ int64_t spmm_csr(const SpmmParams& p, int32_t row_begin, int32_t row_end) {
           for (int r = 0; r < rows; ++r) {
             if (!first && (cur[r] >= hi[r] || static_cast<uint32_t>(indices[cur[r]]) >= kend)) continue;
             float* c = p.c + static_cast<int64_t>(r0 + r) * p.ldc;
-            run<S, NV, true>(p, &cur[r], hi[r], kend, S::W * v, c, masked, last, p.alpha, first ? p.beta : 1.0f);
+            run<S, NV, true>(p, &cur[r], hi[r], kend, S::W * v, c, masked, last, back, p.alpha, first ? p.beta : 1.0f);
           }
         }
       });
