@@ -44,6 +44,8 @@ struct Avx512 {
   static M last(int n) { return static_cast<M>(n >= 16 ? 0xFFFF : (0xFFFFu << (16 - n)) & 0xFFFF); }
   // v with the lanes outside m zeroed.
   static V keep(V v, M m) { return _mm512_maskz_mov_ps(m, v); }
+  // The lanes in m from a, the others from b.
+  static V select(M m, V a, V b) { return _mm512_mask_blend_ps(m, b, a); }
 };
 #pragma GCC diagnostic pop
 #endif
@@ -76,6 +78,7 @@ struct Avx2 {
     return _mm256_cmpgt_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(7 - n));
   }
   static V keep(V v, M m) { return _mm256_and_ps(v, _mm256_castsi256_ps(m)); }
+  static V select(M m, V a, V b) { return _mm256_blendv_ps(b, a, _mm256_castsi256_ps(m)); }
 };
 #endif
 
@@ -108,14 +111,16 @@ struct Neon {
   static M first(int n) { return n >= 4 ? 4 : n; }
   // last(n) is -n (lanes [4 - n, 4)); only keep() takes it: the partial loads and stores take first()'s counts.
   static M last(int n) { return n >= 4 ? 4 : -n; }
-  // v with the lanes outside m (from first() or last()) zeroed.
-  static V keep(V v, M m) {
+  // The lanes of m (from first() or last()) as a bit mask.
+  static uint32x4_t lanes(M m) {
     const uint32_t lane[4] = {0, 1, 2, 3};
     const uint32x4_t idx = vld1q_u32(lane);
-    const uint32x4_t in = m >= 0 ? vcltq_u32(idx, vdupq_n_u32(static_cast<uint32_t>(m)))
-                                 : vcgeq_u32(idx, vdupq_n_u32(static_cast<uint32_t>(4 + m)));
-    return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), in));
+    return m >= 0 ? vcltq_u32(idx, vdupq_n_u32(static_cast<uint32_t>(m))) : vcgeq_u32(idx, vdupq_n_u32(static_cast<uint32_t>(4 + m)));
   }
+  // v with the lanes outside m zeroed.
+  static V keep(V v, M m) { return vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(v), lanes(m))); }
+  // The lanes in m from a, the others from b.
+  static V select(M m, V a, V b) { return vbslq_f32(lanes(m), a, b); }
 };
 #endif
 
@@ -131,6 +136,40 @@ inline void store_alpha_beta(float* out, typename S::V acc, typename S::V alpha,
   } else {
     if (use_beta) r = S::fmadd(beta, S::load(out), r);
     S::store(out, r);
+  }
+}
+
+// A register tile of NV vectors over a row of B (the kernel's loads) and of C (its one store) whose row ends inside
+// vector NV-1 when kLast, `early` being W minus the lanes it uses. With NV >= 2 that vector is read and written
+// `early` floats before its place, as the W columns ending at the row's end: whole, unmasked loads and stores
+// (masked ones, vmaskmovps, made widths that are not a whole number of vectors up to 1.6x slower on AMD Zen 1: CSR
+// n = 28 took longer than n = 32). Its first `early` lanes are columns vector NV-2 also holds, summed in the same
+// order, so they come out bitwise the same: store_tile forms its result from C as it was, before the tile's other
+// stores, and stores it last. With NV == 1 (a row narrower than one vector) it goes under the mask `last`.
+template <class S, int NV, bool kLast>
+inline typename S::V load_tile(const float* row, int t, int64_t early, typename S::M last) {
+  if (!kLast || t != NV - 1) return S::load(row + S::W * t);
+  if constexpr (NV >= 2) return S::load(row + S::W * t - early);
+  return S::load(row + S::W * t, last);
+}
+
+// out[0 .. NV*W) = alpha * acc + beta * out (beta == 0: write-only), the last vector as load_tile read it.
+template <class S, int NV, bool kLast>
+inline void store_tile(float* out, const typename S::V (&acc)[NV], typename S::V alpha, typename S::V beta, bool use_beta,
+                       int64_t early, typename S::M last) {
+  if constexpr (kLast && NV >= 2) {
+    float* shifted = out + S::W * (NV - 1) - early;
+    typename S::V r = S::mul(alpha, acc[NV - 1]);
+    if (use_beta) r = S::fmadd(beta, S::load(shifted), r);  // C as it was, before this tile's stores
+#pragma GCC unroll 16
+    for (int t = 0; t < NV - 1; ++t) store_alpha_beta<S, false>(out + S::W * t, acc[t], alpha, beta, use_beta, last);
+    S::store(shifted, r);
+  } else {
+#pragma GCC unroll 16
+    for (int t = 0; t < NV; ++t) {
+      if (kLast && t == NV - 1) store_alpha_beta<S, true>(out + S::W * t, acc[t], alpha, beta, use_beta, last);
+      else store_alpha_beta<S, false>(out + S::W * t, acc[t], alpha, beta, use_beta, last);
+    }
   }
 }
 

@@ -1,17 +1,23 @@
 // SIMD BSR SpMM body, instantiated by the -avx2 and -avx512 files. For a block row and a tile of NV vectors of
 // columns, RB rows of C are accumulated in registers (RB x NV accumulators) across all blocks of the row: each
 // vector of a B row is loaded once and used by the RB rows of the block (register tiling across the block). Blocks
-// taller than RB are done in passes of RB rows. Shapes without a specialisation use RB = 1.
+// taller than RB are done in passes of RB rows. Shapes without a specialisation use RB = 1. When n is not a whole
+// number of vectors, the last columns are a one-vector tile (kMask): with n >= W it reads the W columns ending at the
+// row's end, unmasked, and writes only its new lanes back (the others, already final, taken from C as it is now)
+// through one blend and one whole store; masked loads (vmaskmovps) are slow on AMD Zen 1 (vec.h, load_tile).
 #pragma once
 #include "../kernels.h"
 #include "../vec.h"
 
 namespace sk {
 
+// kMask (NV == 1): columns [j, n) with n - j < W; `back` = W - (n - j), and `shifted` when n >= W.
 template <class S, int RB, int C, int NV, bool kMask>
 void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here, int64_t begin, int64_t end, int64_t j,
-              typename S::M last) {
+              typename S::M last, int back, bool shifted) {
   using V = typename S::V;
+  static_assert(!kMask || NV == 1, "the masked tile is one vector");
+  const int64_t early = kMask && shifted ? back : 0;
   const BsrF32& a = p.a;
   const int32_t c_rt = C > 0 ? C : a.c;
   const int64_t block_size = static_cast<int64_t>(a.r) * c_rt;
@@ -27,10 +33,10 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
     const float* blk = a.values + k * block_size + static_cast<int64_t>(r0) * c_rt;
     const int32_t width = a.cols - static_cast<int32_t>(bj) * c_rt < c_rt ? a.cols - static_cast<int32_t>(bj) * c_rt : c_rt;
     for (int32_t cc = 0; cc < width; ++cc) {
-      const float* b = p.b + (static_cast<int64_t>(bj) * c_rt + cc) * p.ldb + j;
+      const float* b = p.b + (static_cast<int64_t>(bj) * c_rt + cc) * p.ldb + j - early;
       V bv[NV];
 #pragma GCC unroll 16
-      for (int t = 0; t < NV; ++t) bv[t] = (kMask && t == NV - 1) ? S::load(b + t * S::W, last) : S::load(b + t * S::W);
+      for (int t = 0; t < NV; ++t) bv[t] = kMask && !shifted ? S::load(b + t * S::W, last) : S::load(b + t * S::W);
 #pragma GCC unroll 16
       for (int rr = 0; rr < RB; ++rr) {
         const V w = S::set1(blk[rr * c_rt + cc]);
@@ -42,6 +48,14 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
   const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
   for (int rr = 0; rr < RB && rr < rows_here; ++rr) {
     float* out = p.c + static_cast<int64_t>(bi * a.r + r0 + rr) * p.ldc + j;
+    if (kMask && shifted) {
+      // The W columns ending at n: the new lanes are the last W - back, the others are final already.
+      const V now = S::load(out - early);
+      V r = S::mul(alpha, acc[rr][0]);
+      if (p.beta != 0.0f) r = S::fmadd(beta, now, r);
+      S::store(out - early, S::select(S::last(S::W - back), r, now));
+      continue;
+    }
     for (int t = 0; t < NV; ++t) {
       if (kMask && t == NV - 1) simd::store_alpha_beta<S, true>(out + t * S::W, acc[rr][t], alpha, beta, p.beta != 0.0f, last);
       else simd::store_alpha_beta<S, false>(out + t * S::W, acc[rr][t], alpha, beta, p.beta != 0.0f, last);
@@ -57,6 +71,7 @@ int64_t spmm_bsr(const SpmmBsrParams& p, int32_t block_row_begin, int32_t block_
   const int64_t n = p.n;
   const int32_t tail = static_cast<int32_t>(n % S::W);
   const typename S::M last = S::first(tail);
+  const bool shifted = n >= S::W;  // the tail tile can read the W columns ending at n
   int64_t bad = 0;
   for (int32_t bi = block_row_begin; bi < block_row_end; ++bi) {
     int64_t begin, end;
@@ -70,9 +85,9 @@ int64_t spmm_bsr(const SpmmBsrParams& p, int32_t block_row_begin, int32_t block_
     for (int32_t r0 = 0; r0 < height; r0 += RB) {
       const int32_t rows_here = height - r0;
       int64_t j = 0;
-      for (; j + NV * S::W <= n; j += NV * S::W) bsr_tile<S, RB, C, NV, false>(p, bi, r0, rows_here, begin, end, j, last);
-      for (; j + S::W <= n; j += S::W) bsr_tile<S, RB, C, 1, false>(p, bi, r0, rows_here, begin, end, j, last);
-      if (tail) bsr_tile<S, RB, C, 1, true>(p, bi, r0, rows_here, begin, end, j, last);
+      for (; j + NV * S::W <= n; j += NV * S::W) bsr_tile<S, RB, C, NV, false>(p, bi, r0, rows_here, begin, end, j, last, 0, false);
+      for (; j + S::W <= n; j += S::W) bsr_tile<S, RB, C, 1, false>(p, bi, r0, rows_here, begin, end, j, last, 0, false);
+      if (tail) bsr_tile<S, RB, C, 1, true>(p, bi, r0, rows_here, begin, end, j, last, S::W - tail, shifted);
     }
   }
   return bad;

@@ -3,7 +3,8 @@
 // registers over the row's stored entries (broadcast A[i,k], FMA with B[k, tile]) and written once with alpha/beta.
 // The tile's independent accumulators cover the FMA latency; the row's indices and values are re-read per tile from
 // L1. Tiles have near-equal widths (17 vectors -> 9 + 8, not 8 + 8 + 1), because a narrow tile has too few
-// independent FMA chains. The last vector of a row is masked when n is not a multiple of the vector width.
+// independent FMA chains. When n is not a multiple of the vector width, the last vector of a row is read and written
+// as the W columns ending at the row's end (simd::load_tile / store_tile, vec.h; masked only for n < W).
 //
 // No software prefetch: prefetching the row of B that entry k + 8 needs made the product 1.13-1.35x slower (timed
 // A/B in one process, AMD EPYC, B from L2). Alignment is the operator's business: native/core/ops.cc hands this kernel B packed into aligned
@@ -20,21 +21,8 @@
 namespace sk {
 namespace spmm_csr_detail {
 
-// Vector t of a tile's row of B (b: the row at the tile's first column): see tile() for the shifted last vector.
-template <class S, int NV, bool kLast>
-inline typename S::V load_b(const float* b, int t, int64_t early, typename S::M last) {
-  if (!kLast || t != NV - 1) return S::load(b + S::W * t);
-  if constexpr (NV >= 2) return S::load(b + S::W * t - early);
-  return S::load(b + S::W * t, last);
-}
-
 // Columns [j, j + W*NV) of one row (entries [*kp, end), output row c); with kLast the row ends inside vector NV-1
-// (`back` = W minus its lanes in use). With NV >= 2 that vector is then read and written `back` floats early, as the
-// W columns ending at the row's end: whole, unmasked loads (masked ones, vmaskmovps, made widths that are not a
-// whole number of vectors up to 1.6x slower on AMD Zen 1: n = 28 took longer than n = 32). Its first `back` lanes
-// are columns vector NV-2 also holds, summed in the same order, so they come out bitwise the same: the shifted
-// vector's result is formed (reading C) before the tile stores anything and stored last. With NV == 1 (a row
-// narrower than one vector) it is loaded and stored under the mask `last`.
+// (`back` = W minus its lanes in use): read and written as simd::load_tile and simd::store_tile say (vec.h).
 //
 // The caller has checked this row's column indices (row_range): a row holding a bad one
 // never gets here. The clamps below are for memory safety only, should the caller's arrays change during an async
@@ -47,8 +35,6 @@ template <class S, int NV, bool kLast, bool kBlocked>
 inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, int64_t j, float* c, typename S::M last, int back,
                  float alpha_s, float beta_s) {
   using V = typename S::V;
-  constexpr bool kShift = kLast && NV >= 2;
-  const int64_t early = kShift ? back : 0;  // floats the shifted last vector starts before its place
   const uint32_t col_max = static_cast<uint32_t>(p.a.cols) - 1;  // cols >= 1: row_range empties rows otherwise
   const int32_t* indices = p.a.indices;
   const float* values = p.a.values;
@@ -83,7 +69,7 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
         const float* b = bj + static_cast<int64_t>(col) * ldb;
         V* a = u == 0 ? acc : more[u - 1];
 #pragma GCC unroll 16
-        for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, load_b<S, NV, kLast>(b, t, early, last), a[t]);
+        for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, simd::load_tile<S, NV, kLast>(b, t, back, last), a[t]);
       }
     }
 #pragma GCC unroll 8
@@ -98,25 +84,12 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
     const V v = S::set1(values[k]);
     const float* b = bj + static_cast<int64_t>(col) * ldb;
 #pragma GCC unroll 16
-    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, load_b<S, NV, kLast>(b, t, early, last), acc[t]);
+    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, simd::load_tile<S, NV, kLast>(b, t, back, last), acc[t]);
   }
   *kp = k;
   const V alpha = S::set1(alpha_s), beta = S::set1(beta_s);
   const bool use_beta = beta_s != 0.0f;
-  if constexpr (kShift) {
-    float* shifted = c + j + S::W * (NV - 1) - early;
-    V r = S::mul(alpha, acc[NV - 1]);
-    if (use_beta) r = S::fmadd(beta, S::load(shifted), r);  // C as it was, before this tile's stores
-#pragma GCC unroll 16
-    for (int t = 0; t < NV - 1; ++t) simd::store_alpha_beta<S, false>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
-    S::store(shifted, r);
-  } else {
-#pragma GCC unroll 16
-    for (int t = 0; t < NV; ++t) {
-      if (kLast && t == NV - 1) simd::store_alpha_beta<S, true>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
-      else simd::store_alpha_beta<S, false>(c + j + S::W * t, acc[t], alpha, beta, use_beta, last);
-    }
-  }
+  simd::store_tile<S, NV, kLast>(c + j, acc, alpha, beta, use_beta, back, last);
 }
 
 template <class S, int NV, bool kBlocked>
@@ -126,7 +99,8 @@ inline void run(const SpmmParams& p, int64_t* k, int64_t end, uint32_t kend, int
   else tile<S, NV, false, kBlocked>(p, k, end, kend, j, c, last, back, alpha, beta);
 }
 
-// Row i's entries, or an empty range when its bounds or any of its column indices are corrupt (each counted in *bad; the caller then fails the call, so what the row gets, beta * C[i,:], is moot).
+// Row i's entries, or an empty range when its bounds or any of its column indices are corrupt (each counted in
+// *bad; the caller then fails the call, so what the row gets, beta * C[i,:], is moot).
 inline void row_range(const SpmmParams& p, int32_t i, int64_t* begin, int64_t* end, int64_t* bad) {
   const CsrF32& a = p.a;
   if (!csr_row_ok(a, i, begin, end)) {

@@ -27,8 +27,10 @@ inline bool nonzero(const float* v) {
 // `rep stos` zeroing it on every call, the registers copied back after the loop) and the group count was an integer
 // division per call; with L1 blocking a call covers only a block of groups, so that overhead was 2-25% of the
 // product (timed A/B in one process, 2:4 1024x1024 x 1024x256, noisy VM; the CSR kernel did not change).
+// kMask: the row of C ends inside vector NV-1, `back` floats short of it (simd::load_tile / store_tile, vec.h).
 template <class S, int NV, bool kMask, int kN>
-void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typename S::M last, int64_t g0, int64_t g1, float alpha_s, float beta_s) {
+void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typename S::M last, int back, int64_t g0, int64_t g1, float alpha_s,
+             float beta_s) {
   using V = typename S::V;
   const NmF32& a = p.a;
   const int32_t nn = kN > 0 ? kN : a.n;
@@ -64,9 +66,7 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
           const float* b = b0 + col * ldb;
           V* a = u == 0 ? acc : more[u - 1];
 #pragma GCC unroll 16
-          for (int t = 0; t < NV; ++t) {
-            a[t] = S::fmadd(w, (kMask && t == NV - 1) ? S::load(b + t * S::W, last) : S::load(b + t * S::W), a[t]);
-          }
+          for (int t = 0; t < NV; ++t) a[t] = S::fmadd(w, simd::load_tile<S, NV, kMask>(b, t, back, last), a[t]);
         }
       }
     }
@@ -86,33 +86,27 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
         const V w = S::load1(vals + s);
         const float* b = b0 + col * ldb;
 #pragma GCC unroll 16
-        for (int t = 0; t < NV; ++t) {
-          acc[t] = S::fmadd(w, (kMask && t == NV - 1) ? S::load(b + t * S::W, last) : S::load(b + t * S::W), acc[t]);
-        }
+        for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(w, simd::load_tile<S, NV, kMask>(b, t, back, last), acc[t]);
       }
     }
   }
   const V alpha = S::set1(alpha_s), beta = S::set1(beta_s);
-  float* out = p.c + static_cast<int64_t>(i) * p.ldc + j;
-#pragma GCC unroll 16
-  for (int t = 0; t < NV; ++t) {
-    if (kMask && t == NV - 1) simd::store_alpha_beta<S, true>(out + t * S::W, acc[t], alpha, beta, beta_s != 0.0f, last);
-    else simd::store_alpha_beta<S, false>(out + t * S::W, acc[t], alpha, beta, beta_s != 0.0f, last);
-  }
+  simd::store_tile<S, NV, kMask>(p.c + static_cast<int64_t>(i) * p.ldc + j, acc, alpha, beta, beta_s != 0.0f, back, last);
 }
 
 template <class S, int NV>
-void nm_run(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, bool masked, typename S::M last, int64_t g0, int64_t g1, float alpha, float beta) {
+void nm_run(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, bool masked, typename S::M last, int back, int64_t g0, int64_t g1,
+            float alpha, float beta) {
   switch ((masked ? 16 : 0) + (p.a.n <= 4 && p.a.n != 3 ? p.a.n : 0)) {
-    case 1: nm_tile<S, NV, false, 1>(p, groups, i, j, last, g0, g1, alpha, beta); break;
-    case 2: nm_tile<S, NV, false, 2>(p, groups, i, j, last, g0, g1, alpha, beta); break;
-    case 4: nm_tile<S, NV, false, 4>(p, groups, i, j, last, g0, g1, alpha, beta); break;
-    case 16 + 1: nm_tile<S, NV, true, 1>(p, groups, i, j, last, g0, g1, alpha, beta); break;
-    case 16 + 2: nm_tile<S, NV, true, 2>(p, groups, i, j, last, g0, g1, alpha, beta); break;
-    case 16 + 4: nm_tile<S, NV, true, 4>(p, groups, i, j, last, g0, g1, alpha, beta); break;
+    case 1: nm_tile<S, NV, false, 1>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 2: nm_tile<S, NV, false, 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 4: nm_tile<S, NV, false, 4>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 16 + 1: nm_tile<S, NV, true, 1>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 16 + 2: nm_tile<S, NV, true, 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 16 + 4: nm_tile<S, NV, true, 4>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
     default:
-      if (masked) nm_tile<S, NV, true, 0>(p, groups, i, j, last, g0, g1, alpha, beta);
-      else nm_tile<S, NV, false, 0>(p, groups, i, j, last, g0, g1, alpha, beta);
+      if (masked) nm_tile<S, NV, true, 0>(p, groups, i, j, last, back, g0, g1, alpha, beta);
+      else nm_tile<S, NV, false, 0>(p, groups, i, j, last, back, g0, g1, alpha, beta);
   }
 }
 
@@ -127,6 +121,7 @@ int64_t spmm_nm(const SpmmNmParams& p, int32_t row_begin, int32_t row_end) {
   const int64_t tiles = (vectors + kMaxTile - 1) / kMaxTile;
   const int32_t tail = static_cast<int32_t>(n - (vectors - 1) * S::W);
   const typename S::M last = S::first(tail);
+  const int back = S::W - tail;
   // Groups per block of B's rows (0: one pass over all groups).
   const int64_t block = p.block_rows > 0 && groups * a.m > p.block_rows ? std::max<int64_t>(1, p.block_rows / a.m) : 0;
   constexpr int kChunk = 32;
@@ -165,7 +160,7 @@ int64_t spmm_nm(const SpmmNmParams& p, int32_t row_begin, int32_t row_end) {
         const float beta = g0 == 0 ? p.beta : 1.0f;
         for (int32_t i = r0; i < r1; ++i) {
           switch (nv) {
-#define SK_CASE(NV) case NV: nm_run<S, NV>(p, groups, i, v * S::W, masked, last, g0, g1, p.alpha, beta); break;
+#define SK_CASE(NV) case NV: nm_run<S, NV>(p, groups, i, v * S::W, masked, last, back, g0, g1, p.alpha, beta); break;
             SK_CASE(1) SK_CASE(2) SK_CASE(3) SK_CASE(4) SK_CASE(5) SK_CASE(6) SK_CASE(7) SK_CASE(8)
 #undef SK_CASE
           }
