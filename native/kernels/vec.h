@@ -173,5 +173,24 @@ inline void store_tile(float* out, const typename S::V (&acc)[NV], typename S::V
   }
 }
 
+// A one-vector tile at the end of a row that ends `early` floats short of a whole vector (the tail tile of the BSR
+// and gemm kernels, which walk whole vectors first): with `shifted` (the row holds a whole vector) it reads the W
+// columns ending at the row's end, unmasked, and store_tail writes only its new lanes (the others, final already,
+// taken from the output as it is now) through one blend and one whole store; else masked loads and stores.
+template <class S>
+inline typename S::V load_tail(const float* row, int64_t early, bool shifted, typename S::M last) {
+  return shifted ? S::load(row - early) : S::load(row, last);
+}
+
+template <class S>
+inline void store_tail(float* out, typename S::V acc, typename S::V alpha, typename S::V beta, bool use_beta, int64_t early, bool shifted,
+                       typename S::M last) {
+  if (!shifted) return store_alpha_beta<S, true>(out, acc, alpha, beta, use_beta, last);
+  const typename S::V now = S::load(out - early);
+  typename S::V r = S::mul(alpha, acc);
+  if (use_beta) r = S::fmadd(beta, now, r);
+  S::store(out - early, S::select(S::last(S::W - static_cast<int>(early)), r, now));
+}
+
 }  // namespace simd
 }  // namespace sk

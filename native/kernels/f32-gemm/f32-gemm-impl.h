@@ -1,22 +1,26 @@
 // SIMD dense GEMM body, instantiated by the -avx2 and -avx512 files: register tiles of MR rows x NV vectors of C,
 // accumulated over all of k (each B vector loaded once serves MR rows; each A value is broadcast), written once
-// with alpha/beta. No packing: B rows are read in place, which keeps this simple and is enough for layer sizes.
+// with alpha/beta. No packing: B rows are read in place, which keeps this simple and is enough for layer sizes. When
+// n is not a whole number of vectors, the last columns are a one-vector tile (kMask), read and written as
+// simd::load_tail and store_tail say (vec.h): without masked loads when n >= W (vmaskmovps is slow on AMD Zen 1).
 #pragma once
 #include "../kernels.h"
 #include "../vec.h"
 
 namespace sk {
 
+// kMask (NV == 1): columns [j, n) with n - j < W; `back` = W - (n - j), and `shifted` when n >= W.
 template <class S, int MR, int NV, bool kMask>
-void gemm_tile(const GemmParams& p, int32_t i0, int32_t rows, int64_t j, typename S::M last) {
+void gemm_tile(const GemmParams& p, int32_t i0, int32_t rows, int64_t j, typename S::M last, int back, bool shifted) {
   using V = typename S::V;
+  static_assert(!kMask || NV == 1, "the masked tile is one vector");
   V acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int t = 0; t < NV; ++t) acc[r][t] = S::zero();
   for (int32_t t = 0; t < p.k; ++t) {
     const float* b = p.b + static_cast<int64_t>(t) * p.ldb + j;
     V bv[NV];
-    for (int q = 0; q < NV; ++q) bv[q] = (kMask && q == NV - 1) ? S::load(b + q * S::W, last) : S::load(b + q * S::W);
+    for (int q = 0; q < NV; ++q) bv[q] = kMask ? simd::load_tail<S>(b, back, shifted, last) : S::load(b + q * S::W);
     for (int r = 0; r < MR; ++r) {
       const int32_t i = i0 + (r < rows ? r : 0);  // rows past the end repeat row i0 and are not stored
       const V a = S::set1(p.trans_a ? p.a[static_cast<int64_t>(t) * p.lda + i] : p.a[static_cast<int64_t>(i) * p.lda + t]);
@@ -26,10 +30,11 @@ void gemm_tile(const GemmParams& p, int32_t i0, int32_t rows, int64_t j, typenam
   const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
   for (int r = 0; r < MR && r < rows; ++r) {
     float* out = p.c + static_cast<int64_t>(i0 + r) * p.ldc + j;
-    for (int q = 0; q < NV; ++q) {
-      if (kMask && q == NV - 1) simd::store_alpha_beta<S, true>(out + q * S::W, acc[r][q], alpha, beta, p.beta != 0.0f, last);
-      else simd::store_alpha_beta<S, false>(out + q * S::W, acc[r][q], alpha, beta, p.beta != 0.0f, last);
+    if (kMask) {
+      simd::store_tail<S>(out, acc[r][0], alpha, beta, p.beta != 0.0f, back, shifted, last);
+      continue;
     }
+    for (int q = 0; q < NV; ++q) simd::store_alpha_beta<S, false>(out + q * S::W, acc[r][q], alpha, beta, p.beta != 0.0f, last);
   }
 }
 
@@ -38,12 +43,14 @@ int64_t gemm(const GemmParams& p, int32_t row_begin, int32_t row_end) {
   const int64_t n = p.n;
   const int32_t tail = static_cast<int32_t>(n % S::W);
   const typename S::M last = S::first(tail);
+  const bool shifted = n >= S::W;  // the tail tile can read the W columns ending at n
+  const int back = S::W - tail;
   for (int32_t i = row_begin; i < row_end; i += MR) {
     const int32_t rows = row_end - i < MR ? row_end - i : MR;
     int64_t j = 0;
-    for (; j + NV * S::W <= n; j += NV * S::W) gemm_tile<S, MR, NV, false>(p, i, rows, j, last);
-    for (; j + S::W <= n; j += S::W) gemm_tile<S, MR, 1, false>(p, i, rows, j, last);
-    if (tail) gemm_tile<S, MR, 1, true>(p, i, rows, j, last);
+    for (; j + NV * S::W <= n; j += NV * S::W) gemm_tile<S, MR, NV, false>(p, i, rows, j, last, 0, false);
+    for (; j + S::W <= n; j += S::W) gemm_tile<S, MR, 1, false>(p, i, rows, j, last, 0, false);
+    if (tail) gemm_tile<S, MR, 1, true>(p, i, rows, j, last, back, shifted);
   }
   return 0;
 }

@@ -2,9 +2,8 @@
 // columns, RB rows of C are accumulated in registers (RB x NV accumulators) across all blocks of the row: each
 // vector of a B row is loaded once and used by the RB rows of the block (register tiling across the block). Blocks
 // taller than RB are done in passes of RB rows. Shapes without a specialisation use RB = 1. When n is not a whole
-// number of vectors, the last columns are a one-vector tile (kMask): with n >= W it reads the W columns ending at the
-// row's end, unmasked, and writes only its new lanes back (the others, already final, taken from C as it is now)
-// through one blend and one whole store; masked loads (vmaskmovps) are slow on AMD Zen 1 (vec.h, load_tile).
+// number of vectors, the last columns are a one-vector tile (kMask), read and written as simd::load_tail and
+// store_tail say (vec.h): without masked loads when n >= W (vmaskmovps is slow on AMD Zen 1).
 #pragma once
 #include "../kernels.h"
 #include "../vec.h"
@@ -17,7 +16,6 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
               typename S::M last, int back, bool shifted) {
   using V = typename S::V;
   static_assert(!kMask || NV == 1, "the masked tile is one vector");
-  const int64_t early = kMask && shifted ? back : 0;
   const BsrF32& a = p.a;
   const int32_t c_rt = C > 0 ? C : a.c;
   const int64_t block_size = static_cast<int64_t>(a.r) * c_rt;
@@ -33,10 +31,10 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
     const float* blk = a.values + k * block_size + static_cast<int64_t>(r0) * c_rt;
     const int32_t width = a.cols - static_cast<int32_t>(bj) * c_rt < c_rt ? a.cols - static_cast<int32_t>(bj) * c_rt : c_rt;
     for (int32_t cc = 0; cc < width; ++cc) {
-      const float* b = p.b + (static_cast<int64_t>(bj) * c_rt + cc) * p.ldb + j - early;
+      const float* b = p.b + (static_cast<int64_t>(bj) * c_rt + cc) * p.ldb + j;
       V bv[NV];
 #pragma GCC unroll 16
-      for (int t = 0; t < NV; ++t) bv[t] = kMask && !shifted ? S::load(b + t * S::W, last) : S::load(b + t * S::W);
+      for (int t = 0; t < NV; ++t) bv[t] = kMask ? simd::load_tail<S>(b, back, shifted, last) : S::load(b + t * S::W);
 #pragma GCC unroll 16
       for (int rr = 0; rr < RB; ++rr) {
         const V w = S::set1(blk[rr * c_rt + cc]);
@@ -48,18 +46,11 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
   const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
   for (int rr = 0; rr < RB && rr < rows_here; ++rr) {
     float* out = p.c + static_cast<int64_t>(bi * a.r + r0 + rr) * p.ldc + j;
-    if (kMask && shifted) {
-      // The W columns ending at n: the new lanes are the last W - back, the others are final already.
-      const V now = S::load(out - early);
-      V r = S::mul(alpha, acc[rr][0]);
-      if (p.beta != 0.0f) r = S::fmadd(beta, now, r);
-      S::store(out - early, S::select(S::last(S::W - back), r, now));
+    if (kMask) {
+      simd::store_tail<S>(out, acc[rr][0], alpha, beta, p.beta != 0.0f, back, shifted, last);
       continue;
     }
-    for (int t = 0; t < NV; ++t) {
-      if (kMask && t == NV - 1) simd::store_alpha_beta<S, true>(out + t * S::W, acc[rr][t], alpha, beta, p.beta != 0.0f, last);
-      else simd::store_alpha_beta<S, false>(out + t * S::W, acc[rr][t], alpha, beta, p.beta != 0.0f, last);
-    }
+    for (int t = 0; t < NV; ++t) simd::store_alpha_beta<S, false>(out + t * S::W, acc[rr][t], alpha, beta, p.beta != 0.0f, last);
   }
 }
 
