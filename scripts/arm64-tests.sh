@@ -23,7 +23,10 @@ echo "== NEON kernels against scalar (qemu-aarch64)"
 bash scripts/native-tests.sh arm64
 
 prebuild=prebuilds/linux-arm64/sparsekit.napi.glibc.node
-[ -f "$prebuild" ] || node scripts/prebuild.js linux-arm64 --require-all
+# Built again when any native source is newer (a local run after a native change would otherwise test the old addon).
+if [ ! -f "$prebuild" ] || [ -n "$(find native binding.gyp -newer "$prebuild" -print -quit 2>/dev/null)" ]; then
+  node scripts/prebuild.js linux-arm64 --require-all
+fi
 npm run --silent build:ts >/dev/null
 node_arm64="$(node scripts/fetch-node.js linux-arm64 20)"
 export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu
