@@ -12,6 +12,24 @@
 namespace sk {
 namespace simd {
 
+// A function the compiler must not inline: its code is then the same whatever calls it. The CSR SpMM tile
+// (f32-spmm-csr-impl.h), inlined into its caller, came out of GCC 12 with the tile's loads of B rewritten as separate
+// induction variables, half of them spilled to the stack, or with its index clamp as a branch, depending on the
+// caller: 1.1-1.3x slower, and which variant lost changed with unrelated edits.
+#if defined(__GNUC__)
+#define SK_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define SK_NOINLINE __declspec(noinline)
+#else
+#define SK_NOINLINE
+#endif
+
+// The index and position words the SpMM kernels take apart (f32-spmm-csr-impl.h, f32-spmm-nm-impl.h) are read as
+// little-endian, as every target we build for is.
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "sparsekit's SIMD kernels assume a little-endian target"
+#endif
+
 // Sets of accumulators a register tile of `nv` vectors needs to keep the FMA pipes busy: two pipes of ~4 cycles'
 // latency want about 8 independent chains, so a narrower tile sums successive entries into several sets, added
 // at the end (the SpMM kernels; with one set, a one-vector tile waited on the previous FMA at every entry).

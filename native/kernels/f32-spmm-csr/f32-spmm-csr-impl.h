@@ -13,6 +13,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "../kernels.h"
@@ -26,13 +27,14 @@ namespace spmm_csr_detail {
 //
 // The caller has checked this row's column indices (row_range): a row holding a bad one
 // never gets here. The clamps below are for memory safety only, should the caller's arrays change during an async
-// call (a predictable branch). The loop is written out plainly (no lambdas, one pointer per row of B): written with
-// lambdas, GCC 12 kept a stack copy of the accumulators and computed eight addresses per entry (1.15-1.2x slower).
+// call. The loop is written out plainly (no lambdas, one pointer per row of B): written with lambdas, GCC 12 kept a
+// stack copy of the accumulators and computed eight addresses per entry (1.15-1.2x slower). Not inlined: see
+// SK_NOINLINE (vec.h).
 //
 // With kBlocked, the walk starts at *k and stops before the first entry whose column is >= kend (a block of B's
 // rows, see spmm_csr), leaving *k there; the tile is then C = alpha * acc + beta * C.
 template <class S, int NV, bool kLast, bool kBlocked>
-inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, int64_t j, float* c, typename S::M last, int back,
+SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, int64_t j, float* c, typename S::M last, int back,
                  float alpha_s, float beta_s) {
   using V = typename S::V;
   const uint32_t col_max = static_cast<uint32_t>(p.a.cols) - 1;  // cols >= 1: row_range empties rows otherwise
@@ -44,10 +46,59 @@ inline void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, i
 #pragma GCC unroll 16
   for (int t = 0; t < NV; ++t) acc[t] = S::zero();
   int64_t k = *kp;
-  if constexpr (NV < 8) {
-    // A narrow tile has too few accumulators to cover the FMA latency (one vector: each entry waited ~4 cycles for
-    // the last): kU entries at a time into kU sets of accumulators, summed at the end. Blocked, a group of kU
-    // stops the unrolled walk if any of its columns is past the block; the loop below then stops at the first.
+  if constexpr (NV >= 2) {
+    // Four entries a step, their column indices read a step ahead (two 8-byte words): a row of B's address then
+    // waits on no load. Read in the step itself, each entry's 2*NV loads of B queued behind its index's load and
+    // kept the FMA pipes idle ~30% of the time (2:4 N:M, B in L1, AMD Zen 1: see f32-spmm-nm-impl.h). A narrow
+    // tile has too few accumulators to cover the FMA latency: the entries go round-robin into kU sets of
+    // accumulators, summed at the end. Blocked, a step holding a column past the block stops the stepped walk;
+    // the loop below then stops at the first such column.
+    constexpr int kU = simd::accumulator_sets(NV);
+    constexpr int kStep = 4;
+    static_assert(kStep % kU == 0, "a step is whole rounds of the sets");
+    V more[kU > 1 ? kU - 1 : 1][NV];
+#pragma GCC unroll 8
+    for (int u = 0; u < kU - 1; ++u)
+#pragma GCC unroll 16
+      for (int t = 0; t < NV; ++t) more[u][t] = S::zero();
+    // Blocked, the walk ends before the first column past the block, found first (the row's indices are in L1).
+    int64_t stop = end;
+    if constexpr (kBlocked) {
+      for (stop = k; stop < end && static_cast<uint32_t>(indices[stop]) < kend;) ++stop;
+    }
+    if (stop - k >= kStep) {
+      uint64_t ahead0, ahead1;
+      std::memcpy(&ahead0, indices + k, sizeof ahead0);
+      std::memcpy(&ahead1, indices + k + 2, sizeof ahead1);
+      for (; k + kStep <= stop; k += kStep) {
+        const uint64_t now0 = ahead0, now1 = ahead1;
+        // The next step's words; on the last step the current ones again (they stay in range).
+        const int64_t next = std::min(k + kStep, stop - kStep);
+        std::memcpy(&ahead0, indices + next, sizeof ahead0);
+        std::memcpy(&ahead1, indices + next + 2, sizeof ahead1);
+        // Entry u's index in the words (little-endian: vec.h).
+        const uint32_t cols[kStep] = {static_cast<uint32_t>(now0), static_cast<uint32_t>(now0 >> 32), static_cast<uint32_t>(now1),
+                                      static_cast<uint32_t>(now1 >> 32)};
+#pragma GCC unroll 8
+        for (int u = 0; u < kStep; ++u) {
+          const uint32_t col = std::min(cols[u], col_max);  // a conditional move (as `? :`, GCC 12 branched)
+          const V v = S::set1(values[k + u]);
+          const float* b = bj + static_cast<int64_t>(col) * ldb;
+          V* a = u % kU == 0 ? acc : more[u % kU - 1];
+#pragma GCC unroll 16
+          for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, simd::load_tile<S, NV, kLast>(b, t, back, last), a[t]);
+        }
+      }
+    }
+#pragma GCC unroll 8
+    for (int u = 0; u < kU - 1; ++u)
+#pragma GCC unroll 16
+      for (int t = 0; t < NV; ++t) acc[t] = S::add(acc[t], more[u][t]);
+  } else {
+    // One-vector tiles: the index read per entry (a one-vector entry is one load of B, and its 8 sets of
+    // accumulators already cover the latency). kU entries at a time into kU sets of accumulators, summed at the end.
+    // Blocked, a group of kU stops the unrolled walk if any of its columns is past the block; the loop below then
+    // stops at the first.
     constexpr int kU = simd::accumulator_sets(NV);
     V more[kU - 1][NV];
 #pragma GCC unroll 8
