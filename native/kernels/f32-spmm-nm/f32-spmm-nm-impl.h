@@ -28,7 +28,9 @@ inline bool nonzero(const float* v) {
 // division per call; with L1 blocking a call covers only a block of groups, so that overhead was 2-25% of the
 // product (timed A/B in one process, 2:4 1024x1024 x 1024x256, noisy VM; the CSR kernel did not change).
 // kMask: the row of C ends inside vector NV-1, `back` floats short of it (simd::load_tile / store_tile, vec.h).
-template <class S, int NV, bool kMask, int kN>
+// kAll: the caller knows that no slot of groups [g0, g1) is zero, so none is tested (with B in L1, the test cost
+// 10-20% of a 2:4 product: its load of the value, a second one beside the broadcast, and its branch).
+template <class S, int NV, bool kMask, int kN, bool kAll = false>
 void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typename S::M last, int back, int64_t g0, int64_t g1, float alpha_s,
              float beta_s) {
   using V = typename S::V;
@@ -71,7 +73,7 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
         const int64_t col_base = g * m;
 #pragma GCC unroll 8
         for (int u = 0; u < kStep; ++u) {
-          if (nonzero(v + u)) {
+          if (kAll || nonzero(v + u)) {
             const int64_t col = std::min<int64_t>(col_base + (u / kN) * m + static_cast<int64_t>((now >> (8 * u)) & 0xff)  /* slot u's byte (vec.h: little-endian) */, last_col);
             const V w = S::load1(v + u);
             const float* b = b0 + col * ldb;
@@ -137,19 +139,44 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
 }
 
 template <class S, int NV>
-void nm_run(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, bool masked, typename S::M last, int back, int64_t g0, int64_t g1,
-            float alpha, float beta) {
-  switch ((masked ? 16 : 0) + (p.a.n <= 4 && p.a.n != 3 ? p.a.n : 0)) {
+void nm_run(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, bool masked, bool all, typename S::M last, int back, int64_t g0,
+            int64_t g1, float alpha, float beta) {
+  // kAll only changes tiles of two vectors and more with N known (1, 2 or 4): the other tiles are not instantiated twice.
+  all = all && NV >= 2;
+  switch ((all ? 32 : 0) + (masked ? 16 : 0) + (p.a.n <= 4 && p.a.n != 3 ? p.a.n : 0)) {
     case 1: nm_tile<S, NV, false, 1>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
     case 2: nm_tile<S, NV, false, 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
     case 4: nm_tile<S, NV, false, 4>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
     case 16 + 1: nm_tile<S, NV, true, 1>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
     case 16 + 2: nm_tile<S, NV, true, 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
     case 16 + 4: nm_tile<S, NV, true, 4>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 32 + 1: nm_tile<S, NV, false, 1, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 32 + 2: nm_tile<S, NV, false, 2, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 32 + 4: nm_tile<S, NV, false, 4, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 32 + 16 + 1: nm_tile<S, NV, true, 1, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 32 + 16 + 2: nm_tile<S, NV, true, 2, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 32 + 16 + 4: nm_tile<S, NV, true, 4, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
     default:
       if (masked) nm_tile<S, NV, true, 0>(p, groups, i, j, last, back, g0, g1, alpha, beta);
       else nm_tile<S, NV, false, 0>(p, groups, i, j, last, back, g0, g1, alpha, beta);
   }
+}
+
+// The groups of a row before its first zero slot: the least of the slots' bits shifted past the sign (0 for a
+// zero) over 64 slots at a time, a loop GCC vectorises; then slot by slot in the 64 that hold the zero.
+inline int64_t leading_groups(const float* vals, int64_t slots, int32_t n) {
+  int64_t s = 0;
+  for (; s + 64 <= slots; s += 64) {
+    uint32_t least = UINT32_MAX;
+    for (int u = 0; u < 64; ++u) {
+      uint32_t bits;
+      std::memcpy(&bits, vals + s + u, sizeof bits);
+      least = std::min(least, bits << 1);
+    }
+    if (least == 0) break;
+  }
+  while (s < slots && nonzero(vals + s)) ++s;
+  return s / n;
 }
 
 // kMaxTile accumulators at most; tiles of near-equal width (a narrow tile has too few independent FMA chains).
@@ -167,6 +194,9 @@ int64_t spmm_nm(const SpmmNmParams& p, int32_t row_begin, int32_t row_end) {
   // Groups per block of B's rows (0: one pass over all groups).
   const int64_t block = p.block_rows > 0 && groups * a.m > p.block_rows ? std::max<int64_t>(1, p.block_rows / a.m) : 0;
   constexpr int kChunk = 32;
+  int64_t clean[kChunk];  // per row of the chunk: its groups before the first zero slot (leading_groups)
+  // Only tiles of two vectors and more with N of 1, 2 or 4 walk slots untested (nm_run): else no row is scanned.
+  const bool untested = vectors >= 2 && (a.n == 1 || a.n == 2 || a.n == 4);
   int64_t bad = 0;
   for (int32_t r0 = row_begin; r0 < row_end; r0 += kChunk) {
     const int32_t r1 = static_cast<int32_t>(std::min<int64_t>(static_cast<int64_t>(r0) + kChunk, row_end));
@@ -191,6 +221,7 @@ int64_t spmm_nm(const SpmmNmParams& p, int32_t row_begin, int32_t row_end) {
         }
       }
       bad += row_bad;
+      clean[i - r0] = untested ? leading_groups(vals, groups * a.n, a.n) : 0;
     }
     for (int64_t t = 0, v = 0; t < tiles; ++t) {
       const int nv = static_cast<int>(vectors / tiles + (t < vectors % tiles ? 1 : 0));
@@ -201,8 +232,15 @@ int64_t spmm_nm(const SpmmNmParams& p, int32_t row_begin, int32_t row_end) {
         const int64_t g1 = std::min(groups, g0 + step);
         const float beta = g0 == 0 ? p.beta : 1.0f;
         for (int32_t i = r0; i < r1; ++i) {
+          // Groups [g0, gc) hold no zero slot and run untested; the rest, if any, adds to what they stored.
+          const int64_t gc = std::clamp(clean[i - r0], g0, g1);
+          const int64_t j = v * S::W;
           switch (nv) {
-#define SK_CASE(NV) case NV: nm_run<S, NV>(p, groups, i, v * S::W, masked, last, back, g0, g1, p.alpha, beta); break;
+#define SK_CASE(NV)                                                                                           \
+  case NV:                                                                                                    \
+    if (gc > g0) nm_run<S, NV>(p, groups, i, j, masked, true, last, back, g0, gc, p.alpha, beta);            \
+    if (gc < g1 || gc == g0) nm_run<S, NV>(p, groups, i, j, masked, false, last, back, gc, g1, p.alpha, gc > g0 ? 1.0f : beta); \
+    break;
             SK_CASE(1) SK_CASE(2) SK_CASE(3) SK_CASE(4) SK_CASE(5) SK_CASE(6) SK_CASE(7) SK_CASE(8)
 #undef SK_CASE
           }
