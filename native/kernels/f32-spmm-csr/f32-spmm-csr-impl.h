@@ -51,8 +51,9 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
     // waits on no load. Read in the step itself, each entry's 2*NV loads of B queued behind its index's load and
     // kept the FMA pipes idle ~30% of the time (2:4 N:M, B in L1, AMD Zen 1: see f32-spmm-nm-impl.h). A narrow
     // tile has too few accumulators to cover the FMA latency: the entries go round-robin into kU sets of
-    // accumulators, summed at the end. Blocked, a step holding a column past the block stops the stepped walk;
-    // the loop below then stops at the first such column.
+    // accumulators, summed at the end. Blocked, the stepped walk ends before the first column past the block
+    // (`stop`, found first, so that the stepped loop is the unblocked one), and the loop
+    // below takes the entries left before it.
     constexpr int kU = simd::accumulator_sets(NV);
     constexpr int kStep = 4;
     static_assert(kStep % kU == 0, "a step is whole rounds of the sets");
@@ -61,7 +62,6 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
     for (int u = 0; u < kU - 1; ++u)
 #pragma GCC unroll 16
       for (int t = 0; t < NV; ++t) more[u][t] = S::zero();
-    // Blocked, the walk ends before the first column past the block, found first (the row's indices are in L1).
     int64_t stop = end;
     if constexpr (kBlocked) {
       for (stop = k; stop < end && static_cast<uint32_t>(indices[stop]) < kend;) ++stop;
