@@ -24,6 +24,15 @@ namespace simd {
 #define SK_NOINLINE
 #endif
 
+// A hint to bring the line holding p into the caches (the SpMM kernels' next rows of B); no-op where unsupported.
+inline void prefetch(const float* p) {
+#if defined(__GNUC__)
+  __builtin_prefetch(p);
+#else
+  (void)p;
+#endif
+}
+
 // The index and position words the SpMM kernels take apart (f32-spmm-csr-impl.h, f32-spmm-nm-impl.h) are read as
 // little-endian, as every target we build for is.
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__

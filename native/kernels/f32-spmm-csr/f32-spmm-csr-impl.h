@@ -6,8 +6,9 @@
 // independent FMA chains. When n is not a multiple of the vector width, the last vector of a row is read and written
 // as the W columns ending at the row's end (simd::load_tile / store_tile, vec.h; masked only for n < W).
 //
-// No software prefetch: prefetching the row of B that entry k + 8 needs made the product 1.13-1.35x slower (timed
-// A/B in one process, AMD EPYC, B from L2). Alignment is the operator's business: native/core/ops.cc hands this kernel B packed into aligned
+// Software prefetch only of the first line of the next step's rows of B, in wide unblocked tiles (see kPrefetch in
+// tile()): prefetching every entry's row k + 8 entries ahead, with the index read per entry, had made the product
+// 1.13-1.35x slower (timed A/B in one process, AMD EPYC, B from L2). Alignment is the operator's business: native/core/ops.cc hands this kernel B packed into aligned
 // panels one tile wide (pack.h) whenever B is misaligned or wider than a panel; with B 4 bytes past a line, half
 // of the vector loads straddle two lines and the product ran 1.3-1.4x slower.
 #pragma once
@@ -57,6 +58,11 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
     constexpr int kU = simd::accumulator_sets(NV);
     constexpr int kStep = 4;
     static_assert(kStep % kU == 0, "a step is whole rounds of the sets");
+    // Unblocked, B's rows come from L2, and a tile of 192 bytes or more waits on them: prefetching the first line of
+    // each row of the next step (whose indices are already in registers) made it 1.15x faster (AMD Zen 1, 90% and
+    // 70%, tiles of 64 floats; more lines, or two steps ahead, gained less). Narrower tiles lost up to 1.15x, and
+    // blocked ones (B's block in L1) 1.05x: they do not prefetch.
+    constexpr bool kPrefetch = !kBlocked && NV * S::W * static_cast<int>(sizeof(float)) >= 192;
     V more[kU > 1 ? kU - 1 : 1][NV];
 #pragma GCC unroll 8
     for (int u = 0; u < kU - 1; ++u)
@@ -76,6 +82,13 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
         const int64_t next = std::min(k + kStep, stop - kStep);
         std::memcpy(&ahead0, indices + next, sizeof ahead0);
         std::memcpy(&ahead1, indices + next + 2, sizeof ahead1);
+        if constexpr (kPrefetch) {
+          // The first line of each of the next step's rows of B (see kPrefetch).
+          const uint32_t soon[kStep] = {static_cast<uint32_t>(ahead0), static_cast<uint32_t>(ahead0 >> 32), static_cast<uint32_t>(ahead1),
+                                        static_cast<uint32_t>(ahead1 >> 32)};
+#pragma GCC unroll 8
+          for (int u = 0; u < kStep; ++u) simd::prefetch(bj + static_cast<int64_t>(std::min(soon[u], col_max)) * ldb);
+        }
         // Entry u's index in the words (little-endian: vec.h).
         const uint32_t cols[kStep] = {static_cast<uint32_t>(now0), static_cast<uint32_t>(now0 >> 32), static_cast<uint32_t>(now1),
                                       static_cast<uint32_t>(now1 >> 32)};
