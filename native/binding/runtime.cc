@@ -147,12 +147,14 @@ Napi::Value PanelPlanOf(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// blockPlan(rows, n, entries, aRows): the rows of B per L1 block of an SpMM (0: not blocked) at the active ISA, for
-// a B of rows x n and an A of `entries` stored entries over aRows rows (the bench prints it).
+// blockPlan(rows, n, entries, aRows, csr): the rows of B per L1 block of an SpMM (0: not blocked) at the active ISA,
+// for a B of rows x n and an A of `entries` stored entries over aRows rows, for the CSR kernel when csr is true, else
+// for N:M (the tests read it).
 Napi::Value BlockPlanOf(const Napi::CallbackInfo& info) {
   const int32_t rows = dim_arg(info, 0, "rows"), n = dim_arg(info, 1, "n"), a_rows = dim_arg(info, 3, "aRows");
   const double entries = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
-  return Napi::Number::New(info.Env(), static_cast<double>(sk::plan_block_rows(rows, n, static_cast<int64_t>(entries), a_rows, sk::active_isa())));
+  const bool csr = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  return Napi::Number::New(info.Env(), static_cast<double>(sk::plan_block_rows(rows, n, static_cast<int64_t>(entries), a_rows, sk::active_isa(), csr)));
 }
 
 }  // namespace

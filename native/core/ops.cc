@@ -165,7 +165,7 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
   }
   const RowSplit r = split_csr_rows(p.a, p.n, kMacsPerTask);
   SpmmParams q = p;
-  q.block_rows = plan_block_rows(p.a.cols, p.n, p.a.nnz, p.a.rows, active_isa());
+  q.block_rows = plan_block_rows(p.a.cols, p.n, p.a.nnz, p.a.rows, active_isa(), true);
   return anomalies(run_paneled(q, spmm_csr_f32_kernel(), r.parts, r.bounds, p.a.cols, p.a.nnz), what, "CSR");
 }
 
@@ -321,7 +321,7 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
   // whose indptr is not non-decreasing within [0, nnz] (a plan changed after it was made) runs nothing and counts
   // each of its rows as an anomaly, so no row can reach outside [k0, k1). A perm entry out of range is an anomaly too.
   SpmmParams t = q;
-  t.block_rows = plan_block_rows(at.cols, t.n, at.nnz, at.rows, active_isa());
+  t.block_rows = plan_block_rows(at.cols, t.n, at.nnz, at.rows, active_isa(), true);
   const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
   const RowSplit r = split_csr_rows(at, t.n, kMacsPerTask);
   const PanelPlan plan = panels_for(t, at.cols, at.nnz, r.parts);
@@ -366,7 +366,7 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   int32_t bounds[kMaxThreads + 1];
   split_uniform(a.rows, parts, 1, bounds);
   SpmmNmParams q = p;
-  q.block_rows = plan_block_rows(a.cols, p.n, slots, a.rows, active_isa());
+  q.block_rows = plan_block_rows(a.cols, p.n, slots, a.rows, active_isa(), false);
   return anomalies(run_paneled(q, spmm_nm_f32_kernel(), parts, bounds, a.cols, slots), "spmm", "N:M");
 }
 

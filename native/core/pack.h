@@ -58,8 +58,10 @@ PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t wid
 // stored entries (block entries count once per element of the block) over a_rows rows: the rows of B per block
 // such that a block under one register tile fits in L1, or 0 when B is not worth blocking (it fits already, or A
 // has too few entries per row in a block for the saved L2 traffic to pay for revisiting C). SpmmParams and
-// SpmmNmParams carry it as block_rows.
-int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa);
+// SpmmNmParams carry it as block_rows. `csr`: for the CSR kernel, whose register tiles of kPrefetchTileBytes and
+// more prefetch B's rows from L2 instead, which measured faster than blocking (kernels/params.h): not planned for
+// those (a forced block size still blocks).
+int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa, bool csr);
 
 // The plan for a B given transposed (n rows of `rows` floats): it is always packed, in panels as plan_panels would
 // cut them, or, when B is so tall that not even one vector of columns fits the L2 budget, one vector wide anyway

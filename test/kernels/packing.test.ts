@@ -138,10 +138,17 @@ describe.each(ISAS)('L1 blocking, isa %s', (isa) => {
     expect(rowsPerBlock).toBeLessThan(4096);
     expect(addon.blockPlan(rowsPerBlock, 256, rowsPerBlock * 1024, 1024)).toBe(0); // fits already
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024)).toBe(0); // 1% dense: too few entries a block
+    // The CSR kernel's tiles of 192 bytes and more prefetch B's rows instead of being blocked (x86: 8 vectors of
+    // 8 or 16 floats at width 256; NEON's widest tile is 128 bytes); narrower ones are blocked as N:M's are.
+    const prefetching = isa === 'avx2' || isa === 'avx512';
+    expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.5, 1024, true)).toBe(prefetching ? 0 : rowsPerBlock);
+    expect(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024, true)).toBe(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024));
+    expect(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024)).toBeGreaterThan(0);
     setPacking('auto', 0, 'never');
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.5, 1024)).toBe(0);
     setPacking('auto', 0, 64);
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024)).toBe(8);
+    expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024, true)).toBe(8); // forced: the CSR kernel blocks too
     setPacking('auto');
   });
 });

@@ -58,11 +58,12 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
     constexpr int kU = simd::accumulator_sets(NV);
     constexpr int kStep = 4;
     static_assert(kStep % kU == 0, "a step is whole rounds of the sets");
-    // Unblocked, B's rows come from L2, and a tile of 192 bytes or more waits on them: prefetching the first line of
-    // each row of the next step (whose indices are already in registers) made it 1.15x faster (AMD Zen 1, 90% and
-    // 70%, tiles of 64 floats; more lines, or two steps ahead, gained less). Narrower tiles lost up to 1.15x, and
-    // blocked ones (B's block in L1) 1.05x: they do not prefetch.
-    constexpr bool kPrefetch = !kBlocked && NV * S::W * static_cast<int>(sizeof(float)) >= 192;
+    // Unblocked, B's rows come from L2, and a tile of kPrefetchTileBytes (192) or more waits on them: prefetching the
+    // first line of each row of the next step (whose indices are already in registers) made it 1.15x faster (AMD
+    // Zen 1, 90% and 70%, tiles of 64 floats; more lines, or two steps ahead, gained less), and faster than L1
+    // blocking, which the operator then does not plan (plan_block_rows). Narrower tiles lost up to 1.15x, and
+    // blocked ones (B's block in L1, when forced) 1.05x: they do not prefetch.
+    constexpr bool kPrefetch = !kBlocked && NV * S::W * static_cast<int>(sizeof(float)) >= kPrefetchTileBytes;
     V more[kU > 1 ? kU - 1 : 1][NV];
 #pragma GCC unroll 8
     for (int u = 0; u < kU - 1; ++u)
