@@ -102,10 +102,15 @@ function twoFour(d) {
       const At = A.transpose();
       const plan = sk.transposePlan(A);
       const out = sk.denseMatrix(K, n), outF = sk.denseMatrix(M, n);
-      const fwd = await measure('forward', () => sk.spmm(A, Bf, { out: outF }), { maxTime });
-      const scatter = await measure('scatter', () => sk.spmmT(A, B, { out }), { maxTime });
-      const planned = await measure('plan', () => sk.spmmT(A, B, { out, plan }), { maxTime });
-      const explicit = await measure('explicit', () => sk.spmm(At, B, { out }), { maxTime });
+      // The four products in interleaved slices (harness.js interleaved), the best slice of each: timed one after the
+      // other, a slow minute moved the plan's ratio to the forward between 1.06x and 1.44x at width 256.
+      const m = await interleaved({
+        forward: () => sk.spmm(A, Bf, { out: outF }),
+        scatter: () => sk.spmmT(A, B, { out }),
+        plan: () => sk.spmmT(A, B, { out, plan }),
+        explicit: () => sk.spmm(At, B, { out }),
+      }, { rounds: quick ? 5 : 15, sliceMs: 30 });
+      const fwd = { ms: m.forward.min }, scatter = { ms: m.scatter.min }, planned = { ms: m.plan.min }, explicit = { ms: m.explicit.min };
       const transpose = await measure('transpose', () => A.transpose(), { maxTime });
       rows.push({ bench: 'spmmT', n, forwardMs: fwd.ms, scatterMs: scatter.ms, planMs: planned.ms, explicitMs: explicit.ms, transposeMs: transpose.ms });
       lines.push([n, t(fwd.ms), t(scatter.ms), `${(scatter.ms / fwd.ms).toFixed(2)}x`, t(planned.ms), `${(planned.ms / fwd.ms).toFixed(2)}x`, t(explicit.ms), t(transpose.ms)]);
