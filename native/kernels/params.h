@@ -30,12 +30,12 @@ struct SpmvParams {
   float beta;
 };
 
-// C = alpha * A B + beta * C; B is a.cols x n, C is a.rows x n, both row-major with leading dimensions ldb, ldc.
-// With beta == 0, C is write-only.
 // The CSR SpMM kernels prefetch the next rows of B in register tiles at least this wide (bytes); the operator does
 // not plan L1 blocking for products whose tiles do (f32-spmm-csr-impl.h kPrefetch; core/pack.h plan_block_rows).
 constexpr int kPrefetchTileBytes = 192;
 
+// C = alpha * A B + beta * C; B is a.cols x n, C is a.rows x n, both row-major with leading dimensions ldb, ldc.
+// With beta == 0, C is write-only.
 struct SpmmParams {
   CsrF32 a;
   const float* b;
