@@ -24,6 +24,24 @@ namespace simd {
 #define SK_NOINLINE
 #endif
 
+// The extra accumulator sets of a narrow SpMM tile (accumulator_sets): zeroed before the walk, then added into the
+// first set (acc) after it. Sets are added in order, so every ISA sums them the same way.
+template <class S, int K, int NV>
+inline void zero_sets(typename S::V (&more)[K][NV], int used) {
+#pragma GCC unroll 8
+  for (int u = 0; u < used; ++u)
+#pragma GCC unroll 16
+    for (int t = 0; t < NV; ++t) more[u][t] = S::zero();
+}
+
+template <class S, int K, int NV>
+inline void add_sets(typename S::V (&acc)[NV], const typename S::V (&more)[K][NV], int used) {
+#pragma GCC unroll 8
+  for (int u = 0; u < used; ++u)
+#pragma GCC unroll 16
+    for (int t = 0; t < NV; ++t) acc[t] = S::add(acc[t], more[u][t]);
+}
+
 // A hint to bring the line holding p into the caches (the SpMM kernels' next rows of B); no-op where unsupported.
 inline void prefetch(const float* p) {
 #if defined(__GNUC__)

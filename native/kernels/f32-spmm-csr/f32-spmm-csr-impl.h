@@ -65,10 +65,7 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
     // blocked ones (B's block in L1, when forced) 1.05x: they do not prefetch.
     constexpr bool kPrefetch = !kBlocked && NV * S::W * static_cast<int>(sizeof(float)) >= kPrefetchTileBytes;
     V more[kU > 1 ? kU - 1 : 1][NV];
-#pragma GCC unroll 8
-    for (int u = 0; u < kU - 1; ++u)
-#pragma GCC unroll 16
-      for (int t = 0; t < NV; ++t) more[u][t] = S::zero();
+    simd::zero_sets<S>(more, kU - 1);
     int64_t stop = end;
     if constexpr (kBlocked) {
       for (stop = k; stop < end && static_cast<uint32_t>(indices[stop]) < kend;) ++stop;
@@ -104,10 +101,7 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
         }
       }
     }
-#pragma GCC unroll 8
-    for (int u = 0; u < kU - 1; ++u)
-#pragma GCC unroll 16
-      for (int t = 0; t < NV; ++t) acc[t] = S::add(acc[t], more[u][t]);
+    simd::add_sets<S>(acc, more, kU - 1);
   } else {
     // One-vector tiles: the index read per entry (a one-vector entry is one load of B, and its 8 sets of
     // accumulators already cover the latency). kU entries at a time into kU sets of accumulators, summed at the end.
@@ -115,10 +109,7 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
     // stops at the first.
     constexpr int kU = simd::accumulator_sets(NV);
     V more[kU - 1][NV];
-#pragma GCC unroll 8
-    for (int u = 0; u < kU - 1; ++u)
-#pragma GCC unroll 16
-      for (int t = 0; t < NV; ++t) more[u][t] = S::zero();
+    simd::zero_sets<S>(more, kU - 1);
     for (; k + kU <= end; k += kU) {
       if constexpr (kBlocked) {
         bool past = false;
@@ -137,10 +128,7 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
         for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, simd::load_tile<S, NV, kLast>(b, t, back, last), a[t]);
       }
     }
-#pragma GCC unroll 8
-    for (int u = 0; u < kU - 1; ++u)
-#pragma GCC unroll 16
-      for (int t = 0; t < NV; ++t) acc[t] = S::add(acc[t], more[u][t]);
+    simd::add_sets<S>(acc, more, kU - 1);
   }
   for (; k < end; ++k) {
     uint32_t col = static_cast<uint32_t>(indices[k]);
