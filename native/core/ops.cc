@@ -208,7 +208,8 @@ Status sddmm_csr_f32(const SddmmParams& p) {
   // (pack.h). When it fits the tasks' budgets together it is packed once, its rows split over the tasks, into the
   // calling thread's scratch, and every task then reads that copy: with K = 256 and 1024 rows (Y 1 MiB, the L2 here
   // 512 KiB) a 4-byte offset cost 1.22x the aligned time in K panels per task, 1.12x packed whole once per task,
-  // and 1.07-1.11x packed once per call with X's rows copied too (sddmm_rows; AMD EPYC Zen 1, 2 threads).
+  // and 1.07-1.11x packed once per call with X's rows copied too (sddmm_rows; AMD EPYC Zen 1, 2 threads). A Y of
+  // at most half the L2 budget is copied whole by each task instead (plan_dot_panels), with X's rows as above.
   // Else each task copies panels of K into its own scratch, walks its rows once per panel, and sums each dot product
   // panel by panel into out (the first panel applies beta, the others add).
   const SddmmCsrF32Fn kernel = sddmm_csr_f32_kernel();
@@ -235,6 +236,14 @@ Status sddmm_csr_f32(const SddmmParams& p) {
   auto task = [&](const SddmmParams& q, int32_t r0, int32_t r1) -> int64_t {
     if (!plan.pack) return rows_task(q, r0, r1);
     if (r0 >= r1) return kernel(q, r0, r1);
+    if (plan.width >= q.k) {  // Y whole, in this task's own copy (shared_pack_scratch: pack_scratch holds X's rows)
+      float* y = shared_pack_scratch(q.a.cols * plan.ld);
+      pack_panel(q.y, q.ldy, q.a.cols, 0, q.k, y, plan.ld);
+      SddmmParams t = q;
+      t.y = y;
+      t.ldy = plan.ld;
+      return rows_task(t, r0, r1);
+    }
     float* y = pack_scratch(q.a.cols * plan.ld);
     int64_t bad = 0;
     for (int32_t k0 = 0; k0 < q.k; k0 += static_cast<int32_t>(plan.width)) {

@@ -47,9 +47,10 @@ int64_t forced_panel_width();
 PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa);
 
 // The plan for an operand whose rows are dot-product operands of length `width` (SDDMM's Y), read by `parts` tasks:
-// in place when it is aligned or read less than about 4 times per row per task; else packed. Whole and shared
-// (PanelPlan::shared) when it fits the budget of all the tasks together (the L2 budget times parts): packed once per
-// call, split over the tasks, then read by all of them. Else in panels of the dot product's length, per task (the
+// in place when it is aligned or read less than about 4 times per row per task; else packed. Whole, by each task
+// into its own scratch, when it takes at most half the L2 budget. Whole and shared (PanelPlan::shared) when it fits
+// the budget of all the tasks together (the L2 budget times parts): packed once per call, split over the tasks, then
+// read by all of them. Else in panels of the dot product's length, per task (the
 // widest run of whole cache lines that fits one budget, or the forced panel width), each dot product then summed
 // panel by panel. In place, whole, when not even one line of every row fits.
 PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int parts, int isa);
@@ -71,9 +72,10 @@ PanelPlan plan_transposed(int64_t rows, int64_t n, int isa);
 // The calling thread's packing buffer, at least `floats` long (<= the panel budget), 64-byte aligned.
 float* pack_scratch(int64_t floats);
 
-// A second such buffer of the calling thread, for an operand packed once per call and read by all of the call's
-// tasks (PanelPlan::shared); at least `floats` long (<= the panel budget times the pool's threads). The calling
-// thread waits for its tasks, so the buffer is not reused before they finish.
+// A second such buffer of the calling thread, for an operand packed whole: once per call and read by all of the
+// call's tasks (PanelPlan::shared; the calling thread waits for its tasks, so the buffer is not reused before they
+// finish), or by one task for itself beside what it packs in pack_scratch. At least `floats` long (<= the panel
+// budget times the pool's threads).
 float* shared_pack_scratch(int64_t floats);
 
 // A third buffer of the calling thread, for values gathered through a permutation (spmmT with a plan): at least

@@ -199,7 +199,7 @@ describe.each(ISAS)('B given transposed, isa %s', (isa) => {
 });
 
 describe.each(ISAS)('sddmm, isa %s', (isa) => {
-  test.each(MODES)('Y packed whole: packing %s, panel %i', (mode, panel) => {
+  test.each(MODES)('Y packed whole (per task, small Y): packing %s, panel %i', (mode, panel) => {
     setIsa(isa);
     setThreads(2);
     setPacking(mode, panel);
