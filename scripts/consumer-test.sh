@@ -21,7 +21,7 @@ echo "== packing"
 (cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
 tarball="$(ls "$work"/sparsekit-*.tgz)"
 listing="$(tar -tzf "$tarball")"
-for must in package/dist/index.js package/dist/index.mjs package/dist/index.d.ts package/dist/index.d.mts package/binding.gyp \
+for must in package/dist/main.js package/dist/index.js package/dist/index.mjs package/dist/index.d.ts package/dist/index.d.mts package/binding.gyp \
             package/native/sources.gypi package/prebuilds/linux-x64/sparsekit.napi.glibc.node \
             package/prebuilds/linux-arm64/sparsekit.napi.glibc.node package/prebuilds/win32-x64/sparsekit.napi.node \
             package/README.md package/LICENSE; do

@@ -45,3 +45,28 @@ describe('the binary a consumer loads', () => {
     60_000,
   );
 });
+
+describe('the CommonJS entry (dist/main.js, written by scripts/write-entries.js)', () => {
+  test('holds every name of the compiled API as a frozen data property with the same value, in V8 fast mode', () => {
+    // tsc's re-exports are getters on an object in dictionary mode (each `sk.name` a hash lookup and a call);
+    // main.js must offer the same names and values without either.
+    const script = `
+      const api = require(${JSON.stringify(path.join(root, 'dist', 'index.js'))});
+      const entry = require(${JSON.stringify(root)});
+      const names = Object.keys(api);
+      const wrong = names.filter((n) => !('value' in Object.getOwnPropertyDescriptor(entry, n)) || entry[n] !== api[n]);
+      console.log(JSON.stringify({
+        resolved: require.resolve(${JSON.stringify(root)}),
+        names: names.length, same: names.length === Object.keys(entry).length, wrong, esModule: entry.__esModule,
+        frozen: Object.isFrozen(entry), fast: %HasFastProperties(entry),
+      }));`;
+    const r = JSON.parse(execFileSync(process.execPath, ['--allow-natives-syntax', '-e', script], { encoding: 'utf8' }).trim());
+    expect(r.resolved).toBe(path.join(root, 'dist', 'main.js'));
+    expect(r.names).toBeGreaterThan(50);
+    expect(r.same).toBe(true);
+    expect(r.wrong).toEqual([]);
+    expect(r.esModule).toBe(true);
+    expect(r.frozen).toBe(true);
+    expect(r.fast).toBe(true);
+  });
+});
