@@ -104,6 +104,7 @@ int64_t paneled(const Params& p, Fn kernel, int32_t r0, int32_t r1, const PanelP
       else pack_panel(p.b, p.ldb, b_rows, j, q.n, scratch, plan.ld);
       q.b = scratch;
       q.ldb = plan.ld;
+      q.b_padded = true;  // rows of plan.ld floats (whole lines), zero past q.n
     } else {
       q.b = p.b + j;
     }

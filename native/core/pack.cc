@@ -191,7 +191,9 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
   const PanelPlan in_place{n, ldb, false};
   const PackMode mode = pack_mode();
   const int64_t tile = tile_floats(isa);
-  if (mode == PackMode::kNever || tile == 0 || n <= 1 || rows == 0) return in_place;
+  // n == 1 is packed too (rows of one float padded to a line): the kernels then read whole vectors, not masked ones
+  // (vmaskmovps, a load each stored entry, was 2.7x slower on AMD Zen 1). CSR's one-column product is SpMV instead.
+  if (mode == PackMode::kNever || tile == 0 || n < 1 || rows == 0) return in_place;
   int64_t width = fitting_width(rows, tile);
   if (rows * padded(width) > l2_cache_bytes() / 4) return in_place;  // not even one vector of columns fits: B as it is
   width = std::min(width, n);
@@ -265,8 +267,17 @@ float* values_scratch(int64_t floats) {
   return reserve(s, floats);
 }
 
+namespace {
+// Columns [width, ld) of dst's rows [r0, r1) set to zero: kernels may read a packed row in whole vectors.
+void zero_padding(float* dst, int64_t r0, int64_t r1, int64_t width, int64_t ld) {
+  if (ld <= width) return;
+  for (int64_t r = r0; r < r1; ++r) std::memset(dst + r * ld + width, 0, static_cast<size_t>(ld - width) * sizeof(float));
+}
+}  // namespace
+
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld) {
   for (int64_t r = 0; r < rows; ++r) std::memcpy(dst + r * ld, b + r * ldb + j0, static_cast<size_t>(width) * sizeof(float));
+  zero_padding(dst, 0, rows, width, ld);
 }
 
 void pack_panel_transposed(const float* bt, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld) {
@@ -298,6 +309,7 @@ void pack_panel_transposed(const float* bt, int64_t ldb, int64_t rows, int64_t j
       const float* src = bt + (j0 + j) * ldb;
       for (int64_t r = r0; r < r1; ++r) dst[r * ld + j] = src[r];
     }
+    zero_padding(dst, r0, r1, width, ld);
   }
 }
 

@@ -82,10 +82,12 @@ float* shared_pack_scratch(int64_t floats);
 // `floats` long (<= the stored entries of the operand), 64-byte aligned.
 float* values_scratch(int64_t floats);
 
-// dst[r * ld + j] = b[r * ldb + j0 + j] for r < rows, j < width.
+// dst[r * ld + j] = b[r * ldb + j0 + j] for r < rows, j < width, and 0 for width <= j < ld (whole vectors of a
+// packed row can be read: SpmmParams::b_padded).
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld);
 
-// The same panel from a B given transposed (bt[j * ldb + r] is B[r, j]): dst[r * ld + j] = bt[(j0 + j) * ldb + r].
+// The same panel from a B given transposed (bt[j * ldb + r] is B[r, j]): dst[r * ld + j] = bt[(j0 + j) * ldb + r],
+// zero past width.
 void pack_panel_transposed(const float* bt, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld);
 
 }  // namespace sk

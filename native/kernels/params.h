@@ -51,6 +51,9 @@ struct SpmmParams {
   // B is given transposed: b holds n rows of a.cols floats, leading dimension ldb (C = alpha A Bᵀ + beta C). Only
   // the operator reads this: it packs such a B into row-major panels, and kernels never see it set.
   bool b_trans = false;
+  // B is the operator's packed panel (core/pack.h): ldb a multiple of 16 floats, 64-byte aligned, every row zero from
+  // column n to ldb. A kernel may then read whole vectors past n (simd::kPadded, vec.h).
+  bool b_padded = false;
 };
 
 // SDDMM: out[k] = alpha * dot(X[i,:], Y[j,:]) + beta * out[k] for every stored (i, j = indices[k]) of the pattern
@@ -105,6 +108,7 @@ struct SpmmBsrParams {
   float alpha;
   float beta;
   bool b_trans = false;  // as SpmmParams::b_trans
+  bool b_padded = false;  // as SpmmParams::b_padded
 };
 
 // N:M matrix: every row has ceil(cols / m) groups of n slots; a slot's column is group * m + position.
@@ -125,6 +129,7 @@ struct SpmmNmParams {
   float beta;
   int64_t block_rows = 0;  // as SpmmParams::block_rows (rounded down to whole groups of M by the kernel)
   bool b_trans = false;    // as SpmmParams::b_trans
+  bool b_padded = false;   // as SpmmParams::b_padded
 };
 
 struct SpmvNmParams {

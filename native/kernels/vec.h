@@ -184,25 +184,32 @@ inline void store_alpha_beta(float* out, typename S::V acc, typename S::V alpha,
   }
 }
 
-// A register tile of NV vectors over a row of B (the kernel's loads) and of C (its one store) whose row ends inside
-// vector NV-1 when kLast, `early` being W minus the lanes it uses. With NV >= 2 that vector is read and written
-// `early` floats before its place, as the W columns ending at the row's end: whole, unmasked loads and stores
-// (masked ones, vmaskmovps, made widths that are not a whole number of vectors up to 1.6x slower on AMD Zen 1: CSR
-// n = 28 took longer than n = 32). Its first `early` lanes are columns vector NV-2 also holds, summed in the same
-// order, so they come out bitwise the same: store_tile forms its result from C as it was, before the tile's other
-// stores, and stores it last. With NV == 1 (a row narrower than one vector) it goes under the mask `last`.
-template <class S, int NV, bool kLast>
+// How a register tile of NV vectors over a row of B (the kernel's loads) and of C (its one store) meets the end of
+// the row. kWhole: it does not (whole vectors). kEdge: the row ends inside vector NV-1, `early` being W minus the
+// lanes it uses. With NV >= 2 that vector is read and written `early` floats before its place, as the W columns
+// ending at the row's end: whole, unmasked loads and stores (masked ones, vmaskmovps, made widths that are not a
+// whole number of vectors up to 1.6x slower on AMD Zen 1: CSR n = 28 took longer than n = 32). Its first `early`
+// lanes are columns vector NV-2 also holds, summed in the same order, so they come out bitwise the same: store_tile
+// forms its result from C as it was, before the tile's other stores, and stores it last. With NV == 1 (a row
+// narrower than one vector) it goes under the mask `last`. kPadded: as kEdge, but B's rows are the operator's packed
+// panels (SpmmParams::b_padded: rows of whole vectors, zero past the row's end), so every load of B is a whole,
+// aligned vector in its place, and only the store of vector NV-1 of C is masked. One masked store per row and tile
+// instead of a masked load of B per stored entry (n = 2 to 7 on AVX2, NV == 1) or a load across two cache lines
+// per stored entry (NV >= 2).
+enum Tail { kWhole, kEdge, kPadded };
+
+template <class S, int NV, int kTail>
 inline typename S::V load_tile(const float* row, int t, int64_t early, typename S::M last) {
-  if (!kLast || t != NV - 1) return S::load(row + S::W * t);
+  if (kTail != kEdge || t != NV - 1) return S::load(row + S::W * t);
   if constexpr (NV >= 2) return S::load(row + S::W * t - early);
   return S::load(row + S::W * t, last);
 }
 
 // out[0 .. NV*W) = alpha * acc + beta * out (beta == 0: write-only), the last vector as load_tile read it.
-template <class S, int NV, bool kLast>
+template <class S, int NV, int kTail>
 inline void store_tile(float* out, const typename S::V (&acc)[NV], typename S::V alpha, typename S::V beta, bool use_beta,
                        int64_t early, typename S::M last) {
-  if constexpr (kLast && NV >= 2) {
+  if constexpr (kTail == kEdge && NV >= 2) {
     float* shifted = out + S::W * (NV - 1) - early;
     typename S::V r = S::mul(alpha, acc[NV - 1]);
     if (use_beta) r = S::fmadd(beta, S::load(shifted), r);  // C as it was, before this tile's stores
@@ -212,7 +219,7 @@ inline void store_tile(float* out, const typename S::V (&acc)[NV], typename S::V
   } else {
 #pragma GCC unroll 16
     for (int t = 0; t < NV; ++t) {
-      if (kLast && t == NV - 1) store_alpha_beta<S, true>(out + S::W * t, acc[t], alpha, beta, use_beta, last);
+      if (kTail != kWhole && t == NV - 1) store_alpha_beta<S, true>(out + S::W * t, acc[t], alpha, beta, use_beta, last);
       else store_alpha_beta<S, false>(out + S::W * t, acc[t], alpha, beta, use_beta, last);
     }
   }

@@ -16,6 +16,7 @@
 
 #include "../core/cpu.h"
 #include "../core/ops.h"
+#include "../core/pack.h"
 #include "../core/thread_pool.h"
 
 namespace {
@@ -97,16 +98,23 @@ void compare(const std::string& name, const std::function<sk::Status(std::vector
     for (int isa = 1; isa < sk::kIsaCount; ++isa) {
       if (!(sk::supported_isas() & (1u << isa))) continue;
       sk::set_active_isa(isa);
-      std::vector<float> got;
-      const sk::Status got_status = run(&got);
-      const std::string what = name + " isa=" + sk::isa_name(isa) + " threads=" + std::to_string(threads);
-      expect_status(what, got_status, want_status);
-      if (got.size() != want.size()) {
-        ++g_failures;
-        std::printf("FAIL %s: output sizes differ\n", what.c_str());
-      } else {
-        expect_close(what, got.data(), want.data(), got.size());
+      // Each packing choice: B, Y in place (the kernels' edge tiles, shifted or masked) or packed into padded
+      // panels (SpmmParams::b_padded: whole-vector loads past n), and whatever the operator picks.
+      for (sk::PackMode mode : {sk::PackMode::kAuto, sk::PackMode::kAlways, sk::PackMode::kNever}) {
+        sk::set_pack_tuning(mode, 0);
+        std::vector<float> got;
+        const sk::Status got_status = run(&got);
+        const std::string what = name + " isa=" + sk::isa_name(isa) + " threads=" + std::to_string(threads) + " packing=" +
+                                 (mode == sk::PackMode::kAuto ? "auto" : mode == sk::PackMode::kAlways ? "always" : "never");
+        expect_status(what, got_status, want_status);
+        if (got.size() != want.size()) {
+          ++g_failures;
+          std::printf("FAIL %s: output sizes differ\n", what.c_str());
+        } else {
+          expect_close(what, got.data(), want.data(), got.size());
+        }
       }
+      sk::set_pack_tuning(sk::PackMode::kAuto, 0);
     }
   }
   sk::set_active_isa(sk::best_isa());
@@ -120,7 +128,7 @@ std::string shape(const char* fam, int a, int b, int c, double d) {
 
 const int kRows[] = {0, 1, 7, 13, 37};
 const int kCols[] = {1, 4, 16, 33};
-const int kWidths[] = {1, 3, 4, 5, 15, 16, 17, 33, 64};
+const int kWidths[] = {1, 2, 3, 4, 5, 7, 9, 15, 16, 17, 33, 64, 65};
 const double kDensities[] = {0.0, 0.3, 1.0};
 
 void test_csr_kernels() {
@@ -185,7 +193,7 @@ void test_bsr() {
   for (const auto& bs : shapes)
     for (int rows : {1, 13, 37})
       for (int cols : {4, 17})
-        for (int n : {1, 5, 16, 33}) {
+        for (int n : {1, 2, 5, 9, 16, 33}) {
           const int br = (rows + bs[0] - 1) / bs[0], bc = (cols + bs[1] - 1) / bs[1];
           std::vector<int32_t> indptr{0}, indices;
           std::vector<float> values;
@@ -244,7 +252,7 @@ void test_nm() {
           *out = y;
           return s;
         });
-        for (int n : {1, 3, 16, 17, 40}) {
+        for (int n : {1, 2, 3, 7, 16, 17, 40, 65}) {
           const int64_t ld = n + 2;
           Buf b(static_cast<size_t>(cols) * ld, &r), c0(static_cast<size_t>(rows) * ld, &r);
           compare(shape("nm spmm", rows, cols, n, nm[0] * 10 + nm[1]), [&](std::vector<float>* out) {

@@ -10,10 +10,12 @@
 
 namespace sk {
 
-// kMask (NV == 1): columns [j, n) with n - j < W; `back` = W - (n - j), and `shifted` when n >= W.
+// kMask (NV == 1): columns [j, n) with n - j < W; `back` = W - (n - j), and `shifted` when n >= W. `padded`: B's
+// rows are the operator's packed panels (SpmmParams::b_padded), so the tail is loaded as a whole vector in its place
+// (zero past n) and only its store is masked.
 template <class S, int RB, int C, int NV, bool kMask>
 void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here, int64_t begin, int64_t end, int64_t j,
-              typename S::M last, int back, bool shifted) {
+              typename S::M last, int back, bool shifted, bool padded) {
   using V = typename S::V;
   static_assert(!kMask || NV == 1, "the masked tile is one vector");
   const BsrF32& a = p.a;
@@ -34,7 +36,7 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
       const float* b = p.b + (static_cast<int64_t>(bj) * c_rt + cc) * p.ldb + j;
       V bv[NV];
 #pragma GCC unroll 16
-      for (int t = 0; t < NV; ++t) bv[t] = kMask ? simd::load_tail<S>(b, back, shifted, last) : S::load(b + t * S::W);
+      for (int t = 0; t < NV; ++t) bv[t] = kMask && !padded ? simd::load_tail<S>(b, back, shifted, last) : S::load(b + t * S::W);
 #pragma GCC unroll 16
       for (int rr = 0; rr < RB; ++rr) {
         const V w = S::set1(blk[rr * c_rt + cc]);
@@ -47,7 +49,7 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
   for (int rr = 0; rr < RB && rr < rows_here; ++rr) {
     float* out = p.c + static_cast<int64_t>(bi * a.r + r0 + rr) * p.ldc + j;
     if (kMask) {
-      simd::store_tail<S>(out, acc[rr][0], alpha, beta, p.beta != 0.0f, back, shifted, last);
+      simd::store_tail<S>(out, acc[rr][0], alpha, beta, p.beta != 0.0f, back, shifted && !padded, last);
       continue;
     }
     for (int t = 0; t < NV; ++t) simd::store_alpha_beta<S, false>(out + t * S::W, acc[rr][t], alpha, beta, p.beta != 0.0f, last);
@@ -76,9 +78,9 @@ int64_t spmm_bsr(const SpmmBsrParams& p, int32_t block_row_begin, int32_t block_
     for (int32_t r0 = 0; r0 < height; r0 += RB) {
       const int32_t rows_here = height - r0;
       int64_t j = 0;
-      for (; j + NV * S::W <= n; j += NV * S::W) bsr_tile<S, RB, C, NV, false>(p, bi, r0, rows_here, begin, end, j, last, 0, false);
-      for (; j + S::W <= n; j += S::W) bsr_tile<S, RB, C, 1, false>(p, bi, r0, rows_here, begin, end, j, last, 0, false);
-      if (tail) bsr_tile<S, RB, C, 1, true>(p, bi, r0, rows_here, begin, end, j, last, S::W - tail, shifted);
+      for (; j + NV * S::W <= n; j += NV * S::W) bsr_tile<S, RB, C, NV, false>(p, bi, r0, rows_here, begin, end, j, last, 0, false, false);
+      for (; j + S::W <= n; j += S::W) bsr_tile<S, RB, C, 1, false>(p, bi, r0, rows_here, begin, end, j, last, 0, false, false);
+      if (tail) bsr_tile<S, RB, C, 1, true>(p, bi, r0, rows_here, begin, end, j, last, S::W - tail, shifted, p.b_padded);
     }
   }
   return bad;

@@ -4,7 +4,8 @@
 // The tile's independent accumulators cover the FMA latency; the row's indices and values are re-read per tile from
 // L1. Tiles have near-equal widths (17 vectors -> 9 + 8, not 8 + 8 + 1), because a narrow tile has too few
 // independent FMA chains. When n is not a multiple of the vector width, the last vector of a row is read and written
-// as the W columns ending at the row's end (simd::load_tile / store_tile, vec.h; masked only for n < W).
+// as simd::load_tile / store_tile say (vec.h): from B packed by the operator (SpmmParams::b_padded) as a whole vector
+// in place, the store to C masked; else as the W columns ending at the row's end (masked only for n < W).
 //
 // Software prefetch only of the first line of the next step's rows of B, in wide unblocked tiles (see kPrefetch in
 // tile()): prefetching every entry's row k + 8 entries ahead, with the index read per entry, had made the product
@@ -23,8 +24,8 @@
 namespace sk {
 namespace spmm_csr_detail {
 
-// Columns [j, j + W*NV) of one row (entries [*kp, end), output row c); with kLast the row ends inside vector NV-1
-// (`back` = W minus its lanes in use): read and written as simd::load_tile and simd::store_tile say (vec.h).
+// Columns [j, j + W*NV) of one row (entries [*kp, end), output row c); kTail (simd::Tail) says whether the row ends
+// inside vector NV-1 (`back` = W minus its lanes in use) and how that vector is read and written (vec.h).
 //
 // The caller has checked this row's column indices (row_range): a row holding a bad one
 // never gets here. The clamps below are for memory safety only, should the caller's arrays change during an async
@@ -34,7 +35,7 @@ namespace spmm_csr_detail {
 //
 // With kBlocked, the walk starts at *k and stops before the first entry whose column is >= kend (a block of B's
 // rows, see spmm_csr), leaving *k there; the tile is then C = alpha * acc + beta * C.
-template <class S, int NV, bool kLast, bool kBlocked>
+template <class S, int NV, int kTail, bool kBlocked>
 SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t kend, int64_t j, float* c, typename S::M last, int back,
                  float alpha_s, float beta_s) {
   using V = typename S::V;
@@ -97,7 +98,7 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
           const float* b = bj + static_cast<int64_t>(col) * ldb;
           V* a = u % kU == 0 ? acc : more[u % kU - 1];
 #pragma GCC unroll 16
-          for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, simd::load_tile<S, NV, kLast>(b, t, back, last), a[t]);
+          for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, simd::load_tile<S, NV, kTail>(b, t, back, last), a[t]);
         }
       }
     }
@@ -125,7 +126,7 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
         const float* b = bj + static_cast<int64_t>(col) * ldb;
         V* a = u == 0 ? acc : more[u - 1];
 #pragma GCC unroll 16
-        for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, simd::load_tile<S, NV, kLast>(b, t, back, last), a[t]);
+        for (int t = 0; t < NV; ++t) a[t] = S::fmadd(v, simd::load_tile<S, NV, kTail>(b, t, back, last), a[t]);
       }
     }
     simd::add_sets<S>(acc, more, kU - 1);
@@ -137,19 +138,20 @@ SK_NOINLINE void tile(const SpmmParams& p, int64_t* kp, int64_t end, uint32_t ke
     const V v = S::set1(values[k]);
     const float* b = bj + static_cast<int64_t>(col) * ldb;
 #pragma GCC unroll 16
-    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, simd::load_tile<S, NV, kLast>(b, t, back, last), acc[t]);
+    for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(v, simd::load_tile<S, NV, kTail>(b, t, back, last), acc[t]);
   }
   *kp = k;
   const V alpha = S::set1(alpha_s), beta = S::set1(beta_s);
   const bool use_beta = beta_s != 0.0f;
-  simd::store_tile<S, NV, kLast>(c + j, acc, alpha, beta, use_beta, back, last);
+  simd::store_tile<S, NV, kTail>(c + j, acc, alpha, beta, use_beta, back, last);
 }
 
 template <class S, int NV, bool kBlocked>
 inline void run(const SpmmParams& p, int64_t* k, int64_t end, uint32_t kend, int64_t j, float* c, bool masked, typename S::M last, int back,
                 float alpha, float beta) {
-  if (masked) tile<S, NV, true, kBlocked>(p, k, end, kend, j, c, last, back, alpha, beta);
-  else tile<S, NV, false, kBlocked>(p, k, end, kend, j, c, last, back, alpha, beta);
+  if (!masked) tile<S, NV, simd::kWhole, kBlocked>(p, k, end, kend, j, c, last, back, alpha, beta);
+  else if (p.b_padded) tile<S, NV, simd::kPadded, kBlocked>(p, k, end, kend, j, c, last, back, alpha, beta);
+  else tile<S, NV, simd::kEdge, kBlocked>(p, k, end, kend, j, c, last, back, alpha, beta);
 }
 
 // Row i's entries, or an empty range when its bounds or any of its column indices are corrupt (each counted in

@@ -27,10 +27,11 @@ inline bool nonzero(const float* v) {
 // `rep stos` zeroing it on every call, the registers copied back after the loop) and the group count was an integer
 // division per call; with L1 blocking a call covers only a block of groups, so that overhead was 2-25% of the
 // product (timed A/B in one process, 2:4 1024x1024 x 1024x256, noisy VM; the CSR kernel did not change).
-// kMask: the row of C ends inside vector NV-1, `back` floats short of it (simd::load_tile / store_tile, vec.h).
+// kTail (simd::Tail): whether the row of C ends inside vector NV-1, `back` floats short of it, and how that vector
+// is read and written (simd::load_tile / store_tile, vec.h).
 // kAll: the caller knows that no slot of groups [g0, g1) is zero, so none is tested (with B in L1, the test cost
 // 10-20% of a 2:4 product: its load of the value, a second one beside the broadcast, and its branch).
-template <class S, int NV, bool kMask, int kN, bool kAll = false>
+template <class S, int NV, int kTail, int kN, bool kAll = false>
 void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typename S::M last, int back, int64_t g0, int64_t g1, float alpha_s,
              float beta_s) {
   using V = typename S::V;
@@ -76,7 +77,7 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
             const float* b = b0 + col * ldb;
             V* a = u % kSets == 0 ? acc : more[u % kSets - 1];
 #pragma GCC unroll 16
-            for (int t = 0; t < NV; ++t) a[t] = S::fmadd(w, simd::load_tile<S, NV, kMask>(b, t, back, last), a[t]);
+            for (int t = 0; t < NV; ++t) a[t] = S::fmadd(w, simd::load_tile<S, NV, kTail>(b, t, back, last), a[t]);
           }
         }
       }
@@ -101,7 +102,7 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
           const float* b = b0 + col * ldb;
           V* a = u == 0 ? acc : more[u - 1];
 #pragma GCC unroll 16
-          for (int t = 0; t < NV; ++t) a[t] = S::fmadd(w, simd::load_tile<S, NV, kMask>(b, t, back, last), a[t]);
+          for (int t = 0; t < NV; ++t) a[t] = S::fmadd(w, simd::load_tile<S, NV, kTail>(b, t, back, last), a[t]);
         }
       }
     }
@@ -118,12 +119,26 @@ void nm_tile(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, typena
         const V w = S::load1(vals + s);
         const float* b = b0 + col * ldb;
 #pragma GCC unroll 16
-        for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(w, simd::load_tile<S, NV, kMask>(b, t, back, last), acc[t]);
+        for (int t = 0; t < NV; ++t) acc[t] = S::fmadd(w, simd::load_tile<S, NV, kTail>(b, t, back, last), acc[t]);
       }
     }
   }
   const V alpha = S::set1(alpha_s), beta = S::set1(beta_s);
-  simd::store_tile<S, NV, kMask>(p.c + static_cast<int64_t>(i) * p.ldc + j, acc, alpha, beta, beta_s != 0.0f, back, last);
+  simd::store_tile<S, NV, kTail>(p.c + static_cast<int64_t>(i) * p.ldc + j, acc, alpha, beta, beta_s != 0.0f, back, last);
+}
+
+template <class S, int NV, int kTail>
+void nm_run_tail(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, bool all, typename S::M last, int back, int64_t g0,
+                 int64_t g1, float alpha, float beta) {
+  switch ((all ? 16 : 0) + (p.a.n <= 4 && p.a.n != 3 ? p.a.n : 0)) {
+    case 1: nm_tile<S, NV, kTail, 1>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 2: nm_tile<S, NV, kTail, 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 4: nm_tile<S, NV, kTail, 4>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 16 + 1: nm_tile<S, NV, kTail, 1, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 16 + 2: nm_tile<S, NV, kTail, 2, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    case 16 + 4: nm_tile<S, NV, kTail, 4, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
+    default: nm_tile<S, NV, kTail, 0>(p, groups, i, j, last, back, g0, g1, alpha, beta);
+  }
 }
 
 template <class S, int NV>
@@ -131,23 +146,9 @@ void nm_run(const SpmmNmParams& p, int64_t groups, int32_t i, int64_t j, bool ma
             int64_t g1, float alpha, float beta) {
   // kAll only changes tiles of two vectors and more with N known (1, 2 or 4): the other tiles are not instantiated twice.
   all = all && NV >= 2;
-  switch ((all ? 32 : 0) + (masked ? 16 : 0) + (p.a.n <= 4 && p.a.n != 3 ? p.a.n : 0)) {
-    case 1: nm_tile<S, NV, false, 1>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 2: nm_tile<S, NV, false, 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 4: nm_tile<S, NV, false, 4>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 16 + 1: nm_tile<S, NV, true, 1>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 16 + 2: nm_tile<S, NV, true, 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 16 + 4: nm_tile<S, NV, true, 4>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 32 + 1: nm_tile<S, NV, false, 1, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 32 + 2: nm_tile<S, NV, false, 2, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 32 + 4: nm_tile<S, NV, false, 4, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 32 + 16 + 1: nm_tile<S, NV, true, 1, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 32 + 16 + 2: nm_tile<S, NV, true, 2, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    case 32 + 16 + 4: nm_tile<S, NV, true, 4, NV >= 2>(p, groups, i, j, last, back, g0, g1, alpha, beta); break;
-    default:
-      if (masked) nm_tile<S, NV, true, 0>(p, groups, i, j, last, back, g0, g1, alpha, beta);
-      else nm_tile<S, NV, false, 0>(p, groups, i, j, last, back, g0, g1, alpha, beta);
-  }
+  if (!masked) nm_run_tail<S, NV, simd::kWhole>(p, groups, i, j, all, last, back, g0, g1, alpha, beta);
+  else if (p.b_padded) nm_run_tail<S, NV, simd::kPadded>(p, groups, i, j, all, last, back, g0, g1, alpha, beta);
+  else nm_run_tail<S, NV, simd::kEdge>(p, groups, i, j, all, last, back, g0, g1, alpha, beta);
 }
 
 // The groups of a row before its first zero slot: the least of the slots' bits shifted past the sign (0 for a
