@@ -29,6 +29,14 @@ constexpr int64_t kSlotsPerTask = 1 << 16;  // N:M SpMV slots
 // Only where tasks share no setup: the SpMM tasks pack B's panels per task.
 constexpr int kSpmvTasksPerThread = 4;
 
+// A product's multiply-adds per stored entry at width n, counted in whole vectors of the active kernels: a row of
+// B two floats wide costs an AVX2 kernel what one of eight does (one vector load and FMA per entry).
+int64_t vector_width_cost(int64_t n) {
+  const int isa = active_isa();
+  const int64_t w = isa == kIsaAvx512 ? 16 : isa == kIsaAvx2 ? 8 : isa == kIsaNeon ? 4 : 1;
+  return (std::max<int64_t>(n, 1) + w - 1) / w * w;
+}
+
 int task_count(int64_t work, int64_t min_work, int64_t max_parts, int per_thread = 1) {
   const int64_t by_work = std::max<int64_t>(1, work / min_work);
   const int64_t by_threads = static_cast<int64_t>(pool_threads()) * per_thread;
@@ -136,7 +144,7 @@ struct RowSplit {
 
 RowSplit split_csr_rows(const CsrF32& a, int64_t width, int64_t min_work, int per_thread = 1) {
   RowSplit r;
-  r.parts = task_count((a.nnz + a.rows) * std::max<int64_t>(width, 1), min_work, std::max(a.rows, 1), per_thread);
+  r.parts = task_count((a.nnz + a.rows) * vector_width_cost(width), min_work, std::max(a.rows, 1), per_thread);
   split_by_entries(a.indptr, a.rows, a.nnz, r.parts, r.bounds);
   return r;
 }
@@ -358,7 +366,7 @@ Status spmm_bsr_f32(const SpmmBsrParams& p) {
   }
   if (p.n == 0) return Status::ok();
   const int32_t block_rows = (a.rows + a.r - 1) / a.r;
-  const int parts = task_count((a.blocks * a.r * a.c + a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(block_rows, 1));
+  const int parts = task_count((a.blocks * a.r * a.c + a.rows) * vector_width_cost(p.n), kMacsPerTask, std::max(block_rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_by_entries(a.indptr, block_rows, a.blocks, parts, bounds);
   return anomalies(run_paneled(p, spmm_bsr_f32_kernel(), parts, bounds, a.cols, a.blocks * a.c), "spmm", "BSR");
@@ -372,7 +380,7 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   }
   if (p.n == 0) return Status::ok();
   const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
-  const int parts = task_count((slots + a.rows) * static_cast<int64_t>(p.n), kMacsPerTask, std::max(a.rows, 1));
+  const int parts = task_count((slots + a.rows) * vector_width_cost(p.n), kMacsPerTask, std::max(a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_uniform(a.rows, parts, 1, bounds);
   SpmmNmParams q = p;
