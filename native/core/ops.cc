@@ -181,10 +181,11 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
 // SDDMM over rows [r0, r1) of a task with X's rows copied, a few at a time, into this thread's aligned scratch
 // (pack_scratch) when `pack_x`: each row is read once per four stored entries, split across cache lines when it is
 // misaligned (1.05x at K = 256, 90%, here). The kernel then runs on a view of A rebased to the copied rows (indptr
-// from the first of them: out is still indexed by stored entry).
+// from the first of them: out is still indexed by stored entry). `y_packed`: q.y is a packed copy too, so the
+// kernel may read both past k (SddmmParams::padded).
 constexpr int64_t kSddmmXFloats = 4096;  // 16 KiB of X rows per copy, well inside L1
 
-int64_t sddmm_rows(SddmmCsrF32Fn kernel, const SddmmParams& q, int32_t r0, int32_t r1, bool pack_x) {
+int64_t sddmm_rows(SddmmCsrF32Fn kernel, const SddmmParams& q, int32_t r0, int32_t r1, bool pack_x, bool y_packed) {
   if (!pack_x || r0 >= r1) return kernel(q, r0, r1);
   const int64_t ld = (static_cast<int64_t>(q.k) + 15) / 16 * 16;
   const int32_t chunk = static_cast<int32_t>(std::max<int64_t>(1, kSddmmXFloats / ld));
@@ -198,6 +199,7 @@ int64_t sddmm_rows(SddmmCsrF32Fn kernel, const SddmmParams& q, int32_t r0, int32
     t.a.rows = i1 - i0;
     t.x = xs;
     t.ldx = ld;
+    t.padded = y_packed;  // both copies, zero past k
     bad += kernel(t, 0, i1 - i0);
   }
   return bad;
@@ -228,7 +230,9 @@ Status sddmm_csr_f32(const SddmmParams& p) {
   // Not for the scalar kernel (the reference, never packed); always under PackMode::kAlways (tests).
   const bool pack_x = pack_mode() != PackMode::kNever && active_isa() != kIsaScalar && p.k > 1 &&
                       (pack_mode() == PackMode::kAlways || reinterpret_cast<uintptr_t>(p.x) % 64 != 0 || p.ldx % 16 != 0);
-  auto rows_task = [&](const SddmmParams& q, int32_t r0, int32_t r1) { return sddmm_rows(kernel, q, r0, r1, pack_x); };
+  auto rows_task = [&](const SddmmParams& q, int32_t r0, int32_t r1, bool y_packed) {
+    return sddmm_rows(kernel, q, r0, r1, pack_x, y_packed);
+  };
   if (plan.pack && plan.shared) {
     float* y = shared_pack_scratch(static_cast<int64_t>(p.a.cols) * plan.ld);
     int32_t rows[kMaxThreads + 1];
@@ -240,10 +244,11 @@ Status sddmm_csr_f32(const SddmmParams& p) {
     SddmmParams q = p;
     q.y = y;
     q.ldy = plan.ld;
-    return anomalies(run(q, rows_task, r.parts, r.bounds), "sddmm", "CSR");
+    auto task = [&](const SddmmParams& t, int32_t r0, int32_t r1) { return rows_task(t, r0, r1, true); };
+    return anomalies(run(q, task, r.parts, r.bounds), "sddmm", "CSR");
   }
   auto task = [&](const SddmmParams& q, int32_t r0, int32_t r1) -> int64_t {
-    if (!plan.pack) return rows_task(q, r0, r1);
+    if (!plan.pack) return rows_task(q, r0, r1, false);
     if (r0 >= r1) return kernel(q, r0, r1);
     if (plan.width >= q.k) {  // Y whole, in this task's own copy (shared_pack_scratch: pack_scratch holds X's rows)
       float* y = shared_pack_scratch(q.a.cols * plan.ld);
@@ -251,7 +256,7 @@ Status sddmm_csr_f32(const SddmmParams& p) {
       SddmmParams t = q;
       t.y = y;
       t.ldy = plan.ld;
-      return rows_task(t, r0, r1);
+      return rows_task(t, r0, r1, true);
     }
     float* y = pack_scratch(q.a.cols * plan.ld);
     int64_t bad = 0;

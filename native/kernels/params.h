@@ -69,6 +69,9 @@ struct SddmmParams {
   float* out;
   float alpha;
   float beta;
+  // Both X and Y are the operator's packed copies (core/pack.h): leading dimensions multiples of 16 floats, 64-byte
+  // aligned, every row zero from column k on. The kernels then read a row's last vector whole, in its place.
+  bool padded = false;
 };
 
 // Transposed SpMM by scattering: C = alpha * Aᵀ B + beta * C with A a.rows x a.cols, B a.rows x n, C a.cols x n.

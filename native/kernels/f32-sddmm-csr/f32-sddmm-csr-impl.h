@@ -3,15 +3,17 @@
 // also hides the FMA latency. K that is not a multiple of the vector width ends with the row's last vector (the W
 // elements ending at K, an unaligned load inside the row) with its lanes already summed zeroed: a masked load
 // (vmaskmovps) there made K = 36 and K = 100 1.5x and 1.35x slower on AMD Zen 1. A row shorter than one vector
-// takes masked loads.
+// takes masked loads. When both X and Y are the operator's zero-padded copies (SddmmParams::padded), the last
+// vector is read whole, in its place, with no mask: the lanes past K are zero on both sides.
 #pragma once
 #include "../kernels.h"
 #include "../vec.h"
 
 namespace sk {
 
-template <class S>
-int64_t sddmm_csr(const SddmmParams& p, int32_t row_begin, int32_t row_end) {
+namespace sddmm_detail {
+template <class S, bool kPadded>
+int64_t rows(const SddmmParams& p, int32_t row_begin, int32_t row_end) {
   using V = typename S::V;
   const CsrF32& a = p.a;
   const int32_t k_full = p.k / S::W * S::W;
@@ -19,8 +21,12 @@ int64_t sddmm_csr(const SddmmParams& p, int32_t row_begin, int32_t row_end) {
   const int32_t t0 = whole ? p.k - S::W : 0;
   const typename S::M tail = whole ? S::last(p.k - k_full) : S::first(p.k);
   const bool has_tail = p.k != k_full;
-  // The tail vector of row r (of X or Y): elements [k_full, k) in their lanes, the others zero.
-  auto tail_of = [&](const float* r) { return whole ? S::keep(S::load(r + t0), tail) : S::load(r, tail); };
+  // The tail vector of row r (of X or Y): elements [k_full, k) in their lanes (padded: in place; else the W ending at
+  // k, or masked), the others zero.
+  auto tail_of = [&](const float* r) {
+    if constexpr (kPadded) return S::load(r + k_full);
+    return whole ? S::keep(S::load(r + t0), tail) : S::load(r, tail);
+  };
   const uint32_t cols = static_cast<uint32_t>(a.cols);
   int64_t bad = 0;
   auto finish = [&](int64_t k, float dot) { p.out[k] = p.beta == 0.0f ? p.alpha * dot : p.alpha * dot + p.beta * p.out[k]; };
@@ -72,6 +78,12 @@ int64_t sddmm_csr(const SddmmParams& p, int32_t row_begin, int32_t row_end) {
     }
   }
   return bad;
+}
+}  // namespace sddmm_detail
+
+template <class S>
+int64_t sddmm_csr(const SddmmParams& p, int32_t row_begin, int32_t row_end) {
+  return p.padded ? sddmm_detail::rows<S, true>(p, row_begin, row_end) : sddmm_detail::rows<S, false>(p, row_begin, row_end);
 }
 
 }  // namespace sk
