@@ -58,7 +58,8 @@ function twoFour(d) {
   const dense = await denseBaseline(T);
   if (!dense) throw new Error('onnxruntime-node is needed for the dense baseline (a devDependency)');
   const M = 1024, K = 1024;
-  const numpy = numpyDense(T, [...[1, 8, 64, 256].map((n) => `${M}x${K}x${n}`), ...[64, 256].flatMap((k) => [0.9, 0.95].map((s) => `sddmm:${M}:${K}:${k}:${(1 - s).toFixed(2)}`))]);
+  const sweepWidths = [1, 2, 3, 5, 8, 9, 16, 17, 33, 65, 100, 129];
+  const numpy = numpyDense(T, [...[...new Set([1, 8, 64, 256, ...sweepWidths])].map((n) => `${M}x${K}x${n}`), ...[64, 256].flatMap((k) => [0.9, 0.95].map((s) => `sddmm:${M}:${K}:${k}:${(1 - s).toFixed(2)}`))]);
   console.log(`sparsekit ${info.version} | ${info.isa} | ${T} threads | CPU ${os.cpus()[0]?.model ?? 'unknown'} | dense baselines: ${dense.name}; ${numpy ? numpy.name : 'numpy not found'}`);
   /** The faster of onnxruntime's time and numpy's for the same product, with its name. */
   const bestDense = (/** @type {number} */ ortMs, /** @type {string} */ spec) => {
@@ -163,6 +164,31 @@ function twoFour(d) {
     }
     table(`N:M 2:4 SpMM/SpMV, ${M}x${K} (target: >= 1.3x the best dense at width 256)`, ['width', '2:4 ms', 'same as CSR ms', 'onnxruntime ms', 'numpy ms', 'vs best dense'], lines);
   }
+  // --- Every SpMM family across widths, narrow and not whole vectors among them (the acceptance runs more than the
+  // seeded shapes of ../shared/peers): CSR at 90%, N:M 2:4, BSR 4x4 at 90% block sparsity, against numpy's dense
+  // product of the same shape (OpenBLAS). Interleaved slices, the best of each.
+  {
+    const lines = [];
+    const csr = sk.CSRMatrix.random(M, K, { density: 0.1, seed: 15 });
+    const nm = sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 16)), { n: 2, m: 4 });
+    const bsr = sk.BSRMatrix.fromDense(blockSparse(M, K, [4, 4], 0.1, 17), { block: [4, 4] });
+    for (const n of sweepWidths) {
+      const B = randomDense(K, n, 18), C = sk.denseMatrix(M, n);
+      const m = await interleaved({
+        csr: () => sk.spmm(csr, B, { out: C }),
+        nm: () => sk.spmm(nm, B, { out: C }),
+        bsr: () => sk.spmm(bsr, B, { out: C }),
+      }, { rounds: quick ? 3 : 8, sliceMs: 20, gapMs: 0 });
+      const np = numpy?.ms[`${M}x${K}x${n}`];
+      const gf = (/** @type {number} */ ms, /** @type {number} */ nnz) => ((2 * nnz * n) / (ms * 1e6)).toFixed(1);
+      rows.push({ bench: 'widths', n, csrMs: m.csr.min, nmMs: m.nm.min, bsrMs: m.bsr.min, numpyMs: np });
+      const vs = (/** @type {number} */ ms) => (np === undefined ? 'n/a' : `${(np / ms).toFixed(2)}x`);
+      lines.push([n, t(m.csr.min), gf(m.csr.min, csr.nnz), vs(m.csr.min), t(m.nm.min), vs(m.nm.min), t(m.bsr.min), vs(m.bsr.min), np === undefined ? 'n/a' : t(np)]);
+    }
+    table(`SpMM across widths, ${M}x${K} (CSR 90%, N:M 2:4, BSR 4x4 90%; "vs numpy": numpy's dense time / ours)`,
+      ['width', 'CSR ms', 'CSR GFLOP/s', 'vs numpy', '2:4 ms', 'vs numpy', 'BSR ms', 'vs numpy', 'numpy dense ms'], lines);
+  }
+
   // --- Every family on operands 1, 2 and 3 floats past a 64-byte boundary (views into a larger buffer, as user
   // arrays are) against 64-byte-aligned ones; rounds interleaved (harness.js interleaved), best slice of each.
   {
