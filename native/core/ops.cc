@@ -328,10 +328,15 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
   const SpmmParams& q = p.spmm;
   const CsrF32& at = q.a;
   if (q.alpha == 0.0f || q.n == 0 || (q.n == 1 && q.ldb == 1 && q.ldc == 1)) {
-    // Rare shapes: gather everything into the calling thread's scratch first, then the usual path.
+    // Rare shapes (a one-column B is an SpMV): gather everything into the calling thread's scratch first, split over
+    // the pool, then the usual path.
     SpmmParams t = q;
     float* values = values_scratch(at.nnz);
-    if (gather_values(p, 0, at.nnz, values)) {
+    const int parts = task_count(at.nnz, kGathersPerTask, std::max<int64_t>(1, at.nnz / 16));
+    int32_t bounds[kMaxThreads + 1];
+    split_uniform(at.nnz, parts, 16, bounds);
+    auto gather = [values](const SpmmtPlanParams& g, int32_t k0, int32_t k1) { return gather_values(g, k0, k1, values + k0); };
+    if (run(p, gather, parts, bounds)) {
       return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
     }
     t.a.values = values;
