@@ -175,6 +175,7 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
   const RowSplit r = split_csr_rows(p.a, p.n, kMacsPerTask);
   SpmmParams q = p;
   q.block_rows = plan_block_rows(p.a.cols, p.n, p.a.nnz, p.a.rows, active_isa(), true);
+  q.block_chunk = plan_block_chunk(q.block_rows, p.n, active_isa());
   return anomalies(run_paneled(q, spmm_csr_f32_kernel(), r.parts, r.bounds, p.a.cols, p.a.nnz), what, "CSR");
 }
 
@@ -350,6 +351,7 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
   // each of its rows as an anomaly, so no row can reach outside [k0, k1). A perm entry out of range is an anomaly too.
   SpmmParams t = q;
   t.block_rows = plan_block_rows(at.cols, t.n, at.nnz, at.rows, active_isa(), true);
+  t.block_chunk = plan_block_chunk(t.block_rows, t.n, active_isa());
   const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
   const RowSplit r = split_csr_rows(at, t.n, kMacsPerTask);
   const PanelPlan plan = panels_for(t, at.cols, at.nnz, r.parts);

@@ -107,6 +107,9 @@ std::atomic<int64_t> g_block{0};
 // width in floats): 20 entries at 64 floats, 40 at 32.
 constexpr double kMinBlockWork = 1280;
 
+// plan_block_rows blocks a CSR product for L2 when a tile's rows of B take more than this many L2 sizes.
+constexpr int64_t kTallL2Multiple = 4;
+
 // std::aligned_alloc is missing from the Windows C runtime.
 void* aligned_bytes(size_t bytes) {
 #if defined(_WIN32)
@@ -160,6 +163,18 @@ int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows
   // 1024x1024 and 1024x4096 at 50-90%, width 256, 2 threads, AMD Zen 1: unblocked with prefetch 1.08-1.36x faster
   // than blocked; width 32 (no prefetch) blocked stays ahead on 1024x4096 at 50%.
   const int64_t vector = tile / 8;
+  // A B so tall that a tile's rows of it take several L2 sizes: the CSR kernel reads each row of B from L3 or DRAM
+  // once per entry; in blocks of a quarter of L2, walked by 256 rows of A each (plan_block_chunk), it reads each
+  // block once per 256 rows. 1024x16384 at 90%, width 256: 97-104 ms -> 41 (blocks of 512 rows of 64 floats; half
+  // L2 62 ms, chunks of 32 rows 79); width 64: 12.5-24 -> 8.2. At 1024x4096 (a tile's rows 1 MiB, 2 L2 sizes)
+  // blocking lost to prefetching (18 against 13.8-14.6 ms), at 1024x8192 (4 L2 sizes) it was 1.2-1.4x faster.
+  // AMD Zen 1, 2 threads.
+  const int64_t row_bytes = width * static_cast<int64_t>(sizeof(float));
+  if (csr && forced == 0 && rows * row_bytes > kTallL2Multiple * l2_cache_bytes()) {
+    const int64_t tall = std::max<int64_t>(8, l2_cache_bytes() / 4 / row_bytes);
+    const double per_block = static_cast<double>(entries) / static_cast<double>(a_rows) * static_cast<double>(tall) / static_cast<double>(rows);
+    return per_block * static_cast<double>(width) >= kMinBlockWork ? tall : 0;
+  }
   if (csr && forced == 0 && (width + vector - 1) / vector * vector * static_cast<int64_t>(sizeof(float)) >= kPrefetchTileBytes) return 0;
   const int64_t block = std::max<int64_t>(8, (forced > 0 ? forced : l1_cache_bytes()) / (width * static_cast<int64_t>(sizeof(float))));
   if (rows <= block) return 0;
@@ -170,6 +185,11 @@ int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows
   // 5-12%, 51 x 32 and more gained up to 1.3x (50% dense, N:M 2:4 1.25x).
   const double per_block = static_cast<double>(entries) / static_cast<double>(a_rows) * static_cast<double>(block) / static_cast<double>(rows);
   return per_block * static_cast<double>(width) >= kMinBlockWork ? block : 0;
+}
+
+int32_t plan_block_chunk(int64_t block_rows, int64_t n, int isa) {
+  const int64_t width = std::min(n, tile_floats(isa));
+  return block_rows > 0 && block_rows * width * static_cast<int64_t>(sizeof(float)) > l1_cache_bytes() ? 256 : 0;
 }
 
 PackMode pack_mode() { return static_cast<PackMode>(g_mode.load(std::memory_order_relaxed)); }

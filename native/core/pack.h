@@ -61,8 +61,14 @@ PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t wid
 // has too few entries per row in a block for the saved L2 traffic to pay for revisiting C). SpmmParams and
 // SpmmNmParams carry it as block_rows. `csr`: for the CSR kernel, whose register tiles of kPrefetchTileBytes and
 // more prefetch B's rows from L2 instead, which measured faster than blocking (kernels/params.h): not planned for
-// those (a forced block size still blocks).
+// those (a forced block size still blocks), unless a tile's rows of B take several L2 sizes: then blocks of a
+// quarter of L2 (for A dense enough, as above), walked by 256 rows of A at a time (plan_block_chunk).
 int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa, bool csr);
+
+// The rows of A per blocked pass of the CSR kernel for blocks of `block_rows` (SpmmParams::block_chunk): 256 when a
+// block is larger than L1 (a tall B blocked for L2, see plan_block_rows: each block is then read once per 256 rows
+// of A rather than 32), else 0 (the kernel's 32).
+int32_t plan_block_chunk(int64_t block_rows, int64_t n, int isa);
 
 // The plan for a B given transposed (n rows of `rows` floats): it is always packed, in panels as plan_panels would
 // cut them, or, when B is so tall that not even one vector of columns fits the L2 budget, one vector wide anyway

@@ -48,6 +48,9 @@ struct SpmmParams {
   // When > 0, the SIMD kernels walk B in blocks of this many rows (L1 blocking, see f32-spmm-csr-impl.h and
   // plan_block_rows in core/pack.h); 0: one pass over B per column tile. The scalar kernel ignores it.
   int64_t block_rows = 0;
+  // Rows of A per blocked pass (each block of B is walked by that many rows before the next block); 0: 32, a C tile
+  // that stays in L1 beside an L1 block of B. At most 256 (see spmm_csr). Only the CSR kernel reads it.
+  int32_t block_chunk = 0;
   // B is given transposed: b holds n rows of a.cols floats, leading dimension ldb (C = alpha A Bᵀ + beta C). Only
   // the operator reads this: it packs such a B into row-major panels, and kernels never see it set.
   bool b_trans = false;

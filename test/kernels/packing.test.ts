@@ -95,7 +95,7 @@ describe.each(ISAS)('isa %s', (isa) => {
 // off; CSR with sorted and with unsorted columns (each entry must be counted once in any order), N:M, spmmT with a
 // plan (one panel and several), alpha/beta with NaN in C when beta is 0.
 describe.each(ISAS)('L1 blocking, isa %s', (isa) => {
-  test.each([64, 1000, 'never'] as const)('blocks of %s bytes', (block) => {
+  test.each([64, 1000, 65536, 'never'] as const)('blocks of %s bytes', (block) => {
     setIsa(isa);
     setThreads(2);
     for (const [mode, panel] of [['auto', 0], ['always', 24]] as [PackMode, number][]) {
@@ -149,6 +149,32 @@ describe.each(ISAS)('L1 blocking, isa %s', (isa) => {
     setPacking('auto', 0, 64);
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024)).toBe(8);
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024, true)).toBe(8); // forced: the CSR kernel blocks too
+    setPacking('auto');
+  });
+
+  test('a B whose tile of rows takes more than 4 L2 sizes is blocked for L2 in CSR products, at a quarter of L2 a block', () => {
+    setIsa(isa);
+    setPacking('auto');
+    const l2 = info().l2CacheBytes;
+    const tileBytes = ({ avx512: 128, avx2: 64, neon: 32 } as Record<string, number>)[isa] * 4; // at width 256
+    if (isa === 'scalar') return expect(addon.blockPlan(64 * l2, 256, 64 * l2, 1024, true)).toBe(0);
+    const tall = Math.ceil((8 * l2) / tileBytes); // 8 L2 sizes
+    expect(addon.blockPlan(tall, 256, tall * 1024 * 0.1, 1024, true)).toBe(Math.floor(l2 / 4 / tileBytes));
+    const short = Math.floor((4 * l2) / tileBytes); // exactly 4: still prefetched (x86) or L1-blocked (NEON), not L2
+    if (isa !== 'neon') expect(addon.blockPlan(short, 256, short * 1024 * 0.1, 1024, true)).toBe(0);
+    expect(addon.blockPlan(tall, 256, tall * 1024 * 0.001, 1024, true)).toBe(0); // 99.9% sparse: too few entries a block
+  });
+
+  test('L2 blocks walked by 256 rows of A at a time (a block larger than L1), against the reference', () => {
+    setIsa(isa);
+    setThreads(2);
+    setPacking('auto', 0, 1 << 16); // blocks of 64 KiB: larger than L1, so chunks of 256 rows
+    const d = randomDense(600, 700, 0.2, 31, 5);
+    const A = CSRMatrix.fromDense(d);
+    checkAll(d, `csr ${isa} 64 KiB blocks`, (B, out, alpha, beta) => spmm(A, B, { out, alpha, beta }));
+    const At = CSRMatrix.fromDense(transposeDense(d));
+    const plan = transposePlan(At);
+    checkAll(d, `spmmT plan ${isa} 64 KiB blocks`, (B, out, alpha, beta) => spmmT(At, B, { out, alpha, beta, plan }));
     setPacking('auto');
   });
 });

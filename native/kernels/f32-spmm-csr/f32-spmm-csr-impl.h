@@ -195,7 +195,8 @@ inline void with_width(int nv, F&& f) {
 }  // namespace spmm_csr_detail
 
 // Rows [row_begin, row_end) of C. With p.block_rows (the operator's plan: a tile's rows of B do not fit in L1 and
-// A is dense enough), B is walked in blocks of that many rows: for each chunk of kChunk rows of A and each column tile, block by block, every row of the chunk
+// A is dense enough, or do not fit in L2 many times over), B is walked in blocks of that many rows: for each chunk
+// of p.block_chunk rows of A (32 unless set) and each column tile, block by block, every row of the chunk
 // multiplies its entries whose columns fall in the block (a cursor per row remembers where it stopped) and adds
 // the result to C; the block of B stays in L1 across the chunk's rows. The first block writes C = alpha*acc +
 // beta*C, later ones add alpha*acc, and only for rows with entries in them. Columns need not be sorted: a cursor
@@ -230,11 +231,12 @@ int64_t spmm_csr(const SpmmParams& p, int32_t row_begin, int32_t row_end) {
     }
     return bad;
   }
-  constexpr int kChunk = 32;
-  int64_t lo[kChunk], hi[kChunk], cur[kChunk];
+  constexpr int kMaxChunk = 256;
+  const int chunk = p.block_chunk > 0 ? std::min(p.block_chunk, kMaxChunk) : 32;
+  int64_t lo[kMaxChunk], hi[kMaxChunk], cur[kMaxChunk];
   const int32_t* indices = p.a.indices;
-  for (int32_t r0 = row_begin; r0 < row_end; r0 += kChunk) {
-    const int rows = static_cast<int>(std::min<int64_t>(kChunk, static_cast<int64_t>(row_end) - r0));
+  for (int32_t r0 = row_begin; r0 < row_end; r0 += chunk) {
+    const int rows = static_cast<int>(std::min<int64_t>(chunk, static_cast<int64_t>(row_end) - r0));
     for (int r = 0; r < rows; ++r) row_range(p, r0 + r, &lo[r], &hi[r], &bad);
     for (int64_t t = 0, v = 0; t < walk.tiles; ++t) {
       const int nv = walk.nv(t);
