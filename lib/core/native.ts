@@ -262,7 +262,7 @@ export interface RawAddon extends KernelEntries {
   denseToCsrFill(data: Float32Array, rows: number, cols: number, threshold: number, indptr: Int32Array,
     indices: Int32Array, values: Float32Array): void;
   csrTranspose(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,
-    tIndptr: Int32Array, tIndices: Int32Array, tValues: Float32Array, perm?: Int32Array): void;
+    tIndptr: Int32Array, tIndices: Int32Array, tValues: Float32Array | null, perm?: Int32Array): void;
   cooToCsr(rows: number, cols: number, rowIndices: Int32Array, colIndices: Int32Array, values: Float32Array,
     sumDuplicates: boolean, indptr: Int32Array, indices: Int32Array, outValues: Float32Array): number;
   csrToBsrCount(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array,

@@ -20,8 +20,8 @@ export class TransposePlan {
     this.indptr = new Int32Array(A.cols + 1);
     this.indices = new Int32Array(A.nnz);
     this.perm = new Int32Array(A.nnz);
-    const values = new Float32Array(A.nnz); // Aᵀ's values now: not kept (each call gathers the current ones)
-    addon.csrTranspose(A.rows, A.cols, A.indptr, A.indices, A.values, this.indptr, this.indices, values, this.perm);
+    // No values: each call gathers A's current ones through perm.
+    addon.csrTranspose(A.rows, A.cols, A.indptr, A.indices, A.values, this.indptr, this.indices, null, this.perm);
     this.source = { indptr: A.indptr, indices: A.indices, rows: A.rows, cols: A.cols };
   }
 

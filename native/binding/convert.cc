@@ -51,21 +51,26 @@ Napi::Value DenseToCsrFill(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// csrTranspose(rows, cols, indptr, indices, values, tIndptr, tIndices, tValues, perm?)
+// csrTranspose(rows, cols, indptr, indices, values, tIndptr, tIndices, tValues | null, perm?): without tValues only
+// the structure and perm are written (a transpose plan: no values array of nnz floats made to be dropped).
 Napi::Value CsrTranspose(const Napi::CallbackInfo& info) {
   CsrArgs a = csr_args(info, 0);
   View<int32_t> tp = int32_arg(info, 5, "out.indptr"), ti = int32_arg(info, 6, "out.indices");
-  View<float> tv = float32_arg(info, 7, "out.values");
   expect_length(info.Env(), tp.length, static_cast<int64_t>(a.a.cols) + 1, "out.indptr");
   expect_length(info.Env(), ti.length, a.a.nnz, "out.indices");
-  expect_length(info.Env(), tv.length, a.a.nnz, "out.values");
+  float* values = nullptr;
+  if (!info[7].IsNull()) {
+    View<float> tv = float32_arg(info, 7, "out.values");
+    expect_length(info.Env(), tv.length, a.a.nnz, "out.values");
+    values = tv.data;
+  }
   int32_t* perm = nullptr;
   if (info.Length() > 8 && !info[8].IsUndefined()) {
     View<int32_t> pv = int32_arg(info, 8, "perm");
     expect_length(info.Env(), pv.length, a.a.nnz, "perm");
     perm = pv.data;
   }
-  throw_if_error(info.Env(), sk::csr_transpose(a.a, tp.data, ti.data, tv.data, perm));
+  throw_if_error(info.Env(), sk::csr_transpose(a.a, tp.data, ti.data, values, perm));
   return info.Env().Undefined();
 }
 

@@ -70,7 +70,7 @@ Status csr_transpose(const CsrView& a, int32_t* tptr, int32_t* tind, float* tval
     for (int32_t k = a.indptr[i]; k < a.indptr[i + 1]; ++k) {
       const int32_t dst = next[a.indices[k]]++;
       tind[dst] = i;
-      tval[dst] = a.values[k];
+      if (tval) tval[dst] = a.values[k];
       if (perm) perm[dst] = k;
     }
   }

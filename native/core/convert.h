@@ -34,7 +34,8 @@ void dense_to_csr_count(const float* data, int32_t rows, int32_t cols, float thr
 Status dense_to_csr_fill(const float* data, int32_t rows, int32_t cols, float threshold, const int32_t* indptr,
                          int32_t* indices, float* values, int64_t capacity);
 
-// Aᵀ: out_indptr has cols + 1 entries, out_indices / out_values nnz. perm (nnz entries, or null) receives, for
+// Aᵀ: out_indptr has cols + 1 entries, out_indices / out_values nnz (out_values may be null: the structure only).
+// perm (nnz entries, or null) receives, for
 // each entry of Aᵀ, the index of the same entry in A (a transpose plan: Aᵀ's values are A.values[perm]).
 Status csr_transpose(const CsrView& a, int32_t* out_indptr, int32_t* out_indices, float* out_values, int32_t* perm = nullptr);
 
