@@ -142,9 +142,11 @@ struct RowSplit {
   int32_t bounds[kMaxThreads + 1];
 };
 
-RowSplit split_csr_rows(const CsrF32& a, int64_t width, int64_t min_work, int per_thread = 1) {
+// `cost`: the work per stored entry (and per row), in the units of min_work: 1 gather for SpMV, vector_width_cost(n)
+// multiply-adds for the products.
+RowSplit split_csr_rows(const CsrF32& a, int64_t cost, int64_t min_work, int per_thread = 1) {
   RowSplit r;
-  r.parts = task_count((a.nnz + a.rows) * vector_width_cost(width), min_work, std::max(a.rows, 1), per_thread);
+  r.parts = task_count((a.nnz + a.rows) * cost, min_work, std::max(a.rows, 1), per_thread);
   split_by_entries(a.indptr, a.rows, a.nnz, r.parts, r.bounds);
   return r;
 }
@@ -172,7 +174,7 @@ Status spmm_rows(const SpmmParams& p, const char* what) {
   if (p.n == 1 && (p.ldb == 1 || p.b_trans) && p.ldc == 1) {  // a one-column B is a vector: SpMV is faster there
     return spmv_rows(SpmvParams{p.a, p.b, p.c, p.alpha, p.beta}, what);
   }
-  const RowSplit r = split_csr_rows(p.a, p.n, kMacsPerTask);
+  const RowSplit r = split_csr_rows(p.a, vector_width_cost(p.n), kMacsPerTask);
   SpmmParams q = p;
   q.block_rows = plan_block_rows(p.a.cols, p.n, p.a.nnz, p.a.rows, active_isa(), true);
   q.block_chunk = plan_block_chunk(q.block_rows, p.n, active_isa());
@@ -225,7 +227,7 @@ Status sddmm_csr_f32(const SddmmParams& p) {
   // Else each task copies panels of K into its own scratch, walks its rows once per panel, and sums each dot product
   // panel by panel into out (the first panel applies beta, the others add).
   const SddmmCsrF32Fn kernel = sddmm_csr_f32_kernel();
-  const RowSplit r = split_csr_rows(p.a, p.k, kMacsPerTask);
+  const RowSplit r = split_csr_rows(p.a, vector_width_cost(p.k), kMacsPerTask);
   const PanelPlan plan = plan_dot_panels(p.y, p.ldy, p.a.cols, p.k, p.a.nnz / r.parts, r.parts, active_isa());
   // X is copied a few rows at a time where Y is in place or packed whole (the panels of Y use the task's scratch).
   // Not for the scalar kernel (the reference, never packed); always under PackMode::kAlways (tests).
@@ -353,7 +355,7 @@ Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
   t.block_rows = plan_block_rows(at.cols, t.n, at.nnz, at.rows, active_isa(), true);
   t.block_chunk = plan_block_chunk(t.block_rows, t.n, active_isa());
   const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
-  const RowSplit r = split_csr_rows(at, t.n, kMacsPerTask);
+  const RowSplit r = split_csr_rows(at, vector_width_cost(t.n), kMacsPerTask);
   const PanelPlan plan = panels_for(t, at.cols, at.nnz, r.parts);
   auto task = [&](const SpmmParams& s, int32_t b0, int32_t b1) -> int64_t {
     if (b0 >= b1) return 0;
