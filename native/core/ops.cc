@@ -32,8 +32,7 @@ constexpr int kSpmvTasksPerThread = 4;
 // A product's multiply-adds per stored entry at width n, counted in whole vectors of the active kernels: a row of
 // B two floats wide costs an AVX2 kernel what one of eight does (one vector load and FMA per entry).
 int64_t vector_width_cost(int64_t n) {
-  const int isa = active_isa();
-  const int64_t w = isa == kIsaAvx512 ? 16 : isa == kIsaAvx2 ? 8 : isa == kIsaNeon ? 4 : 1;
+  const int64_t w = std::max<int64_t>(1, vector_floats(active_isa()));
   return (std::max<int64_t>(n, 1) + w - 1) / w * w;
 }
 

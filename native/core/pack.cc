@@ -110,6 +110,16 @@ constexpr double kMinBlockWork = 1280;
 // plan_block_rows blocks a CSR product for L2 when a tile's rows of B take more than this many L2 sizes.
 constexpr int64_t kTallL2Multiple = 4;
 
+// Whether a block of `block` rows of B is worth it for an A with `entries` stored entries over a_rows rows and a B of
+// `rows` rows, `width` floats a tile: each row of A pays a pass over its C tile per block it has entries in, and its
+// walk stops once more per block, so with too few entries a block costs more than the L2 traffic it saves. Measured
+// on AMD EPYC (Zen, 32 KiB L1), 2 threads, 1024x1024 and 1024x4096: 12.8 entries x 64 floats and 25.6 x 32 lost
+// 5-10%, 25.6 x 64 gained 5-12%, 51 x 32 and more gained up to 1.3x (50% dense, N:M 2:4 1.25x).
+bool worth_blocking(int64_t block, int64_t rows, int64_t width, int64_t entries, int64_t a_rows) {
+  const double per_block = static_cast<double>(entries) / static_cast<double>(a_rows) * static_cast<double>(block) / static_cast<double>(rows);
+  return per_block * static_cast<double>(width) >= kMinBlockWork;
+}
+
 // std::aligned_alloc is missing from the Windows C runtime.
 void* aligned_bytes(size_t bytes) {
 #if defined(_WIN32)
@@ -162,7 +172,7 @@ int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows
   // The CSR kernel's tile over the first panel (whole vectors of tile / 8 floats) prefetches when it is this wide.
   // 1024x1024 and 1024x4096 at 50-90%, width 256, 2 threads, AMD Zen 1: unblocked with prefetch 1.08-1.36x faster
   // than blocked; width 32 (no prefetch) blocked stays ahead on 1024x4096 at 50%.
-  const int64_t vector = tile / 8;
+  const int64_t vector = vector_floats(isa);
   // A B so tall that a tile's rows of it take several L2 sizes: the CSR kernel reads each row of B from L3 or DRAM
   // once per entry; in blocks of a quarter of L2, walked by 256 rows of A each (plan_block_chunk), it reads each
   // block once per 256 rows. 1024x16384 at 90%, width 256: 97-104 ms -> 41 (blocks of 512 rows of 64 floats; half
@@ -172,25 +182,21 @@ int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows
   const int64_t row_bytes = width * static_cast<int64_t>(sizeof(float));
   if (csr && forced == 0 && rows * row_bytes > kTallL2Multiple * l2_cache_bytes()) {
     const int64_t tall = std::max<int64_t>(8, l2_cache_bytes() / 4 / row_bytes);
-    const double per_block = static_cast<double>(entries) / static_cast<double>(a_rows) * static_cast<double>(tall) / static_cast<double>(rows);
-    return per_block * static_cast<double>(width) >= kMinBlockWork ? tall : 0;
+    return worth_blocking(tall, rows, width, entries, a_rows) ? tall : 0;
   }
   if (csr && forced == 0 && (width + vector - 1) / vector * vector * static_cast<int64_t>(sizeof(float)) >= kPrefetchTileBytes) return 0;
-  const int64_t block = std::max<int64_t>(8, (forced > 0 ? forced : l1_cache_bytes()) / (width * static_cast<int64_t>(sizeof(float))));
+  const int64_t block = std::max<int64_t>(8, (forced > 0 ? forced : l1_cache_bytes()) / row_bytes);
   if (rows <= block) return 0;
   if (forced > 0) return block;
-  // Each row of A pays a pass over its C tile per block it has entries in, and its walk stops once more per block:
-  // with too few entries a block that costs more than the L2 traffic it saves. Measured on AMD EPYC (Zen, 32 KiB
-  // L1), 2 threads, 1024x1024 and 1024x4096: 12.8 entries x 64 floats and 25.6 x 32 lost 5-10%, 25.6 x 64 gained
-  // 5-12%, 51 x 32 and more gained up to 1.3x (50% dense, N:M 2:4 1.25x).
-  const double per_block = static_cast<double>(entries) / static_cast<double>(a_rows) * static_cast<double>(block) / static_cast<double>(rows);
-  return per_block * static_cast<double>(width) >= kMinBlockWork ? block : 0;
+  return worth_blocking(block, rows, width, entries, a_rows) ? block : 0;
 }
 
 int32_t plan_block_chunk(int64_t block_rows, int64_t n, int isa) {
   const int64_t width = std::min(n, tile_floats(isa));
-  return block_rows > 0 && block_rows * width * static_cast<int64_t>(sizeof(float)) > l1_cache_bytes() ? 256 : 0;
+  return block_rows > 0 && block_rows * width * static_cast<int64_t>(sizeof(float)) > l1_cache_bytes() ? kMaxBlockChunk : 0;
 }
+
+int64_t vector_floats(int isa) { return tile_floats(isa) / 8; }
 
 PackMode pack_mode() { return static_cast<PackMode>(g_mode.load(std::memory_order_relaxed)); }
 int64_t forced_panel_width() { return g_width.load(std::memory_order_relaxed); }
@@ -238,7 +244,7 @@ PanelPlan plan_transposed(int64_t rows, int64_t n, int isa) {
 PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int parts, int isa) {
   const PanelPlan in_place{width, ldb, false};
   const PackMode mode = pack_mode();
-  const int64_t vector = tile_floats(isa) / 8;
+  const int64_t vector = vector_floats(isa);
   if (mode == PackMode::kNever || vector == 0 || width <= 1 || rows == 0) return in_place;
   const int64_t budget = l2_cache_bytes() / 4;  // floats
   // Whole and shared; whole per task when it is at most half the budget: copying it per task cost less than a

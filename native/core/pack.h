@@ -65,6 +65,9 @@ PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t wid
 // quarter of L2 (for A dense enough, as above), walked by 256 rows of A at a time (plan_block_chunk).
 int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa, bool csr);
 
+// Floats per vector of an ISA's kernels (16 AVX-512, 8 AVX2, 4 NEON); 0 for the scalar ones, which are not packed.
+int64_t vector_floats(int isa);
+
 // The rows of A per blocked pass of the CSR kernel for blocks of `block_rows` (SpmmParams::block_chunk): 256 when a
 // block is larger than L1 (a tall B blocked for L2, see plan_block_rows: each block is then read once per 256 rows
 // of A rather than 32), else 0 (the kernel's 32).

@@ -36,6 +36,9 @@ constexpr int kPrefetchTileBytes = 192;
 
 // C = alpha * A B + beta * C; B is a.cols x n, C is a.rows x n, both row-major with leading dimensions ldb, ldc.
 // With beta == 0, C is write-only.
+// The most rows of A a blocked CSR pass walks per block of B (SpmmParams::block_chunk; the kernel's cursors).
+constexpr int32_t kMaxBlockChunk = 256;
+
 struct SpmmParams {
   CsrF32 a;
   const float* b;
@@ -49,7 +52,7 @@ struct SpmmParams {
   // plan_block_rows in core/pack.h); 0: one pass over B per column tile. The scalar kernel ignores it.
   int64_t block_rows = 0;
   // Rows of A per blocked pass (each block of B is walked by that many rows before the next block); 0: 32, a C tile
-  // that stays in L1 beside an L1 block of B. At most 256 (see spmm_csr). Only the CSR kernel reads it.
+  // that stays in L1 beside an L1 block of B. At most kMaxBlockChunk. Only the CSR kernel reads it.
   int32_t block_chunk = 0;
   // B is given transposed: b holds n rows of a.cols floats, leading dimension ldb (C = alpha A Bᵀ + beta C). Only
   // the operator reads this: it packs such a B into row-major panels, and kernels never see it set.

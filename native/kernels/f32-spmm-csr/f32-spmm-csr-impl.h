@@ -231,9 +231,8 @@ int64_t spmm_csr(const SpmmParams& p, int32_t row_begin, int32_t row_end) {
     }
     return bad;
   }
-  constexpr int kMaxChunk = 256;
-  const int chunk = p.block_chunk > 0 ? std::min(p.block_chunk, kMaxChunk) : 32;
-  int64_t lo[kMaxChunk], hi[kMaxChunk], cur[kMaxChunk];
+  const int chunk = p.block_chunk > 0 ? std::min(p.block_chunk, kMaxBlockChunk) : 32;
+  int64_t lo[kMaxBlockChunk], hi[kMaxBlockChunk], cur[kMaxBlockChunk];
   const int32_t* indices = p.a.indices;
   for (int32_t r0 = row_begin; r0 < row_end; r0 += chunk) {
     const int rows = static_cast<int>(std::min<int64_t>(chunk, static_cast<int64_t>(row_end) - r0));
