@@ -34,11 +34,11 @@ struct SpmvParams {
 // not plan L1 blocking for products whose tiles do (f32-spmm-csr-impl.h kPrefetch; core/pack.h plan_block_rows).
 constexpr int kPrefetchTileBytes = 192;
 
-// C = alpha * A B + beta * C; B is a.cols x n, C is a.rows x n, both row-major with leading dimensions ldb, ldc.
-// With beta == 0, C is write-only.
 // The most rows of A a blocked CSR pass walks per block of B (SpmmParams::block_chunk; the kernel's cursors).
 constexpr int32_t kMaxBlockChunk = 256;
 
+// C = alpha * A B + beta * C; B is a.cols x n, C is a.rows x n, both row-major with leading dimensions ldb, ldc.
+// With beta == 0, C is write-only.
 struct SpmmParams {
   CsrF32 a;
   const float* b;
