@@ -1,13 +1,14 @@
 // CSR SpMV, AVX2 + FMA: 16 entries a step, x's entries assembled into vectors from scalar loads (vinsertps), two
 // vector accumulators; the row's last 0-15 entries one vector and then scalar FMAs. No hardware gather: on AMD Zen 1
-// vgatherdps is microcoded (~20 cycles for 8 lanes), and this kernel ran 1.6x faster than the gather one it
-// replaced (1024x1024 at 90%: 153-159 -> 94-98 us on one thread, 81-84 -> 50-52 on two; 1024x1024 at 50% 651 ->
-// 417 us; 16384x1024 at 95% 1.51 -> 1.11 ms; DRAM-bound 8192x8192 at 90% unchanged, 4.55 against 4.63 ms on two
-// threads). The AVX-512 kernel keeps its gathers (AVX-512 CPUs gather faster; not measured here).
+// (where vgatherdps is microcoded) the gather kernel this replaced was slower than the scalar reference kernel
+// (153-159 against 126-133 us), and this one ran 1.6x faster than it (1024x1024 at 90%: 153-159 -> 94-98 us on
+// one thread, 81-84 -> 50-52 on two; 1024x1024 at 50% 651 -> 417 us; 16384x1024 at 95% 1.51 -> 1.11 ms; DRAM-bound
+// 8192x8192 at 90% unchanged, 4.55 against 4.63 ms on two threads). The AVX-512 kernel keeps its gathers (not
+// measured here: no AVX-512 on this host).
 //
-// Column indices are checked a vector at a time (in_range) while the row is summed with every index clamped into
+// Column indices are checked a vector at a time (all_in_range) while the row is summed with every index clamped into
 // [0, cols) (memory safety only, should the arrays change during an async call); a row holding a bad index is then
-// summed again without its bad entries, as the scalar kernel does, and they are counted.
+// run again by the scalar kernel, which skips and counts them.
 #include <immintrin.h>
 
 #include <algorithm>
@@ -53,18 +54,6 @@ inline __m256 gather8(const float* x, const int32_t* p, uint32_t col_max) {
   return _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1);
 }
 
-// Row [k, end) with its bad indices skipped and counted in *bad (the scalar kernel's loop).
-inline float checked_row(const CsrF32& a, const float* x, int64_t k, int64_t end, int64_t* bad) {
-  const uint32_t cols = static_cast<uint32_t>(a.cols);
-  float sum = 0.0f;
-  for (; k < end; ++k) {
-    const uint32_t col = static_cast<uint32_t>(a.indices[k]);
-    if (col < cols) sum += a.values[k] * x[col];
-    else ++*bad;
-  }
-  return sum;
-}
-
 }  // namespace
 
 int64_t sk_f32_spmv_csr__avx2(const SpmvParams& p, int32_t row_begin, int32_t row_end) {
@@ -78,39 +67,40 @@ int64_t sk_f32_spmv_csr__avx2(const SpmvParams& p, int32_t row_begin, int32_t ro
   int64_t bad = 0;
   for (int32_t i = row_begin; i < row_end; ++i) {
     int64_t k, end;
-    float sum = 0.0f;
-    if (!csr_row_ok(a, i, &k, &end)) {
-      ++bad;
-    } else if (cols == 0) {
-      sum = checked_row(a, x, k, end, &bad);  // every entry is out of range: none is read
-    } else {
-      const int64_t begin = k;
-      __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-      int ok = 0xFF;
-      for (; k + 16 <= end; k += 16) {
-        ok &= all_in_range(indices + k, vcols) & all_in_range(indices + k + 8, vcols);
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + k), gather8(x, indices + k, col_max), acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(values + k + 8), gather8(x, indices + k + 8, col_max), acc1);
-      }
-      if (k + 8 <= end) {
-        ok &= all_in_range(indices + k, vcols);
-        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + k), gather8(x, indices + k, col_max), acc0);
-        k += 8;
-      }
-      float s0 = 0.0f, s1 = 0.0f;
-      for (; k + 2 <= end; k += 2) {
-        const uint32_t c0 = static_cast<uint32_t>(indices[k]), c1 = static_cast<uint32_t>(indices[k + 1]);
-        ok &= c0 < cols && c1 < cols ? 0xFF : 0;
-        s0 = std::fma(values[k], x[std::min(c0, col_max)], s0);
-        s1 = std::fma(values[k + 1], x[std::min(c1, col_max)], s1);
-      }
-      if (k < end) {
-        const uint32_t c0 = static_cast<uint32_t>(indices[k]);
-        ok &= c0 < cols ? 0xFF : 0;
-        s0 = std::fma(values[k], x[std::min(c0, col_max)], s0);
-      }
-      sum = ok == 0xFF ? hsum(_mm256_add_ps(acc0, acc1)) + (s0 + s1) : checked_row(a, x, begin, end, &bad);
+    // A row with corrupt bounds, or any row when A has no columns (every entry out of range): the scalar kernel's.
+    if (cols == 0 || !csr_row_ok(a, i, &k, &end)) {
+      bad += sk_f32_spmv_csr__scalar(p, i, i + 1);
+      continue;
     }
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int ok = 0xFF;
+    for (; k + 16 <= end; k += 16) {
+      ok &= all_in_range(indices + k, vcols) & all_in_range(indices + k + 8, vcols);
+      acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + k), gather8(x, indices + k, col_max), acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(values + k + 8), gather8(x, indices + k + 8, col_max), acc1);
+    }
+    if (k + 8 <= end) {
+      ok &= all_in_range(indices + k, vcols);
+      acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + k), gather8(x, indices + k, col_max), acc0);
+      k += 8;
+    }
+    float s0 = 0.0f, s1 = 0.0f;
+    for (; k + 2 <= end; k += 2) {
+      const uint32_t c0 = static_cast<uint32_t>(indices[k]), c1 = static_cast<uint32_t>(indices[k + 1]);
+      ok &= c0 < cols && c1 < cols ? 0xFF : 0;
+      s0 = std::fma(values[k], x[std::min(c0, col_max)], s0);
+      s1 = std::fma(values[k + 1], x[std::min(c1, col_max)], s1);
+    }
+    if (k < end) {
+      const uint32_t c0 = static_cast<uint32_t>(indices[k]);
+      ok &= c0 < cols ? 0xFF : 0;
+      s0 = std::fma(values[k], x[std::min(c0, col_max)], s0);
+    }
+    if (ok != 0xFF) {  // a bad column index: the row again, by the scalar kernel (it skips and counts them)
+      bad += sk_f32_spmv_csr__scalar(p, i, i + 1);
+      continue;
+    }
+    const float sum = hsum(_mm256_add_ps(acc0, acc1)) + (s0 + s1);
     p.y[i] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * p.y[i];
   }
   return bad;
