@@ -1,7 +1,7 @@
 import * as v from '../core/validate';
 // The format modules themselves, not the layer index: tsc writes every re-export of an index as a getter, and this
-// path reads CSRMatrix on every call. An 8x8 sync spmv: 0.29-0.36 -> 0.23-0.32 us, medians 0.33 -> 0.29 (ten
-// alternating process pairs, /tmp/kb/sp8a.js, AMD EPYC Zen 1).
+// path reads CSRMatrix on every call. An 8x8 sync spmv (bench/kernels.js' 8x8 case, timed in ten pairs of
+// processes alternating the two builds, AMD EPYC Zen 1): 0.29-0.36 -> 0.23-0.32 us, medians 0.33 -> 0.29.
 import { CSRMatrix } from '../formats/csr';
 import { alignedFloat32Array } from '../formats/dense';
 import { NMMatrix } from '../formats/nm';
