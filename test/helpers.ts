@@ -1,7 +1,7 @@
 // Independent references and generators for the tests. Nothing here calls the native addon.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
-import { CSRMatrix, DenseMatrix, Rng, SparseError, SparseErrorCode } from '../lib/index';
+import { CSRMatrix, DenseMatrix, NMMatrix, Rng, SparseError, SparseErrorCode } from '../lib/index';
 
 /** A dense matrix with values in [-1, 1), `density` of them non-zero, and every row i % emptyEvery === 1 empty. */
 export function randomDense(rows: number, cols: number, density: number, seed: number, emptyEvery = 0): DenseMatrix {
@@ -162,6 +162,31 @@ export function makeNM(d: DenseMatrix, n: number, m: number): DenseMatrix {
     }
   }
   return { data, rows: d.rows, cols: d.cols };
+}
+
+/**
+ * An N:M matrix whose spare (zero) slots sit at columns where x and B hold NaN: the first column of every group is
+ * zero in every row (so packing puts spare slots there), and x / B's rows are NaN at exactly those columns. A result
+ * that skips spare slots, as every kernel must, matches referenceSpmm (which skips zeros); one that multiplies them
+ * is NaN. `spares` counts the slots that test it (the caller checks it is not zero).
+ */
+export function nmWithNaNAtSpares(n: number, m: number, rows: number, cols: number, width: number, seed: number) {
+  const d = makeNM(randomDense(rows, cols, 0.4, seed), n, m);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j += m) d.data[i * cols + j] = 0;
+  const A = NMMatrix.fromDense(d, { n, m });
+  const x = randomVector(cols, seed + 1);
+  const B = { data: randomVector(cols * width, seed + 2), rows: cols, cols: width };
+  for (let j = 0; j < cols; j += m) {
+    x[j] = NaN;
+    B.data.fill(NaN, j * width, (j + 1) * width);
+  }
+  let spares = 0;
+  const groups = Math.ceil(cols / m);
+  for (let s = 0; s < A.values.length; s++) {
+    const col = (Math.floor(s / n) % groups) * m + A.positions[s];
+    if (A.values[s] === 0 && col < cols && col % m === 0) spares++;
+  }
+  return { d, A, x, B, spares };
 }
 
 /** Reference SDDMM in float64 with an error bound per stored entry. */

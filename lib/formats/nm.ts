@@ -16,6 +16,8 @@ export interface NMOptions {
  * shorter when cols is not a multiple of m), and each group stores exactly n slots: values packed densely
  * (rows * groups * n floats) and each slot's position within its group (uint8, strictly increasing). A group with
  * fewer than n non-zeros fills its spare slots with zeros at unused positions; slots past the last column hold 0.
+ * A zero slot is no entry: every kernel skips it (x or B at its column is not read, so an infinity or NaN there does
+ * not reach the result) and toCSR drops it, where a stored zero of a CSR matrix is an entry and does multiply.
  */
 export class NMMatrix {
   readonly format = 'nm' as const;

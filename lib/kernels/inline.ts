@@ -100,10 +100,11 @@ export function spmvNmInline(A: NMMatrix, x: Float32Array, y: Float32Array, alph
     let sum = 0;
     for (let s = 0; s < slots; s++) {
       const value = values[base + s];
+      if (value === 0) continue; // a spare slot: no entry, x unread (as the native kernels and toCSR)
       const p = positions[base + s];
       const col = ((s / n) | 0) * m + p;
       if (p < m && col < cols) sum += value * x[col];
-      else if (value !== 0) bad++;
+      else bad++;
     }
     y[i] = b === 0 ? a * sum : a * sum + b * y[i];
   }

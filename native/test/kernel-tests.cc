@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -258,6 +259,46 @@ void test_nm() {
           compare(shape("nm spmm", rows, cols, n, nm[0] * 10 + nm[1]), [&](std::vector<float>* out) {
             std::vector<float> c(c0.data, c0.data + c0.n);
             sk::Status s = sk::spmm_nm_f32({a, b.data, ld, c.data(), ld, n, 1.0f, -1.0f});
+            *out = c;
+            return s;
+          });
+        }
+      }
+  // Zero (spare) slots are no entries: NaN in x or B at their columns must not reach the result on any path. In odd
+  // groups the last slot is a zero at position m-1; no slot of any row holds a non-zero there, so x and B are NaN at
+  // every column g*m + m-1 (and the scalar result, which compare() needs finite, shows the reference skips them).
+  for (const auto& nm : nms)
+    for (int rows : {1, 6})
+      for (int cols : {8, 33, 301}) {
+        const int nn = nm[0], m = nm[1], groups = (cols + m - 1) / m;
+        std::vector<float> values(static_cast<size_t>(rows) * groups * nn);
+        std::vector<uint8_t> positions(values.size());
+        for (int i = 0; i < rows; ++i)
+          for (int g = 0; g < groups; ++g)
+            for (int q = 0; q < nn; ++q) {
+              const size_t k = (static_cast<size_t>(i) * groups + g) * nn + q;
+              const bool spare = q == nn - 1 && g % 2 == 1;
+              positions[k] = static_cast<uint8_t>(spare ? m - 1 : q);
+              values[k] = spare || g * m + positions[k] >= cols ? 0.0f : r.uniform();
+            }
+        const sk::NmF32 a{rows, cols, nn, m, values.data(), positions.data()};
+        Buf x(cols, &r);
+        const int width = 9;
+        Buf b(static_cast<size_t>(cols) * width, &r);
+        for (int g = 0; g * m + m - 1 < cols; ++g) {
+          x.data[g * m + m - 1] = std::numeric_limits<float>::quiet_NaN();
+          for (int t = 0; t < width; ++t) b.data[(g * m + m - 1) * width + t] = std::numeric_limits<float>::quiet_NaN();
+        }
+        compare(shape("nm spmv NaN at spare slots", rows, cols, nn * 10 + m, 0), [&](std::vector<float>* out) {
+          std::vector<float> y(rows, 1.0f);
+          sk::Status s = sk::spmv_nm_f32({a, x.data, y.data(), 1.0f, 0.5f});
+          *out = y;
+          return s;
+        });
+        for (int n : {1, width}) {
+          compare(shape("nm spmm NaN at spare slots", rows, cols, n, nn * 10 + m), [&](std::vector<float>* out) {
+            std::vector<float> c(static_cast<size_t>(rows) * width, 2.0f);
+            sk::Status s = sk::spmm_nm_f32({a, n == 1 ? x.data : b.data, n == 1 ? 1 : width, c.data(), n == 1 ? 1 : width, n, 1.0f, 0.5f});
             *out = c;
             return s;
           });

@@ -2,7 +2,7 @@
 // against the float64 reference and against the native path (inline limit 0) on the same inputs.
 import { afterAll, describe, expect, test } from 'vitest';
 import { CSRMatrix, getInlineLimit, NMMatrix, setInlineLimit, spmv, spmvAsync } from '../../lib/index';
-import { CSR_CORRUPTIONS, csrWithOffsets, expectClose, expectSameBits, expectSparseError, makeNM, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
+import { CSR_CORRUPTIONS, csrWithOffsets, expectClose, expectSameBits, expectSparseError, makeNM, nmWithNaNAtSpares, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
 
 const DEFAULT = getInlineLimit();
 afterAll(() => setInlineLimit(DEFAULT));
@@ -52,6 +52,19 @@ describe.each(PATHS)('%s path', (path, limit) => {
           spmv(A, offsetView(x, 1), { alpha, beta, out });
           expectClose(out, ref, `${path} ${n}:${m} ${rows}x${cols} (views)`);
         }
+      }
+    }
+  });
+
+  test('N:M spare (zero) slots are no entries: NaN in x at their columns stays out of y', () => {
+    setInlineLimit(limit);
+    for (const [n, m] of [[2, 4], [1, 4], [3, 5]]) {
+      for (const [rows, cols] of [[1, 9], [7, 13], [20, 30]] as [number, number][]) {
+        const { d, A, x, spares } = nmWithNaNAtSpares(n, m, rows, cols, 1, rows * n + cols * m);
+        expect(spares, `${path} ${n}:${m} ${rows}x${cols}: spare slots at NaN columns`).toBeGreaterThan(0);
+        const y0 = randomVector(rows, 5);
+        const ref = referenceSpmm(d, { data: x, rows: cols, cols: 1 }, -0.5, 2, y0);
+        expectClose(spmv(A, x, { alpha: -0.5, beta: 2, out: y0.slice() }), ref, `${path} ${n}:${m} ${rows}x${cols}`);
       }
     }
   });

@@ -4,7 +4,7 @@ import {
   BSRMatrix, CSRMatrix, getInlineLimit, info, NMMatrix, sddmm, sddmmAsync, setAsyncLimit, setInlineLimit, setIsa, setThreads, spmm,
   spmmAsync, spmmT, spmmTAsync, spmv, TransposePlan, transposePlan,
 } from '../../lib/index';
-import { expectClose, expectSameBits, expectSparseError, makeNM, offsetView, randomDense, randomVector, referenceSddmm, referenceSpmm, transposeDense } from '../helpers';
+import { expectClose, expectSameBits, expectSparseError, makeNM, nmWithNaNAtSpares, offsetView, randomDense, randomVector, referenceSddmm, referenceSpmm, transposeDense } from '../helpers';
 
 const ISAS = info().isas;
 const WIDTHS = [1, 3, 15, 16, 17, 64, 257];
@@ -126,6 +126,27 @@ describe.each(ISAS)('isa %s', (isa) => {
           }
         }
       }
+    });
+
+    test('N:M spare (zero) slots are no entries: NaN in x or B at their columns stays out of spmv and spmm, as in toCSR', () => {
+      setIsa(isa);
+      setThreads(threads);
+      for (const [nn, mm] of [[2, 4], [1, 4], [2, 8], [4, 8], [3, 5]]) {
+        for (const [rows, cols] of [[1, 9], [7, 13], [300, 301]] as [number, number][]) {
+          const what = `nm ${nn}:${mm} ${isa} t${threads} ${rows}x${cols}`;
+          const { d, A, x, B, spares } = nmWithNaNAtSpares(nn, mm, rows, cols, 9, rows + cols + nn);
+          expect(spares, `${what}: spare slots at NaN columns`).toBeGreaterThan(0);
+          const y0 = randomVector(rows, 3);
+          const vref = referenceSpmm(d, { data: x, rows: cols, cols: 1 }, 1.5, 0.5, y0);
+          expectClose(spmv(A, x, { alpha: 1.5, beta: 0.5, out: y0.slice() }), vref, `spmv ${what}`);
+          expectClose(spmv(A.toCSR(), x, { alpha: 1.5, beta: 0.5, out: y0.slice() }), vref, `spmv toCSR ${what}`);
+          expectClose(spmm(A, { data: x, rows: cols, cols: 1 }).data, referenceSpmm(d, { data: x, rows: cols, cols: 1 }, 1, 0), `spmm n1 ${what}`);
+          expectClose(spmm(A, B).data, referenceSpmm(d, B, 1, 0), `spmm n9 ${what}`);
+        }
+      }
+      // A CSR matrix's stored zero is an entry (scipy's semantics): 0 * NaN is NaN.
+      const C = CSRMatrix.fromArrays(1, 2, Int32Array.from([0, 2]), Int32Array.from([0, 1]), Float32Array.from([0, 1]));
+      expect(Number.isNaN(spmv(C, Float32Array.from([NaN, 1]))[0])).toBe(true);
     });
   });
 });

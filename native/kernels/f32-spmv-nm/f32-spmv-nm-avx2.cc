@@ -53,9 +53,11 @@ int64_t sk_f32_spmv_nm__avx2(const SpmvNmParams& p, int32_t row_begin, int32_t r
       } else {
         xv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p.x + c0, idx, _mm256_castsi256_ps(ok), 4);
       }
-      const __m256 vv = _mm256_and_ps(v, _mm256_castsi256_ps(ok));
-      if ((s >> 3) & 1) acc1 = _mm256_fmadd_ps(vv, xv, acc1);
-      else acc0 = _mm256_fmadd_ps(vv, xv, acc0);
+      // x is zeroed in the lanes of zero slots (skipped, see the scalar kernel). A non-zero slot with a position
+      // >= m read a lane of the window (or none, gathered): it is counted, and a count fails the call.
+      xv = _mm256_andnot_ps(_mm256_castsi256_ps(zero), xv);
+      if ((s >> 3) & 1) acc1 = _mm256_fmadd_ps(v, xv, acc1);
+      else acc0 = _mm256_fmadd_ps(v, xv, acc0);
     }
     {
       alignas(32) int32_t lanes[8];
@@ -91,9 +93,9 @@ int64_t sk_f32_spmv_nm__avx2(const SpmvNmParams& p, int32_t row_begin, int32_t r
       } else {
         xv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p.x, col, _mm256_castsi256_ps(ok), 4);
       }
-      const __m256 vv = _mm256_and_ps(v, _mm256_castsi256_ps(ok));
-      if ((s >> 3) & 1) acc1 = _mm256_fmadd_ps(vv, xv, acc1);
-      else acc0 = _mm256_fmadd_ps(vv, xv, acc0);
+      xv = _mm256_and_ps(xv, _mm256_castsi256_ps(_mm256_and_si256(ok, nonzero)));
+      if ((s >> 3) & 1) acc1 = _mm256_fmadd_ps(v, xv, acc1);
+      else acc0 = _mm256_fmadd_ps(v, xv, acc0);
     }
     __m256 t = _mm256_add_ps(acc0, acc1);
     __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(t), _mm256_extractf128_ps(t, 1));

@@ -2,7 +2,8 @@
 // (first group of the vector) * m + (lane / n) * m + position, positions widened from bytes with a masked load.
 // When those columns span at most 32 (2:4, 4:8, 1:2, ...), x is loaded as two contiguous vectors and the lanes are
 // picked with one two-source permute, which is several times faster than a gather; otherwise x is gathered. Lanes
-// past the last column (zero padding) are masked. Other n use the scalar kernel.
+// past the last column (zero padding) and zero slots (skipped, as in the scalar kernel) keep their accumulators.
+// Other n use the scalar kernel.
 // GCC 12: _mm512_reduce_add_ps trips a false -Wmaybe-uninitialized in its own header.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -38,8 +39,10 @@ int64_t sk_f32_spmv_nm__avx512(const SpmvNmParams& p, int32_t row_begin, int32_t
         suspect |= _mm512_cmpge_epu32_mask(pos0, vm) | _mm512_cmpge_epu32_mask(pos1, vm);
         const __m512 x0 = _mm512_permutex2var_ps(_mm512_loadu_ps(p.x + c0), _mm512_add_epi32(lane_group, pos0), _mm512_loadu_ps(p.x + c0 + 16));
         const __m512 x1 = _mm512_permutex2var_ps(_mm512_loadu_ps(p.x + c1), _mm512_add_epi32(lane_group, pos1), _mm512_loadu_ps(p.x + c1 + 16));
-        acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a.values + base + s), x0, acc0);
-        acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(a.values + base + s + 16), x1, acc1);
+        // Zero slots are skipped (their lanes keep acc), see the scalar kernel.
+        const __m512 v0 = _mm512_loadu_ps(a.values + base + s), v1 = _mm512_loadu_ps(a.values + base + s + 16);
+        acc0 = _mm512_mask3_fmadd_ps(v0, x0, acc0, _mm512_cmpneq_ps_mask(v0, _mm512_setzero_ps()));
+        acc1 = _mm512_mask3_fmadd_ps(v1, x1, acc1, _mm512_cmpneq_ps_mask(v1, _mm512_setzero_ps()));
       }
       if (suspect) {  // rare: recount exactly over the fast part (only non-zero slots with position >= m count)
         for (int64_t t = 0; t < s; ++t) bad += a.values[base + t] != 0.0f && a.positions[base + t] >= a.m;
@@ -67,8 +70,8 @@ int64_t sk_f32_spmv_nm__avx512(const SpmvNmParams& p, int32_t row_begin, int32_t
       } else {
         xv = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, col, p.x, 4);
       }
-      if ((s >> 4) & 1) acc1 = _mm512_fmadd_ps(_mm512_maskz_mov_ps(ok, v), xv, acc1);
-      else acc0 = _mm512_fmadd_ps(_mm512_maskz_mov_ps(ok, v), xv, acc0);
+      if ((s >> 4) & 1) acc1 = _mm512_mask3_fmadd_ps(v, xv, acc1, ok & nonzero);
+      else acc0 = _mm512_mask3_fmadd_ps(v, xv, acc0, ok & nonzero);
     }
     const float sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
     p.y[i] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * p.y[i];

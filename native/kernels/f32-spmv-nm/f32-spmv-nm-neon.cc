@@ -1,6 +1,6 @@
 // N:M SpMV, NEON: four slots at a time, x picked with scalar loads (NEON has no gather) into a small buffer, one
 // 4-lane FMA chain. A slot with a position >= m or a column past the end is never loaded; it is counted when its
-// value is non-zero (padding slots are zero), as in the scalar reference.
+// value is non-zero; a zero slot (padding) is skipped, x at its column unread, as in the scalar reference.
 #include <arm_neon.h>
 
 #include "../kernels.h"
@@ -20,10 +20,11 @@ int64_t sk_f32_spmv_nm__neon(const SpmvNmParams& p, int32_t row_begin, int32_t r
       const int count = slots - s >= 4 ? 4 : static_cast<int>(slots - s);
       for (int l = 0; l < count; ++l) {
         const float v = a.values[base + s + l];
+        if (v == 0.0f) continue;
         const uint8_t pos = a.positions[base + s + l];
         const int64_t col = ((s + l) / a.n) * a.m + pos;
         if (pos >= a.m || col >= a.cols) {
-          bad += v != 0.0f;
+          ++bad;
           continue;
         }
         vs[l] = v;

@@ -1,4 +1,6 @@
 // Scalar reference for N:M SpMV: y[i] = alpha * sum over slots of value * x[g*m + position] + beta * y[i].
+// Zero slots are skipped, as in the N:M SpMM and in toCSR: a spare slot is no entry, so an infinity or NaN in x at
+// its column does not reach y (a stored CSR zero, an explicit entry, does multiply).
 #include "../kernels.h"
 
 namespace sk {
@@ -12,9 +14,10 @@ int64_t sk_f32_spmv_nm__scalar(const SpmvNmParams& p, int32_t row_begin, int32_t
     float sum = 0.0f;
     for (int64_t s = 0; s < groups * a.n; ++s) {
       const float v = a.values[base + s];
+      if (v == 0.0f) continue;
       const int64_t col = (s / a.n) * a.m + a.positions[base + s];
       if (a.positions[base + s] >= a.m || col >= a.cols) {
-        bad += v != 0.0f;
+        ++bad;
         continue;
       }
       sum += v * p.x[col];
