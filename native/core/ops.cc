@@ -164,6 +164,21 @@ Status spmv_rows(const SpmvParams& p, const char* what) {
   return anomalies(run(p, spmv_csr_f32_kernel(), r.parts, r.bounds), what, "CSR");
 }
 
+Status spmv_nm_rows(const SpmvNmParams& p, const char* what) {
+  const NmF32& a = p.a;
+  if (p.alpha == 0.0f) {
+    scale_rows(p.y, a.rows, 1, 1, p.beta);
+    return Status::ok();
+  }
+  const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
+  // No gathers on the common ratios (see f32-spmv-nm-avx2.cc): ~0.2 ns a slot on AVX2 (2:4 1024x1024: 524K slots
+  // in 110 us on one thread), so a task gets at least kSlotsPerTask of them (~13 us).
+  const int parts = task_count(slots + a.rows, kSlotsPerTask, std::max(a.rows, 1), kSpmvTasksPerThread);
+  int32_t bounds[kMaxThreads + 1];
+  split_uniform(a.rows, parts, 1, bounds);
+  return anomalies(run(p, spmv_nm_f32_kernel(), parts, bounds), what, "N:M");
+}
+
 Status spmm_rows(const SpmmParams& p, const char* what) {
   if (p.alpha == 0.0f) {
     scale_rows(p.c, p.a.rows, p.n, p.ldc, p.beta);
@@ -392,6 +407,9 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
     return Status::ok();
   }
   if (p.n == 0) return Status::ok();
+  if (p.n == 1 && (p.ldb == 1 || p.b_trans) && p.ldc == 1) {  // a one-column B is a vector, as in spmm_rows
+    return spmv_nm_rows(SpmvNmParams{p.a, p.b, p.c, p.alpha, p.beta}, "spmm");
+  }
   const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
   const int parts = task_count((slots + a.rows) * vector_width_cost(p.n), kMacsPerTask, std::max(a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
@@ -401,20 +419,7 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   return anomalies(run_paneled(q, spmm_nm_f32_kernel(), parts, bounds, a.cols, slots), "spmm", "N:M");
 }
 
-Status spmv_nm_f32(const SpmvNmParams& p) {
-  const NmF32& a = p.a;
-  if (p.alpha == 0.0f) {
-    scale_rows(p.y, a.rows, 1, 1, p.beta);
-    return Status::ok();
-  }
-  const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
-  // No gathers on the common ratios (see f32-spmv-nm-avx2.cc): ~0.2 ns a slot on AVX2 (2:4 1024x1024: 524K slots
-  // in 110 us on one thread), so a task gets at least kSlotsPerTask of them (~13 us).
-  const int parts = task_count(slots + a.rows, kSlotsPerTask, std::max(a.rows, 1), kSpmvTasksPerThread);
-  int32_t bounds[kMaxThreads + 1];
-  split_uniform(a.rows, parts, 1, bounds);
-  return anomalies(run(p, spmv_nm_f32_kernel(), parts, bounds), "spmv", "N:M");
-}
+Status spmv_nm_f32(const SpmvNmParams& p) { return spmv_nm_rows(p, "spmv"); }
 
 namespace {
 
