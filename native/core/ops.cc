@@ -22,6 +22,8 @@ namespace {
 // is run by the caller, so a small split costs little when the pool sleeps.
 constexpr int64_t kGathersPerTask = 1 << 14;
 constexpr int64_t kMacsPerTask = 1 << 18;
+// Floats of a narrow B packed transposed per chunk of k (gemm_f32): 16 KiB, half of L1.
+constexpr int64_t kGemmNarrowFloats = 4096;
 constexpr int64_t kSlotsPerTask = 1 << 16;  // N:M SpMV slots
 
 // SpMV splits into up to this many tasks per thread, taken in turn: a thread that joins late (woken from sleep) or
@@ -445,7 +447,32 @@ Status gemm_f32(const GemmParams& p) {
   const int parts = task_count(static_cast<int64_t>(p.m) * p.n * std::max(p.k, 1), kMacsPerTask, std::max<int64_t>(1, p.m / 4));
   int32_t bounds[kMaxThreads + 1];
   split_uniform(p.m, parts, 4, bounds);
-  run(p, gemm_f32_kernel(), parts, bounds);
+  if (p.trans_a || p.n >= kGemmNarrow || p.k == 0 || active_isa() == kIsaScalar) {  // the scalar kernel reads b
+    run(p, gemm_f32_kernel(), parts, bounds);
+    return Status::ok();
+  }
+  // A narrow B: the register tiles would use n of each vector's lanes (1024x1024 times one column: 1.5 ms, where
+  // numpy's matrix-vector product takes 0.06), so B is packed transposed, kGemmNarrowFloats at a time (a chunk of
+  // k; bounded scratch, in L1), and each chunk's entries of C are dot products (GemmParams::bt); later chunks add
+  // to C. The packing is once per chunk on the calling thread, read by every task.
+  const int64_t kc = std::max<int64_t>(16, kGemmNarrowFloats / p.n / 16 * 16);
+  for (int64_t k0 = 0; k0 < p.k; k0 += kc) {
+    const int64_t kn = std::min<int64_t>(kc, p.k - k0);
+    const int64_t ld = (kn + 15) / 16 * 16;
+    float* bt = shared_pack_scratch(p.n * ld);
+    for (int64_t j = 0; j < p.n; ++j) {
+      for (int64_t t = 0; t < kn; ++t) bt[j * ld + t] = p.b[(k0 + t) * p.ldb + j];
+      for (int64_t t = kn; t < ld; ++t) bt[j * ld + t] = 0.0f;
+    }
+    GemmParams q = p;
+    q.a = p.a + k0;
+    q.b = p.b + k0 * p.ldb;
+    q.k = static_cast<int32_t>(kn);
+    q.beta = k0 == 0 ? p.beta : 1.0f;
+    q.bt = bt;
+    q.ldbt = ld;
+    run(q, gemm_f32_kernel(), parts, bounds);
+  }
   return Status::ok();
 }
 

@@ -184,7 +184,15 @@ struct GemmParams {
   int32_t m, n, k;
   float alpha;
   float beta;
+  // A narrow B (n < kGemmNarrow, A not transposed) also packed transposed by the operator: bt[j * ldbt + t] is
+  // B[t, j] for t < k, zero for k <= t < ldbt (a multiple of 16). The SIMD kernels then form each entry of C as a
+  // dot product of A's row with a row of bt (contiguous loads of both); the scalar reference reads b. Null otherwise.
+  const float* bt = nullptr;
+  int64_t ldbt = 0;
 };
+
+// Widths of B below which the dense GEMM runs as dot products over bt (GemmParams::bt).
+constexpr int32_t kGemmNarrow = 8;
 
 // A kernel computes rows [row_begin, row_end) (block rows for BSR, columns of C for SpMMT) and returns the number
 // of anomalies it skipped (see above).

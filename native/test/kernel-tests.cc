@@ -325,10 +325,13 @@ void test_nm() {
 
 void test_dense_and_optimizers() {
   Rng r(4);
-  for (int m : {1, 5, 13})
-    for (int k : {1, 7, 33})
-      for (int n : {1, 3, 16, 17, 65})
+  // Narrow widths (n < kGemmNarrow: B packed transposed, dot products) with k past a packed chunk (4096 / n floats,
+  // rounded down to 16) and not a multiple of the vector width; 4 and 6 rows: the kernels' row groups and rest.
+  for (int m : {1, 4, 5, 6, 13})
+    for (int k : {1, 7, 33, 601, 4100})
+      for (int n : {1, 2, 3, 4, 5, 7, 8, 16, 17, 65})
         for (bool trans : {false, true}) {
+          if ((k > 33 || m == 4 || m == 6) && n > 8) continue;
           Buf a(static_cast<size_t>(m) * (k + 1) + k, &r), b(static_cast<size_t>(k) * (n + 1), &r), c0(static_cast<size_t>(m) * (n + 3), &r);
           compare(shape(trans ? "gemm T" : "gemm", m, k, n, 0), [&](std::vector<float>* out) {
             std::vector<float> c(c0.data, c0.data + c0.n);

@@ -268,6 +268,17 @@ describe('dense gemm', () => {
         expectClose(gemm(At, B, { transA: true }).data, referenceSpmm(A, B, 1, 0), `gemm transA ${isa} ${m}x${k}x${n}`);
       }
     }
+    // Narrow widths (B packed transposed in chunks of k, dot products): k past one chunk, offset views, beta.
+    for (const [m, k] of [[9, 4100], [6, 601]] as [number, number][]) {
+      const A = randomDense(m, k, 1, m + k);
+      for (const n of [1, 2, 3, 4, 5, 6, 7]) {
+        const B = { data: offsetView(randomVector(k * n, n), n % 4), rows: k, cols: n };
+        const c0 = randomVector(m * n, 3);
+        const out = { data: offsetView(c0, (n + 1) % 4), rows: m, cols: n };
+        gemm({ data: offsetView(A.data, 1), rows: m, cols: k }, B, { alpha: -2, beta: 0.5, out });
+        expectClose(out.data, referenceSpmm(A, B, -2, 0.5, c0), `gemm narrow ${isa} ${m}x${k}x${n}`);
+      }
+    }
     setIsa('auto');
   });
 });

@@ -1,6 +1,7 @@
 // SIMD dense GEMM body, instantiated by the -avx2 and -avx512 files: register tiles of MR rows x NV vectors of C,
 // accumulated over all of k (each B vector loaded once serves MR rows; each A value is broadcast), written once
-// with alpha/beta. No packing: B rows are read in place, which keeps this simple and is enough for layer sizes. When
+// with alpha/beta. No packing: B rows are read in place, which keeps this simple and is enough for layer sizes; a
+// B narrower than kGemmNarrow comes packed transposed too (GemmParams::bt, gemm_dot below). When
 // n is not a whole number of vectors, the last columns are a one-vector tile (kMask), read and written as
 // simd::load_tail and store_tail say (vec.h): without masked loads when n >= W (vmaskmovps is slow on AMD Zen 1).
 #pragma once
@@ -38,8 +39,67 @@ void gemm_tile(const GemmParams& p, int32_t i0, int32_t rows, int64_t j, typenam
   }
 }
 
+// A narrow B (GemmParams::bt): rows [i, i + R) of C, NB (= n) columns each, as dot products of A's rows with the
+// rows of bt, over vectors of k (the last one masked on A; bt is zero there). R rows at once share each bt load and
+// give R * NB independent FMA chains.
+template <class S, int NB, int R>
+void gemm_dot_rows(const GemmParams& p, int32_t i) {
+  using V = typename S::V;
+  V acc[R][NB];
+  for (int r = 0; r < R; ++r)
+    for (int j = 0; j < NB; ++j) acc[r][j] = S::zero();
+  const float* a[R];
+  for (int r = 0; r < R; ++r) a[r] = p.a + static_cast<int64_t>(i + r) * p.lda;
+  int64_t t = 0;
+  for (; t + S::W <= p.k; t += S::W) {
+    V av[R];
+    for (int r = 0; r < R; ++r) av[r] = S::load(a[r] + t);
+    for (int j = 0; j < NB; ++j) {
+      const V b = S::load(p.bt + j * p.ldbt + t);
+      for (int r = 0; r < R; ++r) acc[r][j] = S::fmadd(av[r], b, acc[r][j]);
+    }
+  }
+  if (t < p.k) {
+    const typename S::M live = S::first(static_cast<int>(p.k - t));
+    V av[R];
+    for (int r = 0; r < R; ++r) av[r] = S::load(a[r] + t, live);
+    for (int j = 0; j < NB; ++j) {
+      const V b = S::load(p.bt + j * p.ldbt + t);
+      for (int r = 0; r < R; ++r) acc[r][j] = S::fmadd(av[r], b, acc[r][j]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* c = p.c + static_cast<int64_t>(i + r) * p.ldc;
+    for (int j = 0; j < NB; ++j) {
+      const float sum = S::hsum(acc[r][j]);
+      c[j] = p.beta == 0.0f ? p.alpha * sum : p.alpha * sum + p.beta * c[j];
+    }
+  }
+}
+
+template <class S, int NB>
+void gemm_dot(const GemmParams& p, int32_t row_begin, int32_t row_end) {
+  constexpr int R = NB == 1 ? 4 : NB <= 3 ? 2 : 1;
+  int32_t i = row_begin;
+  for (; i + R <= row_end; i += R) gemm_dot_rows<S, NB, R>(p, i);
+  for (; i < row_end; ++i) gemm_dot_rows<S, NB, 1>(p, i);
+}
+
 template <class S, int MR, int NV>
 int64_t gemm(const GemmParams& p, int32_t row_begin, int32_t row_end) {
+  if (p.bt != nullptr && !p.trans_a) {
+    static_assert(kGemmNarrow == 8, "one case per narrow width");
+    switch (p.n) {
+      case 1: gemm_dot<S, 1>(p, row_begin, row_end); return 0;
+      case 2: gemm_dot<S, 2>(p, row_begin, row_end); return 0;
+      case 3: gemm_dot<S, 3>(p, row_begin, row_end); return 0;
+      case 4: gemm_dot<S, 4>(p, row_begin, row_end); return 0;
+      case 5: gemm_dot<S, 5>(p, row_begin, row_end); return 0;
+      case 6: gemm_dot<S, 6>(p, row_begin, row_end); return 0;
+      case 7: gemm_dot<S, 7>(p, row_begin, row_end); return 0;
+      default: break;  // not narrow: the tiles below, reading b
+    }
+  }
   const int64_t n = p.n;
   const int32_t tail = static_cast<int32_t>(n % S::W);
   const typename S::M last = S::first(tail);
