@@ -278,6 +278,15 @@ describe('dense gemm', () => {
         gemm({ data: offsetView(A.data, 1), rows: m, cols: k }, B, { alpha: -2, beta: 0.5, out });
         expectClose(out.data, referenceSpmm(A, B, -2, 0.5, c0), `gemm narrow ${isa} ${m}x${k}x${n}`);
       }
+      // transA: op(A) copied as rows per task, in chunks of k; narrow and wide B.
+      const At = transposeDense(A);
+      for (const n of [1, 3, 7, 8, 17]) {
+        const B = { data: randomVector(k * n, n + 1), rows: k, cols: n };
+        const c0 = randomVector(m * n, 4);
+        const out = { data: offsetView(c0, 3), rows: m, cols: n };
+        gemm({ data: offsetView(At.data, 2), rows: k, cols: m }, B, { transA: true, alpha: 0.5, beta: -1, out });
+        expectClose(out.data, referenceSpmm(A, B, 0.5, -1, c0), `gemm transA ${isa} ${m}x${k}x${n}`);
+      }
     }
     setIsa('auto');
   });
