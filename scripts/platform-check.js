@@ -88,8 +88,9 @@ for (const target of targets) {
     const log = path.join(os.tmpdir(), `sparsekit-smoke-${target}-${major}-${process.pid}.log`);
     const fd = fs.openSync(log, 'w');
     const t0 = process.hrtime.bigint();
-    // Under wine, Node 20's node.exe sometimes writes its report (21/21 checks passed) and then does not exit: CI on
-    // 2026-12-01 (600 s), and on 2026-12-02 twice in a row (180 s each, the second after `wineserver -k`). Run by
+    // Under wine, node.exe sometimes writes its report (21/21 checks passed) and then does not exit: CI on
+    // 2026-12-01 (Node 20, 600 s), on 2026-12-02 twice in a row (Node 20, 180 s each, the second after
+    // `wineserver -k`) and once more in the next run (Node 22; the try after the kill passed). Run by
     // hand in a loop from the same prefix, 1 run in 6-16 hung so (a 1.5 s run otherwise), and the run after the
     // kill passed each time; scripts that only load the addon and run spmm, or run worker_threads without it, did
     // not hang in 12-20 runs each, so the cause is not pinned down. A wine run gets 60 s; if it does not end,
