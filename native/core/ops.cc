@@ -179,8 +179,9 @@ Status spmv_nm_rows(const SpmvNmParams& p, const char* what) {
     return Status::ok();
   }
   const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;
-  // No gathers on the common ratios (see f32-spmv-nm-avx2.cc): ~0.2 ns a slot on AVX2 (2:4 1024x1024: 524K slots
-  // in 110 us on one thread), so a task gets at least kSlotsPerTask of them (~13 us).
+  // No gathers on the common ratios (see f32-spmv-nm-avx2.cc): ~0.2 ns a slot on AVX2 on the first host's Intel
+  // core (2:4 1024x1024: 524K slots in 110 us on one thread; 0.67 ns, 350 us, on the AMD EPYC Zen 1 host), so a
+  // task gets at least kSlotsPerTask of them (~13-44 us).
   const int parts = task_count(slots + a.rows, kSlotsPerTask, std::max(a.rows, 1), kSpmvTasksPerThread);
   int32_t bounds[kMaxThreads + 1];
   split_uniform(a.rows, parts, 1, bounds);
