@@ -26,8 +26,8 @@ constexpr int64_t kMacsPerTask = 1 << 18;
 constexpr int64_t kGemmNarrowFloats = 4096;
 // gemm_f32 with A transposed and a narrow B: rows of op(A) copied per task at a time (floats; 128 KiB, a quarter of
 // this L2), over chunks of k of at most kGemmTransposeK steps, so that a row of A read for the copy is ~120 floats
-// long (at 4096 steps, ~8 floats, a cache line and a page per value: 1024x1024 times one column 0.67 ms, 0.51-0.63
-// at 256).
+// long (at 4096 steps, ~8 floats, a cache line and a page per value: 1024x1024 times one column 0.66-0.81 ms,
+// 0.42-0.61 at 256, three alternating pairs).
 constexpr int64_t kGemmTransposeFloats = 32768;
 constexpr int64_t kGemmTransposeK = 256;
 constexpr int64_t kSlotsPerTask = 1 << 16;  // N:M SpMV slots
@@ -466,27 +466,22 @@ Status gemm_f32(const GemmParams& p) {
   // per chunk on the calling thread, read by every task.
   // With A transposed (k x m) as well, the dot products want op(A)'s rows: each task copies its rows of op(A),
   // kGemmTransposeFloats at a time, into its own scratch (pack_scratch), and runs the kernel on them as on a plain
-  // A (1024x1024 times one column: 1.7-2.1 ms before, 0.64-0.98 copied; A read down its columns by the tiles is a
+  // A (1024x1024 times one column: 1.2-2.1 ms before, 0.31-0.61 copied; A read down its columns by the tiles is a
   // cache line, with a power-of-two lda a page, per value). For a wide B the copy cost what it saved (times 32
-  // columns: 1.8-2.3 ms either way), so the tiles read A in place there. Later chunks of k add to C.
+  // columns: 1.8-2.3 ms either way, with a plain copy loop), so the tiles read A in place there. Later chunks of k
+  // add to C.
   int64_t kc = std::max<int64_t>(16, kGemmNarrowFloats / p.n / 16 * 16);
   if (p.trans_a) kc = std::min(kc, kGemmTransposeK);
   auto task = [kernel](const GemmParams& q, int32_t r0, int32_t r1) -> int64_t {
     if (!q.trans_a) return kernel(q, r0, r1);
     // Rows of the copy one line longer than whole lines: with a power-of-two stride, the rows written at once
-    // would share a cache set. Copied in blocks of 8 steps of k: 8 rows of A read, 8 floats of each row written.
+    // would share a cache set.
     const int64_t ld = (static_cast<int64_t>(q.k) + 15) / 16 * 16 + 16;
     const int32_t rows = static_cast<int32_t>(std::max<int64_t>(1, kGemmTransposeFloats / ld));
     float* at = pack_scratch(static_cast<int64_t>(rows) * ld);
     for (int32_t i0 = r0; i0 < r1; i0 += rows) {
       const int32_t i1 = std::min(r1, i0 + rows);
-      for (int64_t t0 = 0; t0 < q.k; t0 += 8) {
-        const int64_t t1 = std::min<int64_t>(q.k, t0 + 8);
-        for (int32_t i = i0; i < i1; ++i) {
-          float* dst = at + (i - i0) * ld;
-          for (int64_t t = t0; t < t1; ++t) dst[t] = q.a[t * q.lda + i];
-        }
-      }
+      pack_panel_transposed(q.a + i0, q.lda, i1 - i0, 0, q.k, at, ld);  // at[i * ld + t] = op(A)[i0 + i, t]
       GemmParams u = q;
       u.a = at;
       u.lda = ld;
@@ -506,10 +501,7 @@ Status gemm_f32(const GemmParams& p) {
     q.beta = k0 == 0 ? p.beta : 1.0f;
     const int64_t ld = (kn + 15) / 16 * 16;
     float* bt = shared_pack_scratch(p.n * ld);
-    for (int64_t j = 0; j < p.n; ++j) {
-      for (int64_t t = 0; t < kn; ++t) bt[j * ld + t] = p.b[(k0 + t) * p.ldb + j];
-      for (int64_t t = kn; t < ld; ++t) bt[j * ld + t] = 0.0f;
-    }
+    pack_panel_transposed(q.b, p.ldb, p.n, 0, kn, bt, ld);  // bt[j * ld + t] = B[k0 + t, j], zero past kn
     q.bt = bt;
     q.ldbt = ld;
     run(q, task, parts, bounds);
