@@ -90,9 +90,11 @@ export function formBytes(name: string, s: Structure): number {
 
 // Rough sustained rates per thread of this library's kernels (GFLOP/s of their own stored entries) at a wide B,
 // from bench/ on an AVX2 core, and how they fall at narrow widths (the GEMM's register tiles are 16 to 32 columns wide;
-// a sparse product at width 1 is an SpMV, bound by reading the matrix): only used to rank and prune before timing.
+// below 8 columns it runs dot products, ~17-24 GFLOP/s a thread at widths 1-4 on the AMD EPYC host, bound by reading
+// A; a sparse product at width 1 is an SpMV, bound by reading the matrix): only used to rank and prune before timing.
 const RATE = { dense: 60, csr: 22, bsr: 40, nm: 30 };
-const narrow = (kind: keyof typeof RATE, width: number) => (kind === 'dense' ? Math.min(1, width / 32) : Math.min(1, (width + 4) / 16));
+const narrow = (kind: keyof typeof RATE, width: number) =>
+  kind === 'dense' ? (width < 8 ? 0.25 + width / 32 : Math.min(1, width / 32)) : Math.min(1, (width + 4) / 16);
 
 /** Estimated milliseconds of W B for a form at `threads` threads and width `width`. */
 export function estimateMs(name: string, s: Structure, width: number, threads: number): number {
