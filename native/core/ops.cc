@@ -24,10 +24,10 @@ constexpr int64_t kGathersPerTask = 1 << 14;
 constexpr int64_t kMacsPerTask = 1 << 18;
 // Floats of a narrow B packed transposed per chunk of k (gemm_f32): 16 KiB, half of L1.
 constexpr int64_t kGemmNarrowFloats = 4096;
-// gemm_f32 with A transposed and a narrow B: rows of op(A) copied per task at a time (floats; 128 KiB, a quarter of
-// this L2), over chunks of k of at most kGemmTransposeK steps, so that a row of A read for the copy is ~120 floats
-// long (at 4096 steps, ~8 floats, a cache line and a page per value: 1024x1024 times one column 0.66-0.81 ms,
-// 0.42-0.61 at 256, three alternating pairs).
+// gemm_f32 with A transposed: rows of op(A) copied per task at a time (floats; 128 KiB, a quarter of this L2), over
+// chunks of k of at most kGemmTransposeK steps, so that a row of A read for the copy is ~120 floats long (at 4096
+// steps, ~8 floats, a cache line and a page per value: 1024x1024 times one column 0.66-0.81 ms, 0.42-0.61 at 256,
+// three alternating pairs).
 constexpr int64_t kGemmTransposeFloats = 32768;
 constexpr int64_t kGemmTransposeK = 256;
 constexpr int64_t kSlotsPerTask = 1 << 16;  // N:M SpMV slots
@@ -456,7 +456,11 @@ Status gemm_f32(const GemmParams& p) {
   split_uniform(p.m, parts, 4, bounds);
   const GemmF32Fn kernel = gemm_f32_kernel();
   const bool narrow = p.n < kGemmNarrow;
-  if (p.k == 0 || !narrow || active_isa() == kIsaScalar) {  // the scalar kernel reads a and b as given
+  // A wide B is read in place by the register tiles, each group of rows of A walking all of it: chunks of k whose
+  // rows of B fill at most half of L2 keep it there (1024x1024 times 256 columns, 2 threads, AMD EPYC Zen 1:
+  // 11.2-12.1 -> 8.9-9.0 ms, numpy 7.8; 512 columns 28 -> 20; 128 columns 5.5-7.1 -> 4.4-4.6).
+  const int64_t wide_kc = std::max<int64_t>(16, l2_cache_bytes() / 2 / static_cast<int64_t>(sizeof(float)) / p.n / 16 * 16);
+  if (p.k == 0 || (!narrow && !p.trans_a && wide_kc >= p.k) || active_isa() == kIsaScalar) {  // the scalar kernel reads a and b as given
     run(p, kernel, parts, bounds);
     return Status::ok();
   }
@@ -464,13 +468,12 @@ Status gemm_f32(const GemmParams& p) {
   // numpy's matrix-vector product takes 0.06), so B is packed transposed, kGemmNarrowFloats at a time (a chunk of
   // k; bounded scratch, in L1), and each chunk's entries of C are dot products (GemmParams::bt). The packing is once
   // per chunk on the calling thread, read by every task.
-  // With A transposed (k x m) as well, the dot products want op(A)'s rows: each task copies its rows of op(A),
+  // With A transposed (k x m), the kernels want op(A)'s rows: each task copies its rows of op(A),
   // kGemmTransposeFloats at a time, into its own scratch (pack_scratch), and runs the kernel on them as on a plain
-  // A (1024x1024 times one column: 1.2-2.1 ms before, 0.31-0.61 copied; A read down its columns by the tiles is a
-  // cache line, with a power-of-two lda a page, per value). For a wide B the copy cost what it saved (times 32
-  // columns: 1.8-2.3 ms either way, with a plain copy loop), so the tiles read A in place there. Later chunks of k
-  // add to C.
-  int64_t kc = std::max<int64_t>(16, kGemmNarrowFloats / p.n / 16 * 16);
+  // A. Read in place, down its columns, A costs a cache line (with a power-of-two lda, a page) per value: 1024x1024
+  // times one column 1.2-2.1 ms in place, 0.31-0.61 copied; times 32 columns 1.6-1.8 -> 1.26-1.33, 256 columns
+  // 17-20 -> 9.3-10.2 (numpy's A.T @ B 1.41 and 7.84). Later chunks of k add to C.
+  int64_t kc = narrow ? std::max<int64_t>(16, kGemmNarrowFloats / p.n / 16 * 16) : wide_kc;
   if (p.trans_a) kc = std::min(kc, kGemmTransposeK);
   auto task = [kernel](const GemmParams& q, int32_t r0, int32_t r1) -> int64_t {
     if (!q.trans_a) return kernel(q, r0, r1);
@@ -499,11 +502,13 @@ Status gemm_f32(const GemmParams& p) {
     q.b = p.b + k0 * p.ldb;
     q.k = static_cast<int32_t>(kn);
     q.beta = k0 == 0 ? p.beta : 1.0f;
-    const int64_t ld = (kn + 15) / 16 * 16;
-    float* bt = shared_pack_scratch(p.n * ld);
-    pack_panel_transposed(q.b, p.ldb, p.n, 0, kn, bt, ld);  // bt[j * ld + t] = B[k0 + t, j], zero past kn
-    q.bt = bt;
-    q.ldbt = ld;
+    if (narrow) {
+      const int64_t ld = (kn + 15) / 16 * 16;
+      float* bt = shared_pack_scratch(p.n * ld);
+      pack_panel_transposed(q.b, p.ldb, p.n, 0, kn, bt, ld);  // bt[j * ld + t] = B[k0 + t, j], zero past kn
+      q.bt = bt;
+      q.ldbt = ld;
+    }
     run(q, task, parts, bounds);
   }
   return Status::ok();

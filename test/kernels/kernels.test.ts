@@ -278,9 +278,18 @@ describe('dense gemm', () => {
         gemm({ data: offsetView(A.data, 1), rows: m, cols: k }, B, { alpha: -2, beta: 0.5, out });
         expectClose(out.data, referenceSpmm(A, B, -2, 0.5, c0), `gemm narrow ${isa} ${m}x${k}x${n}`);
       }
+      // Wide B, k in chunks whose rows of B fill half of L2 (chunked here at 65 columns below 2 MiB of L2, at 257
+      // below 8 MiB): offset views, beta.
+      for (const n of [17, 65, 257]) {
+        const B = { data: offsetView(randomVector(k * n, n), n % 4), rows: k, cols: n };
+        const c0 = randomVector(m * n, 5);
+        const out = { data: offsetView(c0, 1), rows: m, cols: n };
+        gemm({ data: offsetView(A.data, 3), rows: m, cols: k }, B, { alpha: 0.75, beta: 2, out });
+        expectClose(out.data, referenceSpmm(A, B, 0.75, 2, c0), `gemm wide ${isa} ${m}x${k}x${n}`);
+      }
       // transA: op(A) copied as rows per task, in chunks of k; narrow and wide B.
       const At = transposeDense(A);
-      for (const n of [1, 3, 7, 8, 17]) {
+      for (const n of [1, 3, 7, 8, 17, 257]) {
         const B = { data: randomVector(k * n, n + 1), rows: k, cols: n };
         const c0 = randomVector(m * n, 4);
         const out = { data: offsetView(c0, 3), rows: m, cols: n };

@@ -1,7 +1,8 @@
 // SIMD dense GEMM body, instantiated by the -avx2 and -avx512 files: register tiles of MR rows x NV vectors of C,
 // accumulated over all of k (each B vector loaded once serves MR rows; each A value is broadcast), written once
-// with alpha/beta. No packing: B rows are read in place, which keeps this simple and is enough for layer sizes; a
-// B narrower than kGemmNarrow comes packed transposed too (GemmParams::bt, gemm_dot below). When
+// with alpha/beta. No packing: B rows are read in place (the operator, gemm_f32, hands a B larger than half of L2
+// over in chunks of k, and a transposed A as copied rows); a B narrower than kGemmNarrow comes packed transposed
+// (GemmParams::bt, gemm_dot below). When
 // n is not a whole number of vectors, the last columns are a one-vector tile (kMask), read and written as
 // simd::load_tail and store_tail say (vec.h): without masked loads when n >= W (vmaskmovps is slow on AMD Zen 1).
 #pragma once
