@@ -455,12 +455,24 @@ Status gemm_f32(const GemmParams& p) {
   int32_t bounds[kMaxThreads + 1];
   split_uniform(p.m, parts, 4, bounds);
   const GemmF32Fn kernel = gemm_f32_kernel();
+  const int isa = active_isa();
   const bool narrow = p.n < kGemmNarrow;
-  // A wide B is read in place by the register tiles, each group of rows of A walking all of it: chunks of k whose
-  // rows of B fill at most half of L2 keep it there (1024x1024 times 256 columns, 2 threads, AMD EPYC Zen 1:
-  // 11.2-12.1 -> 8.9-9.0 ms, numpy 7.8; 512 columns 28 -> 20; 128 columns 5.5-7.1 -> 4.4-4.6).
-  const int64_t wide_kc = std::max<int64_t>(16, l2_cache_bytes() / 2 / static_cast<int64_t>(sizeof(float)) / p.n / 16 * 16);
-  if (p.k == 0 || (!narrow && !p.trans_a && wide_kc >= p.k) || active_isa() == kIsaScalar) {  // the scalar kernel reads a and b as given
+  const int64_t half_l2 = l2_cache_bytes() / 2 / static_cast<int64_t>(sizeof(float));  // floats
+  // A wide B whose rows are not whole aligned vectors (a view at an offset, or n not a multiple of the vector) is
+  // packed, a chunk of k at a time, into aligned rows padded to 16 floats (pack_panel; shared scratch of the calling
+  // thread, read by every task): its loads would cross cache lines, and the last columns need a tile of their own
+  // (1024x1024 times 9 to 15 columns ran at 1.1 ms, 2.3x times 16). Not when 16 of its padded rows overflow half
+  // of L2 (B read in place then). PackMode (pack.h) forces it either way, for tests.
+  const int64_t vw = std::max<int64_t>(1, vector_floats(isa));
+  const int64_t ldp = (static_cast<int64_t>(p.n) + vw - 1) / vw * vw;
+  const PackMode mode = pack_mode();
+  const bool pack_b = !narrow && isa != kIsaScalar && p.k > 0 && mode != PackMode::kNever && 16 * ldp <= half_l2 &&
+                      (mode == PackMode::kAlways || reinterpret_cast<uintptr_t>(p.b) % (vw * sizeof(float)) != 0 || p.ldb % vw != 0);
+  // A wide B is read by the register tiles, each group of rows of A walking all of it: chunks of k whose rows of
+  // B fill at most half of L2 keep it there (1024x1024 times 256 columns, 2 threads, AMD EPYC Zen 1:
+  // 11.2-12.6 -> 8.9-9.0 ms, numpy 7.8; 512 columns 28 -> 20; 128 columns 5.5-7.1 -> 4.4-4.6).
+  const int64_t wide_kc = std::max<int64_t>(16, half_l2 / (pack_b ? ldp : p.n) / 16 * 16);
+  if (p.k == 0 || (!narrow && !p.trans_a && !pack_b && wide_kc >= p.k) || isa == kIsaScalar) {  // the scalar kernel reads a and b as given
     run(p, kernel, parts, bounds);
     return Status::ok();
   }
@@ -508,6 +520,12 @@ Status gemm_f32(const GemmParams& p) {
       pack_panel_transposed(q.b, p.ldb, p.n, 0, kn, bt, ld);  // bt[j * ld + t] = B[k0 + t, j], zero past kn
       q.bt = bt;
       q.ldbt = ld;
+    } else if (pack_b) {
+      float* bp = shared_pack_scratch(kn * ldp);
+      pack_panel(q.b, p.ldb, kn, 0, p.n, bp, ldp);  // bp[t * ldp + j] = B[k0 + t, j], zero past n
+      q.b = bp;
+      q.ldb = ldp;
+      q.b_padded = true;
     }
     run(q, task, parts, bounds);
   }

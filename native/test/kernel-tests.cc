@@ -328,10 +328,12 @@ void test_dense_and_optimizers() {
   // Narrow widths (n < kGemmNarrow: B packed transposed, dot products) with k past a packed chunk (4096 / n floats,
   // rounded down to 16) and not a multiple of the vector width; 4 and 6 rows: the kernels' row groups and rest.
   // Wide widths at 5 rows with k = 601 and 4100: op(A) copied in chunks of 256 steps (trans), and B in chunks of k
-  // filling half of L2 (65 columns chunk 4100 steps when L2 is under 2 MiB; 257 columns when under 8 MiB).
+  // filling half of L2 (65 columns chunk 4100 steps when L2 is under 2 MiB; 257 columns when under 8 MiB). B's rows
+  // (ldb n + 1) are packed padded (b_padded): 12, 27 and 57 columns leave 1-4 vectors after the full tiles, the
+  // last one partial, for every ISA's tile width.
   for (int m : {1, 4, 5, 6, 13})
     for (int k : {1, 7, 33, 601, 4100})
-      for (int n : {1, 2, 3, 4, 5, 7, 8, 16, 17, 65, 257})
+      for (int n : {1, 2, 3, 4, 5, 7, 8, 12, 16, 17, 27, 57, 65, 257})
         for (bool trans : {false, true}) {
           if ((k > 33 || m == 4 || m == 6) && n > 8 && !(m == 5 && k >= 601)) continue;
           Buf a(static_cast<size_t>(m) * (k + 1) + k, &r), b(static_cast<size_t>(k) * (n + 1), &r), c0(static_cast<size_t>(m) * (n + 3), &r);

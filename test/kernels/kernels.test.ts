@@ -260,7 +260,7 @@ describe('dense gemm', () => {
     expect(info().kernels['f32-gemm'].isa).toBe(isa);
     for (const [m, k] of [[1, 1], [5, 3], [13, 37], [130, 70]] as [number, number][]) {
       const A = randomDense(m, k, 1, m * k);
-      for (const n of [1, 3, 16, 17, 65]) {
+      for (const n of [1, 3, 12, 16, 17, 27, 57, 65]) {
         const B = { data: randomVector(k * n, n), rows: k, cols: n };
         const c0 = randomVector(m * n, 2);
         expectClose(gemm(A, B, { alpha: 1.5, beta: -0.5, out: { data: c0.slice(), rows: m, cols: n } }).data, referenceSpmm(A, B, 1.5, -0.5, c0), `gemm ${isa} ${m}x${k}x${n}`);
@@ -280,7 +280,7 @@ describe('dense gemm', () => {
       }
       // Wide B, k in chunks whose rows of B fill half of L2 (chunked here at 65 columns below 2 MiB of L2, at 257
       // below 8 MiB): offset views, beta.
-      for (const n of [17, 65, 257]) {
+      for (const n of [12, 17, 27, 65, 257]) {
         const B = { data: offsetView(randomVector(k * n, n), n % 4), rows: k, cols: n };
         const c0 = randomVector(m * n, 5);
         const out = { data: offsetView(c0, 1), rows: m, cols: n };

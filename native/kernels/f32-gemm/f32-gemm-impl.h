@@ -1,21 +1,25 @@
 // SIMD dense GEMM body, instantiated by the -avx2 and -avx512 files: register tiles of MR rows x NV vectors of C,
 // accumulated over all of k (each B vector loaded once serves MR rows; each A value is broadcast), written once
-// with alpha/beta. No packing: B rows are read in place (the operator, gemm_f32, hands a B larger than half of L2
-// over in chunks of k, and a transposed A as copied rows); a B narrower than kGemmNarrow comes packed transposed
-// (GemmParams::bt, gemm_dot below). When
-// n is not a whole number of vectors, the last columns are a one-vector tile (kMask), read and written as
-// simd::load_tail and store_tail say (vec.h): without masked loads when n >= W (vmaskmovps is slow on AMD Zen 1).
+// with alpha/beta. B's rows are read as the operator (gemm_f32) hands them over: in place, or packed (aligned rows
+// of whole vectors, GemmParams::b_padded), in chunks of k; a transposed A as copied rows; a B narrower than
+// kGemmNarrow packed transposed (GemmParams::bt, gemm_dot below). When
+// n is not a whole number of vectors, the last columns are a one-vector tile (kEdge), read and written as
+// simd::load_tail and store_tail say (vec.h): without masked loads when n >= W (vmaskmovps is slow on AMD Zen 1);
+// from a padded B, the columns after the full tiles are one tile of whole loads whose last store is masked.
 #pragma once
 #include "../kernels.h"
 #include "../vec.h"
 
 namespace sk {
 
-// kMask (NV == 1): columns [j, n) with n - j < W; `back` = W - (n - j), and `shifted` when n >= W.
-template <class S, int MR, int NV, bool kMask>
+// kTail: simd::kWhole (whole vectors), kEdge (NV == 1: columns [j, n) with n - j < W; `back` = W - (n - j), and
+// `shifted` when n >= W) or kPadded (B packed by the operator, GemmParams::b_padded: whole loads, the store of the
+// last vector masked by `last`).
+template <class S, int MR, int NV, int kTail>
 void gemm_tile(const GemmParams& p, int32_t i0, int32_t rows, int64_t j, typename S::M last, int back, bool shifted) {
   using V = typename S::V;
-  static_assert(!kMask || NV == 1, "the masked tile is one vector");
+  constexpr bool kMask = kTail == simd::kEdge;
+  static_assert(!kMask || NV == 1, "the edge tile is one vector");
   V acc[MR][NV];
   for (int r = 0; r < MR; ++r)
     for (int t = 0; t < NV; ++t) acc[r][t] = S::zero();
@@ -36,7 +40,7 @@ void gemm_tile(const GemmParams& p, int32_t i0, int32_t rows, int64_t j, typenam
       simd::store_tail<S>(out, acc[r][0], alpha, beta, p.beta != 0.0f, back, shifted, last);
       continue;
     }
-    for (int q = 0; q < NV; ++q) simd::store_alpha_beta<S, false>(out + q * S::W, acc[r][q], alpha, beta, p.beta != 0.0f, last);
+    simd::store_tile<S, NV, kTail>(out, acc[r], alpha, beta, p.beta != 0.0f, 0, last);
   }
 }
 
@@ -86,6 +90,15 @@ void gemm_dot(const GemmParams& p, int32_t row_begin, int32_t row_end) {
   for (; i < row_end; ++i) gemm_dot_rows<S, NB, 1>(p, i);
 }
 
+// From a padded B: the columns [j, n) left after the full tiles, fewer than NV + 1 vectors, as one tile of as many
+// vectors (so as many FMA chains as it can have), its last vector's store masked when n is not a whole number of
+// vectors.
+template <class S, int MR, int NV>
+void padded_rest(const GemmParams& p, int32_t i, int32_t rows, int64_t j, typename S::M last, bool tail) {
+  if (tail) gemm_tile<S, MR, NV, simd::kPadded>(p, i, rows, j, last, 0, false);
+  else gemm_tile<S, MR, NV, simd::kWhole>(p, i, rows, j, last, 0, false);
+}
+
 template <class S, int MR, int NV>
 int64_t gemm(const GemmParams& p, int32_t row_begin, int32_t row_end) {
   if (p.bt != nullptr && !p.trans_a) {
@@ -109,9 +122,19 @@ int64_t gemm(const GemmParams& p, int32_t row_begin, int32_t row_end) {
   for (int32_t i = row_begin; i < row_end; i += MR) {
     const int32_t rows = row_end - i < MR ? row_end - i : MR;
     int64_t j = 0;
-    for (; j + NV * S::W <= n; j += NV * S::W) gemm_tile<S, MR, NV, false>(p, i, rows, j, last, 0, false);
-    for (; j + S::W <= n; j += S::W) gemm_tile<S, MR, 1, false>(p, i, rows, j, last, 0, false);
-    if (tail) gemm_tile<S, MR, 1, true>(p, i, rows, j, last, back, shifted);
+    for (; j + NV * S::W <= n; j += NV * S::W) gemm_tile<S, MR, NV, simd::kWhole>(p, i, rows, j, last, 0, false);
+    if (p.b_padded) {
+      switch ((n - j + S::W - 1) / S::W) {
+        case 0: break;
+        case 1: padded_rest<S, MR, 1>(p, i, rows, j, last, tail != 0); break;
+        case 2: padded_rest<S, MR, (NV < 2 ? NV : 2)>(p, i, rows, j, last, tail != 0); break;
+        case 3: padded_rest<S, MR, (NV < 3 ? NV : 3)>(p, i, rows, j, last, tail != 0); break;
+        default: padded_rest<S, MR, (NV < 4 ? NV : 4)>(p, i, rows, j, last, tail != 0); break;
+      }
+      continue;
+    }
+    for (; j + S::W <= n; j += S::W) gemm_tile<S, MR, 1, simd::kWhole>(p, i, rows, j, last, 0, false);
+    if (tail) gemm_tile<S, MR, 1, simd::kEdge>(p, i, rows, j, last, back, shifted);
   }
   return 0;
 }
