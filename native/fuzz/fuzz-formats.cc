@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary BSR, N:M and COO inputs (structure unchecked, possibly corrupt) through the
-// conversions that read them and the BSR / N:M kernels at every ISA. Properties: no memory error (ASan/UBSan);
-// conversions either refuse or produce a valid CSR; the kernels agree across ISAs whenever the scalar one accepts.
+// conversions that read them and the BSR / N:M kernels at every ISA, and dense GEMM shapes and offsets. Properties:
+// no memory error (ASan/UBSan); conversions either refuse or produce a valid CSR; the kernels agree across ISAs
+// whenever the scalar one accepts.
 #include <vector>
 
 #include "../core/check.h"
@@ -95,14 +96,42 @@ void coo_case(fuzz::Reader& in) {
   }
 }
 
+// Dense GEMM, no structure to corrupt, for the operator's packing paths under the sanitizers: narrow B (packed
+// transposed), wide B packed into padded rows or read in place (the pack mode from the input), op(A) copied per task
+// (trans_a; k past one 256-step chunk), operands at 0-3 floats past their buffers' start, lda/ldb/ldc past the row.
+void gemm_case(fuzz::Reader& in) {
+  const int32_t m = in.small(1, 9), n = in.small(1, 40);
+  const int32_t k = in.u8() < 32 ? in.small(250, 300) : in.small(0, 40);
+  const bool trans = in.u8() & 1;
+  const int64_t lda = (trans ? m : k) + in.small(0, 3), ldb = n + in.small(0, 3), ldc = n + in.small(0, 3);
+  const int32_t oa = in.small(0, 3), ob = in.small(0, 3), oc = in.small(0, 3);
+  const float beta = in.u8() & 1 ? 0.5f : 0.0f;
+  const sk::PackMode mode = static_cast<sk::PackMode>(in.small(0, 2));
+  std::vector<float> a(oa + static_cast<size_t>(trans ? k : m) * lda), b(ob + static_cast<size_t>(k) * ldb);
+  for (float& v : a) v = in.value();
+  for (float& v : b) v = in.value();
+  std::vector<float> ref;
+  for (int isa : fuzz::isas()) {
+    sk::set_active_isa(isa);
+    sk::set_pack_tuning(mode, 0);
+    std::vector<float> c(oc + static_cast<size_t>(m) * ldc, 1.0f);
+    const bool ok = sk::gemm_f32({a.data() + oa, lda, trans, b.data() + ob, ldb, c.data() + oc, ldc, m, n, k, 1.0f, beta}).is_ok();
+    sk::set_pack_tuning(sk::PackMode::kAuto, 0);
+    fuzz::require(ok, "gemm refused a valid product");
+    if (isa == sk::kIsaScalar) ref = c;
+    else fuzz::require(fuzz::close(c, ref), "gemm: ISAs disagree");
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::single_thread();
   fuzz::Reader in{data, size};
-  switch (in.u8() % 3) {
+  switch (in.u8() % 4) {
     case 0: bsr_case(in); break;
     case 1: nm_case(in); break;
+    case 3: gemm_case(in); break;
     default: coo_case(in); break;
   }
   sk::set_active_isa(sk::best_isa());
