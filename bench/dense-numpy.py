@@ -2,7 +2,7 @@
 """The best dense GEMM baseline bench/ can reach from Node: numpy's matmul (OpenBLAS on Debian), float32.
 
 usage: OPENBLAS_NUM_THREADS=T python3 bench/dense-numpy.py SPEC...
-SPEC is MxKxN (C = A B, A M x K) or sddmm:M:K:k:density (the dense way to an SDDMM: X Y^T with X M x k and Y K x k,
+SPEC is MxKxN (C = A B, A M x K), t:MxKxN (C = A.T B, A stored K x M, as gemm's transA) or sddmm:M:K:k:density (the dense way to an SDDMM: X Y^T with X M x k and Y K x k,
 then the entries of a random pattern of that density gathered by fancy indexing, as a framework without SDDMM does).
 Prints one JSON object {SPEC: median_ms, ..., "numpy": version, "blas": name}. Same protocol as
 ../shared/peers (runners/common.py): one warm-up call, inner loops sized to ~50 ms, median of 7 repetitions.
@@ -70,11 +70,13 @@ def main():
 
             out[spec] = median_ms(run)
             continue
-        m, k, n = (int(x) for x in spec.split("x"))
-        a = rng.standard_normal((m, k), dtype=np.float32)
+        trans = spec.startswith("t:")
+        m, k, n = (int(x) for x in spec[2 if trans else 0:].split("x"))
+        a = rng.standard_normal((k, m) if trans else (m, k), dtype=np.float32)
         b = rng.standard_normal((k, n), dtype=np.float32)
         c = np.empty((m, n), dtype=np.float32)
-        out[spec] = median_ms(lambda: np.matmul(a, b, out=c))
+        op = a.T if trans else a
+        out[spec] = median_ms(lambda: np.matmul(op, b, out=c))
     print(json.dumps(out))
 
 

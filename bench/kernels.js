@@ -59,7 +59,12 @@ function twoFour(d) {
   if (!dense) throw new Error('onnxruntime-node is needed for the dense baseline (a devDependency)');
   const M = 1024, K = 1024;
   const sweepWidths = [1, 2, 3, 5, 8, 9, 16, 17, 33, 65, 100, 129];
-  const numpy = numpyDense(T, [...[...new Set([1, 8, 64, 256, ...sweepWidths])].map((n) => `${M}x${K}x${n}`), ...[64, 256].flatMap((k) => [0.9, 0.95].map((s) => `sddmm:${M}:${K}:${k}:${(1 - s).toFixed(2)}`))]);
+  const gemmWidths = [1, 9, 32, 256];
+  const numpy = numpyDense(T, [
+    ...[...new Set([1, 8, 64, 256, ...sweepWidths, ...gemmWidths])].map((n) => `${M}x${K}x${n}`),
+    ...gemmWidths.map((n) => `t:${M}x${K}x${n}`),
+    ...[64, 256].flatMap((k) => [0.9, 0.95].map((s) => `sddmm:${M}:${K}:${k}:${(1 - s).toFixed(2)}`)),
+  ]);
   console.log(`sparsekit ${info.version} | ${info.isa} | ${T} threads | CPU ${os.cpus()[0]?.model ?? 'unknown'} | dense baselines: ${dense.name}; ${numpy ? numpy.name : 'numpy not found'}`);
   /** The faster of onnxruntime's time and numpy's for the same product, with its name. */
   const bestDense = (/** @type {number} */ ortMs, /** @type {string} */ spec) => {
@@ -190,6 +195,27 @@ function twoFour(d) {
     }
     table(`SpMM across widths, ${M}x${K} (CSR 90%, N:M 2:4, BSR 4x4 90%; "vs dense": the best dense time / ours)`,
       ['width', 'CSR ms', 'CSR GFLOP/s', 'vs dense', '2:4 ms', 'vs dense', 'BSR ms', 'vs dense', 'best dense ms'], lines);
+  }
+
+  // --- The library's own dense GEMM (Linear's layers, plan()'s dense form, a dense plan's spmmT through transA)
+  // against numpy's matmul of the same shape: A @ B, and A.T @ B with A stored transposed. B is a view one float past
+  // its buffer's start, as user arrays are. Interleaved slices, the best of each.
+  if (numpy) {
+    const lines = [];
+    const A = randomDense(M, K, 21);
+    for (const n of gemmWidths) {
+      const buf = randomDense(K * n + 1, 1, 22).data;
+      const B = { data: buf.subarray(1), rows: K, cols: n }, C = sk.denseMatrix(M, n);
+      const m = await interleaved({
+        plain: () => sk.gemm(A, B, { out: C }),
+        trans: () => sk.gemm(A, B, { out: C, transA: true }),
+      }, { rounds: quick ? 3 : 8, sliceMs: 20, gapMs: 0 });
+      const np = numpy.ms[`${M}x${K}x${n}`], npT = numpy.ms[`t:${M}x${K}x${n}`];
+      rows.push({ bench: 'gemm', n, ms: m.plain.min, transAMs: m.trans.min, numpyMs: np, numpyTransAMs: npT });
+      lines.push([n, t(m.plain.min), t(np), `${(np / m.plain.min).toFixed(2)}x`, t(m.trans.min), t(npT), `${(npT / m.trans.min).toFixed(2)}x`]);
+    }
+    table(`Dense gemm, ${M}x${K} times ${K}xN (B at a 4-byte offset), against numpy (numpy time / ours)`,
+      ['N', 'gemm ms', 'numpy A @ B ms', 'vs numpy', 'transA ms', 'numpy A.T @ B ms', 'vs numpy'], lines);
   }
 
   // --- Every family on operands 1, 2 and 3 floats past a 64-byte boundary (views into a larger buffer, as user
