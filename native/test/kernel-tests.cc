@@ -345,6 +345,19 @@ void test_dense_and_optimizers() {
             return s;
           });
         }
+  // y = A.T x (transA, one column, C contiguous): run as the row xᵀ A, split over its columns in chunks of 32 rows
+  // of A; x contiguous (a 1 x k row) or strided (its transpose); widths of the row past the tiles of 4 * NV vectors.
+  for (int m : {2, 9, 70, 300})
+    for (int k : {1, 33, 601})
+      for (int64_t ldb : {1, 3}) {
+        Buf a(static_cast<size_t>(k) * (m + 2), &r), x(static_cast<size_t>(k) * ldb, &r), y0(m, &r);
+        compare(shape("gemm T x", m, k, static_cast<int>(ldb), 0), [&](std::vector<float>* out) {
+          std::vector<float> y(y0.data, y0.data + m);
+          sk::Status s = sk::gemm_f32({a.data, m + 2, true, x.data, ldb, y.data(), 1, m, 1, k, -1.5f, 0.5f});
+          *out = y;
+          return s;
+        });
+      }
   for (int n : {1, 15, 16, 17, 100}) {
     Buf w0(n, &r), g(n, &r), m0(n, &r), v0(n, &r);
     for (size_t i = 0; i < v0.n; ++i) v0.data[i] = std::fabs(v0.data[i]);

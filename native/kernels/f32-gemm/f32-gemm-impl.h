@@ -99,6 +99,19 @@ void padded_rest(const GemmParams& p, int32_t i, int32_t rows, int64_t j, typena
   else gemm_tile<S, MR, NV, simd::kWhole>(p, i, rows, j, last, 0, false);
 }
 
+// One row of C (a row vector times B, or a task of one row): tiles of 4 * NV vectors of that row, as many FMA chains
+// as the MR x NV tile without computing MR - 1 rows that are not stored.
+template <class S, int NV>
+void gemm_row(const GemmParams& p, int32_t i, typename S::M last, int back, bool shifted) {
+  constexpr int kWide = 4 * NV;
+  const int64_t n = p.n;
+  int64_t j = 0;
+  for (; j + kWide * S::W <= n; j += kWide * S::W) gemm_tile<S, 1, kWide, simd::kWhole>(p, i, 1, j, last, 0, false);
+  for (; j + NV * S::W <= n; j += NV * S::W) gemm_tile<S, 1, NV, simd::kWhole>(p, i, 1, j, last, 0, false);
+  for (; j + S::W <= n; j += S::W) gemm_tile<S, 1, 1, simd::kWhole>(p, i, 1, j, last, 0, false);
+  if (j < n) gemm_tile<S, 1, 1, simd::kEdge>(p, i, 1, j, last, back, shifted);
+}
+
 template <class S, int MR, int NV>
 int64_t gemm(const GemmParams& p, int32_t row_begin, int32_t row_end) {
   if (p.bt != nullptr && !p.trans_a) {
@@ -119,6 +132,10 @@ int64_t gemm(const GemmParams& p, int32_t row_begin, int32_t row_end) {
   const typename S::M last = S::first(tail);
   const bool shifted = n >= S::W;  // the tail tile can read the W columns ending at n
   const int back = S::W - tail;
+  if (row_end - row_begin == 1 && !p.b_padded) {
+    gemm_row<S, NV>(p, row_begin, last, back, shifted);
+    return 0;
+  }
   for (int32_t i = row_begin; i < row_end; i += MR) {
     const int32_t rows = row_end - i < MR ? row_end - i : MR;
     int64_t j = 0;
