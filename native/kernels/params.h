@@ -189,8 +189,8 @@ struct GemmParams {
   // dot product of A's row with a row of bt (contiguous loads of both); the scalar reference reads b. Null otherwise.
   const float* bt = nullptr;
   int64_t ldbt = 0;
-  // B is packed by the operator: ldb a multiple of 16 floats, 64-byte aligned, zero from column n to ldb (the SIMD
-  // kernels read whole vectors past n and mask only their last store of C).
+  // B is packed by the operator: ldb a multiple of the ISA's vector width, b 64-byte aligned, zero from column n to
+  // ldb (the SIMD kernels read whole vectors past n and mask only their last store of C).
   bool b_padded = false;
 };
 
