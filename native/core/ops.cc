@@ -501,9 +501,9 @@ Status gemm_f32(const GemmParams& p) {
   // A wide B whose rows are not whole aligned vectors (a view at an offset, or n not a multiple of the vector) is
   // packed, a chunk of k at a time, into rows of whole vectors, zero-padded, each aligned to the vector (pack_panel;
   // shared scratch of the calling thread, read by every task): its loads would cross cache lines, and the last
-  // columns need a tile of their own
-  // (1024x1024 times 9 to 15 columns ran at 1.1 ms, 2.3x times 16). Not when 16 of its padded rows overflow half
-  // of L2 (B read in place then), nor for one group of 4 rows (B read once: the copy would cost what it saves).
+  // columns need a tile of their own (1024x1024 times 9 to 15 columns ran at 1.1 ms, 2.3x times 16). Not when 16
+  // of its padded rows overflow half of L2 (B read in place then), nor for one group of 4 rows (B read once: the
+  // copy would cost what it saves).
   // PackMode (pack.h) forces it either way, for tests.
   const int64_t vw = std::max<int64_t>(1, vector_floats(isa));
   const int64_t ldp = (static_cast<int64_t>(p.n) + vw - 1) / vw * vw;
