@@ -33,6 +33,19 @@ constexpr int64_t kGemmTransposeK = 256;
 // gemm_f32 with one row of C: rows of B per pass over the task's columns (see there).
 constexpr int64_t kGemmRowK = 32;
 constexpr int64_t kSlotsPerTask = 1 << 16;  // N:M SpMV slots
+// N:M SpMM with B at most this many columns wide runs the SpMV kernel over B's columns (spmm_nm_f32), whose cost
+// grows with every column where the SpMM kernel's grows with every vector of them. 2:4, 1024 rows, 2 threads, AMD
+// EPYC (Zen 5 class), ms at widths 2/4/8/12/16 (SpMM kernel -> SpMV kernel): AVX-512 K = 1024 0.33/0.33/0.33/0.33/
+// 0.34 -> 0.060/0.080/0.13/0.22/0.28, K = 4096 0.92/1.03/1.06/1.04/0.98 -> 0.18/0.34/0.61/0.93/1.28; AVX2 K = 1024
+// 0.21/0.22/0.22 -> 0.078/0.12/0.23 (widths 2/4/8), K = 4096 0.82/0.99/1.26 -> 0.40/0.50/1.0. NEON: not measured
+// on arm64 hardware (qemu only), so not used there; scalar: the reference SpMM kernel, never replaced.
+int64_t nm_narrow_width(int isa) {
+  switch (isa) {
+    case kIsaAvx512: return 12;
+    case kIsaAvx2: return 6;
+    default: return 0;
+  }
+}
 
 // SpMV splits into up to this many tasks per thread, taken in turn: a thread that joins late (woken from sleep) or
 // runs slow (a vCPU the host is sharing) leaves its remaining tasks to the others instead of holding up the call.
@@ -425,6 +438,32 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   const int parts = task_count((slots + a.rows) * vector_width_cost(p.n), kMacsPerTask, std::max(a.rows, 1));
   int32_t bounds[kMaxThreads + 1];
   split_uniform(a.rows, parts, 1, bounds);
+  const int64_t ldk = (static_cast<int64_t>(a.cols) + 15) / 16 * 16;
+  const int64_t budget = l2_cache_bytes() / 4 / static_cast<int64_t>(sizeof(float));
+  if (p.n <= nm_narrow_width(active_isa()) && (p.b_trans || (pack_mode() != PackMode::kNever && ldk <= budget))) {
+    // A narrow B: the SpMV kernel over several vectors at once (SpmvNmParams::nx), B's columns as its vectors (rows
+    // of a B given transposed, or copied transposed into this thread's scratch, a quarter of L2 at a time), so each
+    // row's positions and values are decoded once per 16 slots for all columns, not once per slot per column.
+    const int64_t chunk = p.b_trans ? p.n : std::clamp<int64_t>(budget / ldk, 1, p.n);
+    const SpmvNmF32Fn kernel = spmv_nm_f32_kernel();
+    auto task = [&](const SpmmNmParams& q, int32_t r0, int32_t r1) -> int64_t {
+      if (r0 >= r1) return 0;
+      float* xs = q.b_trans ? nullptr : pack_scratch(chunk * ldk);
+      int64_t bad = 0;
+      for (int64_t j = 0; j < q.n; j += chunk) {
+        SpmvNmParams v{q.a, xs, q.c + j, q.alpha, q.beta, static_cast<int32_t>(std::min<int64_t>(chunk, q.n - j)), ldk, q.ldc};
+        if (q.b_trans) {
+          v.x = q.b + j * q.ldb;
+          v.ldx = q.ldb;
+        } else {
+          pack_panel_transposed(q.b + j, q.ldb, v.nx, 0, q.a.cols, xs, ldk);  // xs[c * ldk + k] = B[k, j + c]
+        }
+        bad = std::max(bad, kernel(v, r0, r1));  // every chunk meets the same anomalies
+      }
+      return bad;
+    };
+    return anomalies(run(p, task, parts, bounds), "spmm", "N:M");
+  }
   SpmmNmParams q = p;
   q.block_rows = plan_block_rows(a.cols, p.n, slots, a.rows, active_isa(), false);
   return anomalies(run_paneled(q, spmm_nm_f32_kernel(), parts, bounds, a.cols, slots), "spmm", "N:M");

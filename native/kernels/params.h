@@ -141,12 +141,18 @@ struct SpmmNmParams {
   bool b_padded = false;   // as SpmmParams::b_padded
 };
 
+// y = alpha A x + beta y, for `nx` vectors at once: x_c = x + c * ldx (a.cols floats each) and y_c[i] =
+// y[i * ldy + c], c < nx. One vector (nx 1, ldy 1) is SpMV; several are an N:M SpMM with a narrow B given (or
+// packed) transposed, each row's slots decoded once for all of them (ops.cc, spmm_nm_f32).
 struct SpmvNmParams {
   NmF32 a;
   const float* x;
   float* y;
   float alpha;
   float beta;
+  int32_t nx = 1;
+  int64_t ldx = 0;
+  int64_t ldy = 1;
 };
 
 // Optimizer updates over elements [begin, end) of a parameter (one value per stored weight):

@@ -3,6 +3,7 @@
 // of any vector width, leading dimensions wider than the matrix, unaligned pointers), with 1 and 2 threads, and a
 // corrupt index must be reported the same way on every path. Built by scripts/native-tests.sh for this machine and,
 // cross-compiled, for arm64 under qemu-user (the NEON kernels). Exit status 0 when everything matches.
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -253,7 +254,9 @@ void test_nm() {
           *out = y;
           return s;
         });
-        for (int n : {1, 2, 3, 7, 16, 17, 40, 65}) {
+        // 2-12: B's columns as vectors of the N:M SpMV kernel (spmm_nm_f32's narrow path, up to 6 columns with AVX2,
+        // 12 with AVX-512, in blocks of 4 and 8), 13 and more the SpMM kernel.
+        for (int n : {1, 2, 3, 5, 7, 9, 12, 13, 16, 17, 40, 65}) {
           const int64_t ld = n + 2;
           Buf b(static_cast<size_t>(cols) * ld, &r), c0(static_cast<size_t>(rows) * ld, &r);
           compare(shape("nm spmm", rows, cols, n, nm[0] * 10 + nm[1]), [&](std::vector<float>* out) {
@@ -264,6 +267,35 @@ void test_nm() {
           });
         }
       }
+  // The narrow path with B given transposed (its rows are the vectors, read in place) and with a long K, whose
+  // columns of B are copied transposed a few at a time (a quarter of L2 each: 3 of 20001 floats with a 1 MiB L2),
+  // 17 rows over the kernels' row chunks of 16.
+  for (const auto& nm : {std::array<int, 2>{2, 4}, std::array<int, 2>{1, 4}, std::array<int, 2>{4, 8}})
+    for (int cols : {37, 20001}) {
+      const int rows = 17, groups = (cols + nm[1] - 1) / nm[1];
+      std::vector<float> values(static_cast<size_t>(rows) * groups * nm[0]);
+      std::vector<uint8_t> positions(values.size());
+      for (size_t k = 0; k < values.size(); ++k) {
+        const int64_t g = static_cast<int64_t>(k / nm[0]) % groups, q = static_cast<int64_t>(k % nm[0]);
+        positions[k] = static_cast<uint8_t>(q * (nm[1] / nm[0]) + r.next() % (nm[1] / nm[0]));
+        values[k] = g * nm[1] + positions[k] < cols && r.next() % 8 != 0 ? r.uniform() : 0.0f;
+      }
+      const sk::NmF32 a{rows, cols, nm[0], nm[1], values.data(), positions.data()};
+      for (int n : {2, 5, 12}) {
+        const int64_t ldb = cols + 3, ldc = n + 1;
+        Buf bt(static_cast<size_t>(n) * ldb, &r), b(static_cast<size_t>(cols) * n, &r), c0(static_cast<size_t>(rows) * ldc, &r);
+        for (bool trans : {false, true}) {
+          compare(shape(trans ? "nm spmm narrow, B transposed" : "nm spmm narrow, long K", rows, cols, n, nm[0] * 10 + nm[1]), [&](std::vector<float>* out) {
+            std::vector<float> c(c0.data, c0.data + c0.n);
+            sk::SpmmNmParams q{a, trans ? bt.data : b.data, trans ? ldb : n, c.data(), ldc, n, 0.5f, 2.0f};
+            q.b_trans = trans;
+            sk::Status s = sk::spmm_nm_f32(q);
+            *out = c;
+            return s;
+          });
+        }
+      }
+    }
   // Zero (spare) slots are no entries: NaN in x or B at their columns must not reach the result on any path. In odd
   // groups the last slot is a zero at position m-1; no slot of any row holds a non-zero there, so x and B are NaN at
   // every column g*m + m-1 (and the scalar result, which compare() needs finite, shows the reference skips them).

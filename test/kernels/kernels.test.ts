@@ -128,6 +128,27 @@ describe.each(ISAS)('isa %s', (isa) => {
       }
     });
 
+    test('N:M spmm at narrow widths (B\'s columns through the SpMV kernel) on offset views, B transposed, alpha and beta', () => {
+      setIsa(isa);
+      setThreads(threads);
+      for (const [nn, mm] of [[2, 4], [1, 4], [4, 8], [3, 5]]) {
+        for (const [rows, cols] of [[9, 77], [40, 1030]] as [number, number][]) {
+          const d = makeNM(randomDense(rows, cols, 0.8, rows + nn * 7 + mm), nn, mm);
+          const A = NMMatrix.fromDense(d, { n: nn, m: mm });
+          for (const n of [2, 3, 4, 5, 6, 7, 8, 11, 12, 13]) {
+            const what = `spmm nm ${nn}:${mm} ${isa} t${threads} ${rows}x${cols} n${n}`;
+            const B = { data: offsetView(randomVector(cols * n, n), 1 + (n % 3)), rows: cols, cols: n };
+            const C0 = randomVector(rows * n, n + 1);
+            const ref = referenceSpmm(d, B, 0.5, 2, C0);
+            const out = { data: offsetView(C0, 2), rows, cols: n };
+            expectClose(spmm(A, B, { alpha: 0.5, beta: 2, out }).data, ref, what);
+            const Bt = { data: offsetView(transposeDense(B).data, 3), rows: n, cols };
+            expectClose(spmm(A, Bt, { transB: true, alpha: 0.5, beta: 2, out: { data: offsetView(C0, 1), rows, cols: n } }).data, ref, `${what} transB`);
+          }
+        }
+      }
+    });
+
     test('N:M spare (zero) slots are no entries: NaN in x or B at their columns stays out of spmv and spmm, as in toCSR', () => {
       setIsa(isa);
       setThreads(threads);
