@@ -65,14 +65,18 @@ void nm_case(fuzz::Reader& in) {
     }
   }
   const sk::NmF32 k{rows, cols, nn, m, values.data(), positions.data()};
-  std::vector<float> x(cols, 0.5f), bm(static_cast<size_t>(cols) * n, 0.25f), ref_y, ref_c;
+  std::vector<float> x(cols, 0.5f), bm(static_cast<size_t>(cols) * n), ref_y, ref_c;
+  for (size_t t = 0; t < bm.size(); ++t) bm[t] = 0.25f + 0.125f * static_cast<float>(t % 7);
+  const bool trans = in.u8() & 1;
   bool ref_ok = false;
   for (int isa : fuzz::isas()) {
     sk::set_active_isa(isa);
     std::vector<float> y(rows, 1.0f), cm(static_cast<size_t>(rows) * n, 1.0f);
     const bool ok1 = sk::spmv_nm_f32({k, x.data(), y.data(), 1.0f, 0.5f}).is_ok();
     sk::set_pack_tuning(sk::PackMode::kAuto, 0, in.u8() < 128 ? 64 : 0);  // L1 blocks of 8 rows of B, or as planned
-    const bool ok2 = sk::spmm_nm_f32({k, bm.data(), n, cm.data(), n, n, 1.0f, 0.5f}).is_ok();
+    sk::SpmmNmParams q{k, bm.data(), trans ? cols : n, cm.data(), n, n, 1.0f, 0.5f};
+    q.b_trans = trans;  // B given transposed (n x cols): narrow widths read its rows in place
+    const bool ok2 = sk::spmm_nm_f32(q).is_ok();
     sk::set_pack_tuning(sk::PackMode::kAuto, 0);
     fuzz::require(ok1 == ok2, "N:M SpMV and SpMM disagree on the structure");
     if (isa == sk::kIsaScalar) ref_y = y, ref_c = cm, ref_ok = ok1;
