@@ -190,7 +190,7 @@ Status spmv_rows(const SpmvParams& p, const char* what) {
 Status spmv_nm_rows(const SpmvNmParams& p, const char* what) {
   const NmF32& a = p.a;
   if (p.alpha == 0.0f) {
-    scale_rows(p.y, a.rows, 1, 1, p.beta);
+    scale_rows(p.y, a.rows, p.nx, p.ldy, p.beta);
     return Status::ok();
   }
   const int64_t slots = static_cast<int64_t>(a.rows) * ((a.cols + a.m - 1) / a.m) * a.n;

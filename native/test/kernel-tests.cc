@@ -254,6 +254,15 @@ void test_nm() {
           *out = y;
           return s;
         });
+        // The SpMV kernel over several vectors (SpmvNmParams::nx) directly, on every ISA (NEON's SpMM never takes
+        // this path, spmm_nm_f32): 5 vectors cols + 1 floats apart, y's rows 6 apart.
+        Buf xs(static_cast<size_t>(cols + 1) * 5, &r), ys(static_cast<size_t>(rows) * 6, &r);
+        compare(shape("nm spmv, 5 vectors", rows, cols, nm[0] * 10 + nm[1], 0), [&](std::vector<float>* out) {
+          std::vector<float> y(ys.data, ys.data + ys.n);
+          sk::Status s = sk::spmv_nm_f32({a, xs.data, y.data(), 0.5f, -2.0f, 5, cols + 1, 6});
+          *out = y;
+          return s;
+        });
         // 2-12: B's columns as vectors of the N:M SpMV kernel (spmm_nm_f32's narrow path, up to 6 columns with AVX2,
         // 12 with AVX-512, in blocks of 4 and 8), 13 and more the SpMM kernel.
         for (int n : {1, 2, 3, 5, 7, 9, 12, 13, 16, 17, 40, 65}) {
