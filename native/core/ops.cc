@@ -440,7 +440,9 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   split_uniform(a.rows, parts, 1, bounds);
   const int64_t ldk = (static_cast<int64_t>(a.cols) + 15) / 16 * 16;
   const int64_t budget = l2_cache_bytes() / 4 / static_cast<int64_t>(sizeof(float));
-  if (p.n <= nm_narrow_width(active_isa()) && (p.b_trans || (pack_mode() != PackMode::kNever && ldk <= budget))) {
+  // (N a power of two up to 8: the SIMD SpMV kernels take the others to their scalar loop.)
+  const bool simd_n = a.n <= 8 && (a.n & (a.n - 1)) == 0;
+  if (p.n <= nm_narrow_width(active_isa()) && simd_n && a.cols > 0 && (p.b_trans || (pack_mode() != PackMode::kNever && ldk <= budget))) {
     // A narrow B: the SpMV kernel over several vectors at once (SpmvNmParams::nx), B's columns as its vectors (rows
     // of a B given transposed, or copied transposed into this thread's scratch, a quarter of L2 at a time), so each
     // row's positions and values are decoded once per 16 slots for all columns, not once per slot per column.

@@ -280,7 +280,7 @@ void test_nm() {
   // columns of B are copied transposed a few at a time (a quarter of L2 each: 3 of 20001 floats with a 1 MiB L2),
   // 17 rows over the kernels' row chunks of 16.
   for (const auto& nm : {std::array<int, 2>{2, 4}, std::array<int, 2>{1, 4}, std::array<int, 2>{4, 8}})
-    for (int cols : {37, 20001}) {
+    for (int cols : {0, 37, 20001}) {  // 0: no columns, C = beta C (found by fuzz-formats: a division by zero)
       const int rows = 17, groups = (cols + nm[1] - 1) / nm[1];
       std::vector<float> values(static_cast<size_t>(rows) * groups * nm[0]);
       std::vector<uint8_t> positions(values.size());
