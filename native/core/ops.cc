@@ -37,12 +37,13 @@ constexpr int64_t kSlotsPerTask = 1 << 16;  // N:M SpMV slots
 // grows with every column where the SpMM kernel's grows with every vector of them. 2:4, 1024 rows, 2 threads, AMD
 // EPYC (Zen 5 class), ms at widths 2/4/8/12/16 (SpMM kernel -> SpMV kernel): AVX-512 K = 1024 0.33/0.33/0.33/0.33/
 // 0.34 -> 0.060/0.080/0.13/0.22/0.28, K = 4096 0.92/1.03/1.06/1.04/0.98 -> 0.18/0.34/0.61/0.93/1.28; AVX2 K = 1024
-// 0.21/0.22/0.22 -> 0.078/0.12/0.23 (widths 2/4/8), K = 4096 0.82/0.99/1.26 -> 0.40/0.50/1.0. NEON: not measured
-// on arm64 hardware (qemu only), so not used there; scalar: the reference SpMM kernel, never replaced.
+// 0.21/0.22/0.22 -> 0.078/0.12/0.23 (widths 2/4/8), K = 4096 0.82/0.99/1.26 -> 0.40/0.50/1.0; at width 6, 2:4 and 4:8
+// with B in place 0.17-0.18 either way. NEON: not measured on arm64 hardware (qemu only), so not used there;
+// scalar: the reference SpMM kernel, never replaced.
 int64_t nm_narrow_width(int isa) {
   switch (isa) {
     case kIsaAvx512: return 12;
-    case kIsaAvx2: return 6;
+    case kIsaAvx2: return 5;
     default: return 0;
   }
 }
@@ -440,9 +441,11 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   split_uniform(a.rows, parts, 1, bounds);
   const int64_t ldk = (static_cast<int64_t>(a.cols) + 15) / 16 * 16;
   const int64_t budget = l2_cache_bytes() / 4 / static_cast<int64_t>(sizeof(float));
-  // (N a power of two up to 8: the SIMD SpMV kernels take the others to their scalar loop.)
-  const bool simd_n = a.n <= 8 && (a.n & (a.n - 1)) == 0;
-  if (p.n <= nm_narrow_width(active_isa()) && simd_n && a.cols > 0 && (p.b_trans || (pack_mode() != PackMode::kNever && ldk <= budget))) {
+  // Only for N a power of two up to 8 (the SIMD SpMV kernels take the others to their scalar loop) and M <= 2N (their
+  // x lanes then come from a permute; sparser patterns gather them, and there the SpMM kernel, which has half the
+  // slots or fewer to walk, stayed faster: 1:4 and 2:8 at width 4, 0.21 ms against 0.13-0.14 with AVX-512).
+  const bool permuted = a.n <= 8 && (a.n & (a.n - 1)) == 0 && a.m <= 2 * a.n;
+  if (p.n <= nm_narrow_width(active_isa()) && permuted && a.cols > 0 && (p.b_trans || (pack_mode() != PackMode::kNever && ldk <= budget))) {
     // A narrow B: the SpMV kernel over several vectors at once (SpmvNmParams::nx), B's columns as its vectors (rows
     // of a B given transposed, or copied transposed into this thread's scratch, a quarter of L2 at a time), so each
     // row's positions and values are decoded once per 16 slots for all columns, not once per slot per column.

@@ -263,7 +263,7 @@ void test_nm() {
           *out = y;
           return s;
         });
-        // 2-12: B's columns as vectors of the N:M SpMV kernel (spmm_nm_f32's narrow path, up to 6 columns with AVX2,
+        // 2-12: B's columns as vectors of the N:M SpMV kernel (spmm_nm_f32's narrow path, up to 5 columns with AVX2,
         // 12 with AVX-512, in blocks of 4 and 8), 13 and more the SpMM kernel.
         for (int n : {1, 2, 3, 5, 7, 9, 12, 13, 16, 17, 40, 65}) {
           const int64_t ld = n + 2;
