@@ -261,8 +261,8 @@ Status sddmm_csr_f32(const SddmmParams& p) {
   // (pack.h). When it fits the tasks' budgets together it is packed once, its rows split over the tasks, into the
   // calling thread's scratch, and every task then reads that copy: with K = 256 and 1024 rows (Y 1 MiB, the L2 here
   // 512 KiB) a 4-byte offset cost 1.22x the aligned time in K panels per task, 1.12x packed whole once per task,
-  // and 1.07-1.11x packed once per call with X's rows copied too (sddmm_rows; AMD EPYC Zen 1, 2 threads). A Y of
-  // at most half the L2 budget is copied whole by each task instead (plan_dot_panels), with X's rows as above.
+  // and 1.07-1.11x packed once per call with X's rows copied too (sddmm_rows; AMD EPYC Zen 1, 2 threads). A Y that
+  // fits one L2 budget is copied whole by each task instead (plan_dot_panels), with X's rows as above.
   // Else each task copies panels of K into its own scratch, walks its rows once per panel, and sums each dot product
   // panel by panel into out (the first panel applies beta, the others add).
   const SddmmCsrF32Fn kernel = sddmm_csr_f32_kernel();

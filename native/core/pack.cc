@@ -247,10 +247,12 @@ PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t wid
   const int64_t vector = vector_floats(isa);
   if (mode == PackMode::kNever || vector == 0 || width <= 1 || rows == 0) return in_place;
   const int64_t budget = l2_cache_bytes() / 4;  // floats
-  // Whole and shared; whole per task when it is at most half the budget: copying it per task cost less than a
-  // separate packing pass whose copy the other threads then read from this one's cache (K = 32 and 64, 1024 rows,
-  // 90%: a 4-byte offset 1.02-1.05x the aligned time against 1.05-1.19x shared; at K = 128 the two were equal).
-  PanelPlan packed{width, padded(width), true, rows * padded(width) * 2 > budget};
+  // Whole and shared; whole per task when it fits the budget: copying it per task cost less than a separate
+  // packing pass whose copy the other threads then read from this one's cache, rewritten every call (K = 32 and 64,
+  // 1024 rows, 90%, L2 512 KiB: a 4-byte offset 1.02-1.05x the aligned time against 1.05-1.19x shared; at K = 128
+  // the two were equal; K = 256, Y 1 MiB, L2 1 MiB, AMD Zen 5 class: 1.04-1.08x against 1.05-1.29x, six
+  // alternating pairs). A Y larger than one L2 (K = 256 with 512 KiB) is shared: 1.07-1.11x against 1.12x per task.
+  PanelPlan packed{width, padded(width), true, rows * padded(width) > budget};
   if (forced_panel_width() > 0 || rows * padded(width) > budget * std::max(parts, 1)) {
     int64_t panel = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : width;
     if (rows * padded(panel) > budget) panel = budget / rows / 16 * 16;  // whole lines, so whole vectors of any ISA

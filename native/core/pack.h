@@ -48,7 +48,7 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
 
 // The plan for an operand whose rows are dot-product operands of length `width` (SDDMM's Y), read by `parts` tasks:
 // in place when it is aligned or read less than about 4 times per row per task; else packed. Whole, by each task
-// into its own scratch, when it takes at most half the L2 budget. Whole and shared (PanelPlan::shared) when it fits
+// into its own scratch, when it fits the L2 budget. Whole and shared (PanelPlan::shared) when it fits
 // the budget of all the tasks together (the L2 budget times parts): packed once per call, split over the tasks, then
 // read by all of them. Else in panels of the dot product's length, per task (the
 // widest run of whole cache lines that fits one budget, or the forced panel width), each dot product then summed
