@@ -10,14 +10,13 @@
 #include <algorithm>
 #include <cstring>
 
-#include "../kernels.h"
+#include "f32-spmv-nm-impl.h"
 
 namespace sk {
 
 namespace {
 
 constexpr int kBlock = 4;  // vectors of x per pass over a row
-constexpr int32_t kRowChunk = 16;
 
 struct Shape {
   int64_t slots, full;
@@ -135,26 +134,9 @@ int64_t sk_f32_spmv_nm__avx2(const SpmvNmParams& p, int32_t row_begin, int32_t r
   // Whole vectors whose x columns lie inside x: c0 + reach <= cols.
   const int64_t reach = k.permute ? 16 : static_cast<int64_t>(8 >> k.shift) * a.m;
   k.full = std::min<int64_t>(k.slots / 8, a.cols >= reach ? ((a.cols - reach) / a.m) / (8 >> k.shift) + 1 : 0) * 8;
-  int64_t bad = 0;
-  // Rows in chunks, each chunk walked once per block of vectors: the block's x (kBlock * cols floats) stays in L1
-  // and the chunk's slots in L2 (over all vectors per row, x of 16 vectors of 1024 floats left L1 each row: 2:4
-  // 1024x1024 times 16 columns took 3.5x the time of 8).
-  for (int32_t i0 = row_begin; i0 < row_end; i0 += kRowChunk) {
-    const int32_t i1 = std::min(row_end, i0 + kRowChunk);
-    for (int32_t c0 = 0; c0 < p.nx; c0 += kBlock) {
-     for (int32_t i = i0; i < i1; ++i) {
-      const int nc = std::min(kBlock, p.nx - c0);
-      const float* x = p.x + c0 * p.ldx;
-      float sum[kBlock];
-      const int64_t row_bad = nc == 4 ? row_dots<4>(p, k, i, x, sum) : nc == 3 ? row_dots<3>(p, k, i, x, sum)
-                              : nc == 2 ? row_dots<2>(p, k, i, x, sum) : row_dots<1>(p, k, i, x, sum);
-      if (c0 == 0) bad += row_bad;  // once per slot, not per vector
-      float* y = p.y + static_cast<int64_t>(i) * p.ldy + c0;
-      for (int c = 0; c < nc; ++c) y[c] = p.beta == 0.0f ? p.alpha * sum[c] : p.alpha * sum[c] + p.beta * y[c];
-     }
-    }
-  }
-  return bad;
+  return nm_spmv_blocks<kBlock>(p, row_begin, row_end, [&](int nc, int32_t i, const float* x, float* sum) {
+    return nc == 4 ? row_dots<4>(p, k, i, x, sum) : nc == 3 ? row_dots<3>(p, k, i, x, sum) : nc == 2 ? row_dots<2>(p, k, i, x, sum) : row_dots<1>(p, k, i, x, sum);
+  });
 }
 
 }  // namespace sk

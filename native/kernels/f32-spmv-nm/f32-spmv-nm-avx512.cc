@@ -12,13 +12,12 @@
 
 #include <algorithm>
 
-#include "../kernels.h"
+#include "f32-spmv-nm-impl.h"
 
 namespace sk {
 namespace {
 
 constexpr int kBlock = 8;  // vectors of x per pass over a row
-constexpr int32_t kRowChunk = 16;
 
 struct Shape {
   int64_t slots;
@@ -100,26 +99,18 @@ int64_t sk_f32_spmv_nm__avx512(const SpmvNmParams& p, int32_t row_begin, int32_t
   k.vm = _mm512_set1_epi32(a.m);
   k.vcols = _mm512_set1_epi32(a.cols);
   k.permute = static_cast<int64_t>(16 >> k.shift) * a.m <= 32;  // columns one vector of slots covers
-  int64_t bad = 0;
-  // Rows in chunks, each chunk walked once per block of vectors: the block's x (kBlock * cols floats) stays in L1
-  // and the chunk's slots in L2 (over all vectors per row, x of 16 vectors of 1024 floats left L1 each row: 2:4
-  // 1024x1024 times 16 columns took 3.5x the time of 8).
-  for (int32_t i0 = row_begin; i0 < row_end; i0 += kRowChunk) {
-    const int32_t i1 = std::min(row_end, i0 + kRowChunk);
-    for (int32_t c0 = 0; c0 < p.nx; c0 += kBlock) {
-     for (int32_t i = i0; i < i1; ++i) {
-      const int nc = std::min(kBlock, p.nx - c0);
-      const float* x = p.x + c0 * p.ldx;
-      float sum[kBlock];
-      const int64_t row_bad = nc == 8 ? row_dots<8>(p, k, i, x, sum) : nc >= 6 ? (nc == 7 ? row_dots<7>(p, k, i, x, sum) : row_dots<6>(p, k, i, x, sum)) : nc == 5 ? row_dots<5>(p, k, i, x, sum) : nc == 4 ? row_dots<4>(p, k, i, x, sum) : nc == 3 ? row_dots<3>(p, k, i, x, sum)
-                              : nc == 2 ? row_dots<2>(p, k, i, x, sum) : row_dots<1>(p, k, i, x, sum);
-      if (c0 == 0) bad += row_bad;  // once per slot, not per vector
-      float* y = p.y + static_cast<int64_t>(i) * p.ldy + c0;
-      for (int c = 0; c < nc; ++c) y[c] = p.beta == 0.0f ? p.alpha * sum[c] : p.alpha * sum[c] + p.beta * y[c];
-     }
+  return nm_spmv_blocks<kBlock>(p, row_begin, row_end, [&](int nc, int32_t i, const float* x, float* sum) -> int64_t {
+    switch (nc) {
+      case 8: return row_dots<8>(p, k, i, x, sum);
+      case 7: return row_dots<7>(p, k, i, x, sum);
+      case 6: return row_dots<6>(p, k, i, x, sum);
+      case 5: return row_dots<5>(p, k, i, x, sum);
+      case 4: return row_dots<4>(p, k, i, x, sum);
+      case 3: return row_dots<3>(p, k, i, x, sum);
+      case 2: return row_dots<2>(p, k, i, x, sum);
+      default: return row_dots<1>(p, k, i, x, sum);
     }
-  }
-  return bad;
+  });
 }
 
 }  // namespace sk
