@@ -79,7 +79,8 @@ int64_t row_dots(const SpmvNmParams& p, const Shape& k, int32_t i, const float* 
       const float* xc = x + c * p.ldx;
       const __m512 xv = k.permute ? _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m_lo, xc + c0), idx, _mm512_maskz_loadu_ps(m_hi, xc + c0 + 16))
                                   : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), ok, col, xc, 4);
-      acc[c][(s >> 4) & 1] = _mm512_mask3_fmadd_ps(v, xv, acc[c][(s >> 4) & 1], ok & nonzero);
+      if ((s >> 4) & 1) acc[c][1] = _mm512_mask3_fmadd_ps(v, xv, acc[c][1], ok & nonzero);  // constant indices: see -avx2
+      else acc[c][0] = _mm512_mask3_fmadd_ps(v, xv, acc[c][0], ok & nonzero);
     }
   }
   for (int c = 0; c < NC; ++c) sum[c] = _mm512_reduce_add_ps(_mm512_add_ps(acc[c][0], acc[c][1]));
