@@ -448,7 +448,7 @@ Status spmm_nm_f32(const SpmmNmParams& p) {
   if (p.n <= nm_narrow_width(active_isa()) && permuted && a.cols > 0 && (p.b_trans || (pack_mode() != PackMode::kNever && ldk <= budget))) {
     // A narrow B: the SpMV kernel over several vectors at once (SpmvNmParams::nx), B's columns as its vectors (rows
     // of a B given transposed, or copied transposed into this thread's scratch, a quarter of L2 at a time), so each
-    // row's positions and values are decoded once per 16 slots for all columns, not once per slot per column.
+    // row's positions and values are decoded once per vector of slots for all columns, not once per slot per column.
     const int64_t chunk = p.b_trans ? p.n : std::clamp<int64_t>(budget / ldk, 1, p.n);
     const SpmvNmF32Fn kernel = spmv_nm_f32_kernel();
     auto task = [&](const SpmmNmParams& q, int32_t r0, int32_t r1) -> int64_t {

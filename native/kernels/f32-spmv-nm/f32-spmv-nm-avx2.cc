@@ -25,14 +25,18 @@ struct Shape {
   __m256i lane_group, vm, vcols;
 };
 
-// x's lanes for a vector of slots: columns c0 + idx of xc, picked from the 16 floats at c0 (permute) or gathered.
-inline __m256 pick(const Shape& k, const float* xc, int64_t c0, __m256i idx, __m256i ok) {
+// Lane l of the result is lane idx[l] (0-15) of the 16 floats x_lo, x_hi: two in-lane permutes and a blend.
+inline __m256 permute16(__m256 x_lo, __m256 x_hi, __m256i idx) {
   const __m256i seven = _mm256_set1_epi32(7);
-  if (!k.permute) return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xc + c0, idx, _mm256_castsi256_ps(ok), 4);
-  const __m256 x_lo = _mm256_loadu_ps(xc + c0), x_hi = _mm256_loadu_ps(xc + c0 + 8);
   const __m256i sel = _mm256_and_si256(idx, seven);
   return _mm256_blendv_ps(_mm256_permutevar8x32_ps(x_lo, sel), _mm256_permutevar8x32_ps(x_hi, sel),
                           _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, seven)));
+}
+
+// x's lanes for a vector of slots: columns c0 + idx of xc, picked from the 16 floats at c0 (permute) or gathered.
+inline __m256 pick(const Shape& k, const float* xc, int64_t c0, __m256i idx, __m256i ok) {
+  if (!k.permute) return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xc + c0, idx, _mm256_castsi256_ps(ok), 4);
+  return permute16(_mm256_loadu_ps(xc + c0), _mm256_loadu_ps(xc + c0 + 8), idx);
 }
 
 // Row i times NC vectors (x_c = x + c * p.ldx) into sum[c]; returns the row's anomalies (non-zero slots with a
@@ -43,7 +47,7 @@ int64_t row_dots(const SpmvNmParams& p, const Shape& k, int32_t i, const float* 
   const NmF32& a = p.a;
   const int64_t base = static_cast<int64_t>(i) * k.slots, slots = k.slots;
   const int shift = k.shift;
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), seven = _mm256_set1_epi32(7);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   __m256 acc[NC][NA];
   for (int c = 0; c < NC; ++c)
     for (int t = 0; t < NA; ++t) acc[c][t] = _mm256_setzero_ps();
@@ -92,15 +96,11 @@ int64_t row_dots(const SpmvNmParams& p, const Shape& k, int32_t i, const float* 
     const int64_t left = a.cols - c0;  // x[c0 .. c0+16), masked at the end of x
     const __m256i m_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left < 8 ? left : 8)), lane);
     const __m256i m_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left - 8 < 0 ? 0 : left - 8 < 8 ? left - 8 : 8)), lane);
-    const __m256i sel = _mm256_and_si256(idx, seven);
-    const __m256i hi = _mm256_cmpgt_epi32(idx, seven);
     for (int c = 0; c < NC; ++c) {
       const float* xc = x + c * p.ldx;
       __m256 xv;
       if (k.permute) {
-        const __m256 x_lo = _mm256_maskload_ps(xc + c0, m_lo);
-        const __m256 x_hi = _mm256_maskload_ps(xc + c0 + 8, m_hi);
-        xv = _mm256_blendv_ps(_mm256_permutevar8x32_ps(x_lo, sel), _mm256_permutevar8x32_ps(x_hi, sel), _mm256_castsi256_ps(hi));
+        xv = permute16(_mm256_maskload_ps(xc + c0, m_lo), _mm256_maskload_ps(xc + c0 + 8, m_hi), idx);
       } else {
         xv = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xc, col, _mm256_castsi256_ps(ok), 4);
       }
