@@ -144,12 +144,18 @@ int64_t paneled(const Params& p, Fn kernel, int32_t r0, int32_t r1, const PanelP
   return bad;
 }
 
+// Whether a product's kernel walks B in L1 blocks (plan_panels packs an aligned B for those when its row stride
+// would alias in L1). BSR's kernel does not block.
+inline bool l1_blocked(const SpmmParams& p) { return p.block_rows > 0; }
+inline bool l1_blocked(const SpmmNmParams& p) { return p.block_rows > 0; }
+inline bool l1_blocked(const SpmmBsrParams&) { return false; }
+
 // The panel plan of a product whose B has b_rows rows, read `uses` times in all, split over `parts` tasks. A B
 // given transposed is always packed (the kernels read row-major panels).
 template <typename Params>
 PanelPlan panels_for(const Params& p, int64_t b_rows, int64_t uses, int parts) {
   if (p.b_trans) return plan_transposed(b_rows, p.n, active_isa());
-  return plan_panels(p.b, p.ldb, b_rows, p.n, uses / std::max(parts, 1), active_isa());
+  return plan_panels(p.b, p.ldb, b_rows, p.n, uses / std::max(parts, 1), active_isa(), l1_blocked(p));
 }
 
 // run() for a product with a dense B, over panels of B.

@@ -99,6 +99,23 @@ int64_t tile_floats(int isa) {
 // Whole cache lines: every packed row starts 64-byte aligned.
 int64_t padded(int64_t width) { return (width + 15) / 16 * 16; }
 
+// The row stride of SpMM's packed panels: whole lines, and an odd number of them when a row takes 4 lines or more.
+// With an even number (a 128-float panel is 8 lines), rows two apart start 16 lines apart, so a pattern that uses
+// every other row of B (a 2:4 whose rows all keep the same two positions of each group, as pruning scaled by input
+// norms can make) meets only half of L1's sets, and a block of B planned for L1 no longer fits. (A CSR of random
+// even columns ran as fast as a random one either way: its wide tiles do not block, see plan_block_rows.)
+// 2:4 keeping positions 0 and 2 in every row, 1024x1024, B at a 4-byte offset, 2 threads, AMD Zen 5 class (48 KiB
+// L1), widths 64 / 128 / 256: 0.37 / 0.67-0.69 / 1.35-1.41 ms with 4 / 8 / 8 lines, 0.33 / 0.55-0.56 / 1.12-1.15
+// with 5 / 9 / 9 (and 1.5-2x when the VM ran slow); a random 2:4 ~2% slower with 9 (w128 0.606 against 0.617 ms, w256
+// 1.22 against 1.25, means of four alternating pairs). Rows of 2 lines stay 2: with 3, CSR at width 32 (random, at
+// an offset) ran 5-8% slower (probably the adjacent-line prefetch, which then fetches half of a neighbouring row).
+// The line added is never read nor written (zero_padding stops at the last line a row's columns touch). SDDMM's panels
+// (plan_dot_panels) keep `padded`: a Y of 256 floats a row padded to 17 lines no longer fit one L2 budget per task.
+int64_t panel_ld(int64_t width) {
+  const int64_t lines = (width + 15) / 16;
+  return (lines >= 4 && lines % 2 == 0 ? lines + 1 : lines) * 16;
+}
+
 std::atomic<int> g_mode{static_cast<int>(PackMode::kAuto)};
 std::atomic<int64_t> g_width{0};
 std::atomic<int64_t> g_block{0};
@@ -208,12 +225,12 @@ int64_t fitting_width(int64_t rows, int64_t tile) {
   const int64_t vector = tile / 8;
   const int64_t budget = l2_cache_bytes() / 4;  // floats
   int64_t width = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : tile;
-  while (width > vector && rows * padded(width) > budget) width -= vector;
+  while (width > vector && rows * panel_ld(width) > budget) width -= vector;
   return width;
 }
 }  // namespace
 
-PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa) {
+PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa, bool blocked) {
   const PanelPlan in_place{n, ldb, false};
   const PackMode mode = pack_mode();
   const int64_t tile = tile_floats(isa);
@@ -221,24 +238,28 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
   // (vmaskmovps, a load each stored entry, was 2.7x slower on AMD Zen 1). CSR's one-column product is SpMV instead.
   if (mode == PackMode::kNever || tile == 0 || n < 1 || rows == 0) return in_place;
   int64_t width = fitting_width(rows, tile);
-  if (rows * padded(width) > l2_cache_bytes() / 4) return in_place;  // not even one vector of columns fits: B as it is
+  if (rows * panel_ld(width) > l2_cache_bytes() / 4) return in_place;  // not even one vector of columns fits: B as it is
   width = std::min(width, n);
   const bool aligned = reinterpret_cast<uintptr_t>(b) % 64 == 0 && ldb % 16 == 0;
-  if (mode == PackMode::kAlways) return PanelPlan{width, padded(width), true};
+  if (mode == PackMode::kAlways) return PanelPlan{width, panel_ld(width), true};
   // Packing copies every row of B once per panel and thread, about a sixth of what one use of the row costs the
   // kernel; a misaligned B costs the kernel ~1.35x, so packing pays from ~6 uses per row (measured even at 4).
   // An aligned B gains only the panels' locality (~1.3x at 90% sparsity), which needs more uses to pay for the
   // copy: at 98% sparsity (10 uses per row and thread) packing it was 12% slower. An aligned B one panel wide is
-  // already what packing would make.
-  if (aligned && width == n) return in_place;
+  // already what packing would make, but for a kernel that blocks B in L1 (N:M's; CSR's only for tall B or narrow
+  // tiles) when its rows are an even number of lines apart, 4 or more (panel_ld): 2:4 with the same positions in
+  // every row, 2 threads, AMD Zen 5 class, widths 64 / 128: 0.62-0.67 / 1.15-1.35 ms in place, 0.41 / 0.67-0.70
+  // packed; a random 2:4 0.51 / 0.86-0.93 in place, 0.49 / 0.81-0.83 packed. The CSR kernel's wide tiles do not block
+  // (they prefetch): packing an aligned B for them cost a random pattern 3-10% at widths 64 and 128.
+  if (aligned && width == n && (!blocked || panel_ld(ldb) == ldb)) return in_place;
   if (uses < (aligned ? 16 : 4) * rows) return in_place;
-  return PanelPlan{width, padded(width), true};
+  return PanelPlan{width, panel_ld(width), true};
 }
 
 PanelPlan plan_transposed(int64_t rows, int64_t n, int isa) {
   const int64_t tile = tile_floats(isa) > 0 ? tile_floats(isa) : 64;  // the scalar kernel takes any width
   const int64_t width = std::max<int64_t>(1, std::min(fitting_width(rows, tile), n));
-  return PanelPlan{width, padded(width), true};
+  return PanelPlan{width, panel_ld(width), true};
 }
 
 PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int parts, int isa) {
@@ -296,10 +317,13 @@ float* values_scratch(int64_t floats) {
 }
 
 namespace {
-// Columns [width, ld) of dst's rows [r0, r1) set to zero: kernels may read a packed row in whole vectors.
+// Columns [width, ld) of dst's rows [r0, r1) set to zero, up to the end of the line holding column width - 1: kernels
+// may read a packed row in whole vectors, never past that line (a line is one AVX-512 vector; panel_ld's extra line
+// is left as it is).
 void zero_padding(float* dst, int64_t r0, int64_t r1, int64_t width, int64_t ld) {
-  if (ld <= width) return;
-  for (int64_t r = r0; r < r1; ++r) std::memset(dst + r * ld + width, 0, static_cast<size_t>(ld - width) * sizeof(float));
+  const int64_t end = std::min(ld, padded(width));
+  if (end <= width) return;
+  for (int64_t r = r0; r < r1; ++r) std::memset(dst + r * ld + width, 0, static_cast<size_t>(end - width) * sizeof(float));
 }
 }  // namespace
 

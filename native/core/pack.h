@@ -43,8 +43,9 @@ PackMode pack_mode();
 int64_t forced_panel_width();
 
 // The plan for a B of `rows` x n (leading dimension ldb) that each task reads `uses` times per column on average
-// (stored entries times block width, divided by tasks), for kernels at ISA `isa`.
-PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa);
+// (stored entries times block width, divided by tasks), for kernels at ISA `isa`; `blocked`: the kernel walks B in
+// L1 blocks (block_rows > 0).
+PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int64_t uses, int isa, bool blocked = false);
 
 // The plan for an operand whose rows are dot-product operands of length `width` (SDDMM's Y), read by `parts` tasks:
 // in place when it is aligned or read less than about 4 times per row per task; else packed. Whole, by each task
@@ -91,8 +92,8 @@ float* shared_pack_scratch(int64_t floats);
 // `floats` long (<= the stored entries of the operand), 64-byte aligned.
 float* values_scratch(int64_t floats);
 
-// dst[r * ld + j] = b[r * ldb + j0 + j] for r < rows, j < width, and 0 for width <= j < ld (whole vectors of a
-// packed row can be read: SpmmParams::b_padded).
+// dst[r * ld + j] = b[r * ldb + j0 + j] for r < rows, j < width, and 0 from width to the end of that line or to ld,
+// whichever comes first (whole vectors of a packed row can be read: SpmmParams::b_padded).
 void pack_panel(const float* b, int64_t ldb, int64_t rows, int64_t j0, int64_t width, float* dst, int64_t ld);
 
 // The same panel from a B given transposed (bt[j * ldb + r] is B[r, j]): dst[r * ld + j] = bt[(j0 + j) * ldb + r],

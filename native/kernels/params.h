@@ -58,7 +58,8 @@ struct SpmmParams {
   // the operator reads this: it packs such a B into row-major panels, and kernels never see it set.
   bool b_trans = false;
   // B is the operator's packed panel (core/pack.h): ldb a multiple of 16 floats, 64-byte aligned, every row zero from
-  // column n to ldb. A kernel may then read whole vectors past n (simd::kPadded, vec.h).
+  // column n to the end of its line (a further line before the next row, if any, is never read). A kernel may then
+  // read whole vectors past n (simd::kPadded, vec.h).
   bool b_padded = false;
 };
 

@@ -476,6 +476,63 @@ void test_pool() {
   sk::set_pool_threads(2);
 }
 
+// The panel plans (core/pack.h): packed rows an odd number of lines apart from 4 lines on (panel_ld), an aligned B
+// in place unless a blocking kernel would meet rows an even number of lines (4 or more) apart; then an N:M product
+// that takes that path (an aligned B 64 floats wide, blocked in L1) against the scalar kernel.
+void test_panel_plans() {
+  std::vector<float> store(64 * 256 + 16);
+  float* aligned = store.data() + (16 - reinterpret_cast<uintptr_t>(store.data()) / sizeof(float) % 16) % 16;
+  struct Case {
+    int64_t ldb, n;
+    bool blocked;
+    bool pack;
+    int64_t ld;
+  };
+  const Case cases[] = {
+      {64, 64, false, false, 64},  // one panel wide, aligned: in place
+      {64, 64, true, true, 80},    // ...but 4 lines apart under a blocking kernel: packed, 5 lines apart
+      {48, 48, true, false, 48},   // 3 lines: in place
+      {32, 32, true, false, 32},   // 2 lines: in place
+      {256, 256, false, true, 144},  // wider than a panel (128 floats, 8 lines): packed 9 lines apart
+      {33, 33, false, true, 48},     // misaligned rows: packed, 3 lines
+  };
+  for (const Case& c : cases) {
+    if (sk::l2_cache_bytes() / 4 < 64 * 144) break;  // a panel of 64 rows must fit the L2 budget for these plans
+    const sk::PanelPlan plan = sk::plan_panels(aligned, c.ldb, 64, c.n, 100000, sk::kIsaAvx512, c.blocked);
+    ++g_checks;
+    if (plan.pack != c.pack || (plan.pack && plan.ld != c.ld)) {
+      ++g_failures;
+      std::printf("FAIL plan_panels ldb=%lld n=%lld blocked=%d: pack %d ld %lld, expected pack %d ld %lld\n", static_cast<long long>(c.ldb),
+                  static_cast<long long>(c.n), c.blocked, plan.pack, static_cast<long long>(plan.ld), c.pack, static_cast<long long>(c.ld));
+    }
+  }
+  // 2:4, 512 columns, every row keeping positions 0 and 2 (B's even rows only), B 64-byte aligned 64 floats wide.
+  Rng r(11);
+  const int rows = 9, cols = 512, n = 64, groups = cols / 4;
+  std::vector<float> values(static_cast<size_t>(rows) * groups * 2);
+  std::vector<uint8_t> positions(values.size());
+  for (size_t k = 0; k < values.size(); ++k) values[k] = r.uniform(), positions[k] = static_cast<uint8_t>(k % 2 ? 2 : 0);
+  const sk::NmF32 a{rows, cols, 2, 4, values.data(), positions.data()};
+  std::vector<float> bstore(static_cast<size_t>(cols) * n + 16);
+  float* b = bstore.data() + (16 - reinterpret_cast<uintptr_t>(bstore.data()) / sizeof(float) % 16) % 16;
+  for (int64_t i = 0; i < static_cast<int64_t>(cols) * n; ++i) b[i] = r.uniform();
+  compare("nm spmm, aligned B 4 lines a row, every row the same positions", [&](std::vector<float>* out) {
+    std::vector<float> c(static_cast<size_t>(rows) * n, 0.5f);
+    sk::SpmmNmParams p{};
+    p.a = a;
+    p.b = b;
+    p.ldb = n;
+    p.c = c.data();
+    p.ldc = n;
+    p.n = n;
+    p.alpha = 1.5f;
+    p.beta = -1.0f;
+    sk::Status s = sk::spmm_nm_f32(p);
+    *out = c;
+    return s;
+  });
+}
+
 }  // namespace
 
 int main() {
@@ -488,6 +545,7 @@ int main() {
   test_nm();
   test_dense_and_optimizers();
   test_pool();
+  test_panel_plans();
   std::printf("%d comparisons, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }
