@@ -232,14 +232,20 @@ function twoFour(d) {
     const plan = sk.transposePlan(A);
     const bsr = sk.BSRMatrix.fromDense(blockSparse(M, K, [4, 4], 0.1, 13), { block: [4, 4] });
     const nm = sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 14)), { n: 2, m: 4 });
+    // 2:4 keeping positions 0 and 2 of every group in every row (pruning scaled by per-input norms can keep the same
+    // columns in every row): only B's even rows are read (see panel_ld in native/core/pack.cc).
+    const same = randomDense(M, K, 15);
+    for (let k = 0; k < same.data.length; k += 4) same.data[k + 1] = same.data[k + 3] = 0;
+    const nmSame = sk.NMMatrix.fromDense(same, { n: 2, m: 4 });
     const places = /** @type {(number | 'aligned')[]} */ (['aligned', 1, 2, 3]);
     /** @type {[string, number, (where: number | 'aligned') => () => unknown][]} */
     const cases = [];
-    for (const n of [32, 256]) {
+    for (const n of [32, 128, 256]) {
       const dense = (/** @type {number} */ r, /** @type {number} */ c, /** @type {number | 'aligned'} */ w) => ({ data: place(r * c, w), rows: r, cols: c });
       cases.push(['CSR spmm', n, (w) => { const B = dense(K, n, w), C = dense(M, n, w); return () => sk.spmm(A, B, { out: C }); }]);
       cases.push(['BSR 4x4 spmm', n, (w) => { const B = dense(K, n, w), C = dense(M, n, w); return () => sk.spmm(bsr, B, { out: C }); }]);
       cases.push(['N:M 2:4 spmm', n, (w) => { const B = dense(K, n, w), C = dense(M, n, w); return () => sk.spmm(nm, B, { out: C }); }]);
+      cases.push(['2:4, same positions', n, (w) => { const B = dense(K, n, w), C = dense(M, n, w); return () => sk.spmm(nmSame, B, { out: C }); }]);
       cases.push(['spmmT, plan', n, (w) => { const B = dense(M, n, w), C = dense(K, n, w); return () => sk.spmmT(A, B, { out: C, plan }); }]);
       cases.push(['spmmT, scatter', n, (w) => { const B = dense(M, n, w), C = dense(K, n, w); return () => sk.spmmT(A, B, { out: C }); }]);
       cases.push(['SDDMM (K = width)', n, (w) => { const X = dense(M, n, w), Y = dense(K, n, w), out = place(A.nnz, w); return () => sk.sddmm(A, X, Y, { out }); }]);
