@@ -106,8 +106,9 @@ int64_t padded(int64_t width) { return (width + 15) / 16 * 16; }
 // even columns ran as fast as a random one either way: its wide tiles do not block, see plan_block_rows.)
 // 2:4 keeping positions 0 and 2 in every row, 1024x1024, B at a 4-byte offset, 2 threads, AMD Zen 5 class (48 KiB
 // L1), widths 64 / 128 / 256: 0.37 / 0.67-0.69 / 1.35-1.41 ms with 4 / 8 / 8 lines, 0.33 / 0.55-0.56 / 1.12-1.15
-// with 5 / 9 / 9 (and 1.5-2x when the VM ran slow); a random 2:4 ~2% slower with 9 (w128 0.606 against 0.617 ms, w256
-// 1.22 against 1.25, means of four alternating pairs). Rows of 2 lines stay 2: with 3, CSR at width 32 (random, at
+// with 5 / 9 / 9 (and 1.5-2x when the VM ran slow); a random 2:4 1.02-1.05x slower at widths 128 and 256 (the two
+// builds interleaved in one process; rows 10 lines apart, or L1 blocks of 3/4 or 7/8 of L1, did not win that back:
+// probably because a block no longer maps evenly onto L1's sets). Rows of 2 lines stay 2: with 3, CSR at width 32 (random, at
 // an offset) ran 5-8% slower (probably the adjacent-line prefetch, which then fetches half of a neighbouring row).
 // The line added is never read nor written (zero_padding stops at the last line a row's columns touch). SDDMM's panels
 // (plan_dot_panels) keep `padded`: a Y of 256 floats a row padded to 17 lines no longer fit one L2 budget per task.
