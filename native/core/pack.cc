@@ -99,19 +99,19 @@ int64_t tile_floats(int isa) {
 // Whole cache lines: every packed row starts 64-byte aligned.
 int64_t padded(int64_t width) { return (width + 15) / 16 * 16; }
 
-// The row stride of SpMM's packed panels: whole lines, and an odd number of them when a row takes 4 lines or more.
-// With an even number (a 128-float panel is 8 lines), rows two apart start 16 lines apart, so a pattern that uses
-// every other row of B (a 2:4 whose rows all keep the same two positions of each group, as pruning scaled by input
-// norms can make) meets only half of L1's sets, and a block of B planned for L1 no longer fits. (A CSR of random
-// even columns ran as fast as a random one either way: its wide tiles do not block, see plan_block_rows.)
-// 2:4 keeping positions 0 and 2 in every row, 1024x1024, B at a 4-byte offset, 2 threads, AMD Zen 5 class (48 KiB
-// L1), widths 64 / 128 / 256: 0.37 / 0.67-0.69 / 1.35-1.41 ms with 4 / 8 / 8 lines, 0.33 / 0.55-0.56 / 1.12-1.15
-// with 5 / 9 / 9 (and 1.5-2x when the VM ran slow); a random 2:4 1.02-1.05x slower at widths 128 and 256 (the two
-// builds interleaved in one process; rows 10 lines apart, or L1 blocks of 3/4 or 7/8 of L1, did not win that back:
-// probably because a block no longer maps evenly onto L1's sets). Rows of 2 lines stay 2: with 3, CSR at width 32 (random, at
-// an offset) ran 5-8% slower (probably the adjacent-line prefetch, which then fetches half of a neighbouring row).
-// The line added is never read nor written (zero_padding stops at the last line a row's columns touch). SDDMM's panels
-// (plan_dot_panels) keep `padded`: a Y of 256 floats a row padded to 17 lines no longer fit one L2 budget per task.
+// The row stride of SpMM's packed panels: whole lines, and an odd number of them when a row takes 4 lines or more. With
+// an even number (a 128-float panel is 8 lines), rows two apart start 16 lines apart, so a pattern that uses every
+// other row of B (a 2:4 whose rows all keep the same two positions of each group, as pruning scaled by input norms can
+// make) meets only half of L1's sets, and a block of B planned for L1 no longer fits. (A CSR of random even columns ran
+// as fast as a random one either way: its wide tiles do not block, see plan_block_rows.) 2:4 keeping positions 0 and 2
+// in every row, 1024x1024, B at a 4-byte offset, 2 threads, AMD Zen 5 class (48 KiB L1), widths 64 / 128 / 256: 0.37 /
+// 0.67-0.69 / 1.35-1.41 ms with 4 / 8 / 8 lines, 0.33 / 0.55-0.56 / 1.12-1.15 with 5 / 9 / 9 (and 1.5-2x when the VM
+// ran slow); a random 2:4 1.02-1.05x slower at widths 128 and 256 (the two builds interleaved in one process; rows 10
+// lines apart, or L1 blocks of 3/4 or 7/8 of L1, did not win that back: probably because a block no longer maps evenly
+// onto L1's sets). Rows of 2 lines stay 2: with 3, CSR at width 32 (random, at an offset) ran 5-8% slower (probably the
+// adjacent-line prefetch, which then fetches half of a neighbouring row). The line added is never read nor written
+// (zero_padding stops at the last line a row's columns touch). SDDMM's panels (plan_dot_panels) keep `padded`: a Y of
+// 256 floats a row padded to 17 lines no longer fit one L2 budget per task.
 int64_t panel_ld(int64_t width) {
   const int64_t lines = (width + 15) / 16;
   return (lines >= 4 && lines % 2 == 0 ? lines + 1 : lines) * 16;
@@ -318,9 +318,9 @@ float* values_scratch(int64_t floats) {
 }
 
 namespace {
-// Columns [width, ld) of dst's rows [r0, r1) set to zero, up to the end of the line holding column width - 1: kernels
-// may read a packed row in whole vectors, never past that line (a line is one AVX-512 vector; panel_ld's extra line
-// is left as it is).
+// Columns [width, ld) of dst's rows [r0, r1) set to zero, up to the end of the line holding column width - 1:
+// kernels may read a packed row in whole vectors, never past that line (a line is one AVX-512 vector; panel_ld's
+// extra line is left as it is).
 void zero_padding(float* dst, int64_t r0, int64_t r1, int64_t width, int64_t ld) {
   const int64_t end = std::min(ld, padded(width));
   if (end <= width) return;
