@@ -109,7 +109,9 @@ int64_t padded(int64_t width) { return (width + 15) / 16 * 16; }
 // ran slow); a random 2:4 1.02-1.05x slower at widths 128 and 256 (the two builds interleaved in one process; rows 10
 // lines apart, or L1 blocks of 3/4 or 7/8 of L1, did not win that back: probably because a block no longer maps evenly
 // onto L1's sets). Rows of 2 lines stay 2: with 3, CSR at width 32 (random, at an offset) ran 5-8% slower (probably the
-// adjacent-line prefetch, which then fetches half of a neighbouring row). The line added is never read nor written
+// adjacent-line prefetch, which then fetches half of a neighbouring row). Kernels that do not block (CSR's wide
+// tiles, BSR) read B's rows from L2; for them whole lines against the odd stride measured 1.04-1.11x at width 64 and
+// 0.96-0.99x at 128-256 (CSR, `npm run bench:ab`), so one rule serves all. The line added is never read nor written
 // (zero_padding stops at the last line a row's columns touch). SDDMM's panels (plan_dot_panels) keep `padded`: a Y of
 // 256 floats a row padded to 17 lines no longer fit one L2 budget per task.
 int64_t panel_ld(int64_t width) {
