@@ -479,9 +479,14 @@ void test_pool() {
 // The panel plans (core/pack.h): packed rows an odd number of lines apart from 4 lines on (panel_ld), an aligned B
 // in place unless a blocking kernel would meet rows an even number of lines (4 or more) apart; then an N:M product
 // that takes that path (an aligned B 64 floats wide, blocked in L1) against the scalar kernel.
+// The first 64-byte-aligned float of `store` (which holds at least 15 floats more than it is used for).
+float* aligned_in(std::vector<float>& store) {
+  return store.data() + (16 - reinterpret_cast<uintptr_t>(store.data()) / sizeof(float) % 16) % 16;
+}
+
 void test_panel_plans() {
   std::vector<float> store(64 * 256 + 16);
-  float* aligned = store.data() + (16 - reinterpret_cast<uintptr_t>(store.data()) / sizeof(float) % 16) % 16;
+  float* aligned = aligned_in(store);
   struct Case {
     int64_t ldb, n;
     bool blocked;
@@ -507,14 +512,15 @@ void test_panel_plans() {
     }
   }
   // 2:4, 512 columns, every row keeping positions 0 and 2 (B's even rows only), B 64-byte aligned 64 floats wide.
+  // 96 rows: each task then reads B's rows at least 16 times each (plan_panels packs an aligned B only then).
   Rng r(11);
-  const int rows = 9, cols = 512, n = 64, groups = cols / 4;
+  const int rows = 96, cols = 512, n = 64, groups = cols / 4;
   std::vector<float> values(static_cast<size_t>(rows) * groups * 2);
   std::vector<uint8_t> positions(values.size());
   for (size_t k = 0; k < values.size(); ++k) values[k] = r.uniform(), positions[k] = static_cast<uint8_t>(k % 2 ? 2 : 0);
   const sk::NmF32 a{rows, cols, 2, 4, values.data(), positions.data()};
   std::vector<float> bstore(static_cast<size_t>(cols) * n + 16);
-  float* b = bstore.data() + (16 - reinterpret_cast<uintptr_t>(bstore.data()) / sizeof(float) % 16) % 16;
+  float* b = aligned_in(bstore);
   for (int64_t i = 0; i < static_cast<int64_t>(cols) * n; ++i) b[i] = r.uniform();
   compare("nm spmm, aligned B 4 lines a row, every row the same positions", [&](std::vector<float>* out) {
     std::vector<float> c(static_cast<size_t>(rows) * n, 0.5f);
