@@ -10,7 +10,6 @@
 // && npx node-gyp rebuild)`, then pass /tmp/old/build/Release/sparsekit.node.
 'use strict';
 const path = require('node:path');
-const { interleaved, randomDense } = require('./harness');
 
 const { values: flags, positionals } = require('node:util').parseArgs({
   allowPositionals: true,
@@ -35,43 +34,23 @@ function load(addon) {
   return /** @type {typeof import('sparsekit')} */ (require(entry));
 }
 const builds = positionals.map(load);
+// After the builds: harness.js then shares the second build's modules (the require cache holds them) rather than
+// loading the addon a third time. Its helpers only make data.
+const { interleaved, randomDense, twoFour, blockSparse } = require('./harness');
 
 const M = 1024, K = 1024;
 const offset = Number(flags.offset);
 /** A Float32Array of n floats `offset` floats past a 64-byte boundary. @param {number} n */
 const place = (n) => builds[0].alignedFloat32Array(n + 16).subarray(offset, offset + n);
 
-/**
- * The dense matrix d with the 2 largest |w| of every 4 kept, or (same) positions 0 and 2 of every group in every row.
- * @param {import('sparsekit').DenseMatrix} d @param {boolean} same
- */
-function twoFour(d, same) {
-  const a = d.data;
-  for (let k = 0; k < a.length; k += 4) {
-    const idx = same ? [0, 2, 1, 3] : [0, 1, 2, 3].sort((x, y) => Math.abs(a[k + y]) - Math.abs(a[k + x]));
-    a[k + idx[2]] = 0;
-    a[k + idx[3]] = 0;
-    if (same) a[k] = a[k] || 1, a[k + 2] = a[k + 2] || 1;
-  }
-  return d;
-}
-
 // Each case: the sparse operand for one build, and whether it is multiplied transposed (spmmT with a plan). Every
 // operand is 1024 x 1024, so B and C are 1024 x width either way.
 /** @type {Record<string, (sk: typeof import('sparsekit')) => { a: any, transposed?: boolean }>} */
 const cases = {
-  nm: (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10), false), { n: 2, m: 4 }) }),
-  'nm-same': (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10), true), { n: 2, m: 4 }) }),
+  nm: (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10)), { n: 2, m: 4 }) }),
+  'nm-same': (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10), { same: true }), { n: 2, m: 4 }) }),
   csr: (sk) => ({ a: sk.CSRMatrix.random(M, K, { density: 0.1, seed: 12 }) }),
-  bsr: (sk) => {
-    const d = randomDense(M, K, 13);
-    const rng = new sk.Rng(13);
-    for (let bi = 0; bi < M / 4; bi++) for (let bj = 0; bj < K / 4; bj++) {
-      if (rng.next() < 0.1) continue;
-      for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) d.data[(bi * 4 + r) * K + bj * 4 + c] = 0;
-    }
-    return { a: sk.BSRMatrix.fromDense(d, { block: [4, 4] }) };
-  },
+  bsr: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [4, 4], 0.1, 13), { block: [4, 4] }) }),
   plan: (sk) => ({ a: sk.CSRMatrix.random(M, K, { density: 0.1, seed: 12 }), transposed: true }),
 };
 

@@ -223,6 +223,43 @@ function randomDense(rows, cols, seed) {
 }
 
 /**
+ * A 2:4 copy of d: the 2 largest |w| of every 4 kept, or with `same`, positions 0 and 2 of every group in every row
+ * (a pattern whose rows all read the same rows of B, as pruning scaled by per-input norms can make).
+ * @param {DenseMatrix} d
+ * @param {{ same?: boolean }} [options]
+ */
+function twoFour(d, { same = false } = {}) {
+  const out = sk.denseMatrix(d.rows, d.cols, d.data.slice());
+  const a = out.data;
+  for (let k = 0; k < a.length; k += 4) {
+    const idx = same ? [0, 2, 1, 3] : [0, 1, 2, 3].sort((x, y) => Math.abs(a[k + y]) - Math.abs(a[k + x]));
+    a[k + idx[2]] = 0;
+    a[k + idx[3]] = 0;
+  }
+  return out;
+}
+
+/**
+ * A rows x cols matrix whose r x c blocks are each present with probability `density`, filled with values.
+ * @param {number} rows
+ * @param {number} cols
+ * @param {[number, number]} block
+ * @param {number} density
+ * @param {number} seed
+ */
+function blockSparse(rows, cols, [r, c], density, seed) {
+  const rng = new sk.Rng(seed);
+  const d = sk.denseMatrix(rows, cols);
+  for (let bi = 0; bi < rows / r; bi++) {
+    for (let bj = 0; bj < cols / c; bj++) {
+      if (rng.next() >= density) continue;
+      for (let a = 0; a < r; a++) for (let b = 0; b < c; b++) d.data[(bi * r + a) * cols + bj * c + b] = rng.next() * 2 - 1 || 0.5;
+    }
+  }
+  return d;
+}
+
+/**
  * A copy of d whose data is a view 4 bytes into a larger buffer (not 64-byte aligned, as user arrays often are).
  * @param {DenseMatrix} d
  * @returns {DenseMatrix}
@@ -401,4 +438,4 @@ function formatTables(rows, { threads }) {
   return out.join('\n');
 }
 
-module.exports = { measure, interleaved, sweep, formatTables, printTable, crossover, jsSpmm, jsSpmv, randomDense, denseBaseline, numpyDense };
+module.exports = { measure, interleaved, sweep, formatTables, printTable, crossover, jsSpmm, jsSpmv, randomDense, twoFour, blockSparse, denseBaseline, numpyDense };

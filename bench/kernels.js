@@ -9,7 +9,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const sk = require('sparsekit');
 const os = require('node:os');
-const { measure, interleaved, randomDense, denseBaseline, numpyDense, crossover, printTable: table } = require('./harness');
+const { measure, interleaved, randomDense, twoFour, blockSparse, denseBaseline, numpyDense, crossover, printTable: table } = require('./harness');
 
 const { values: flags } = require('node:util').parseArgs({
   options: { quick: { type: 'boolean', default: false }, json: { type: 'string', default: path.join(__dirname, 'results', 'kernels.json') } },
@@ -19,38 +19,6 @@ const jsonPath = String(flags.json);
 const maxTime = quick ? 0.2 : 0.5;
 const rows = [];
 const t = (/** @type {number} */ ms) => ms.toFixed(3);
-
-/** A rows x cols matrix whose r x c blocks are each present with probability `density`, filled with values. */
-/**
- * @param {number} rows
- * @param {number} cols
- * @param {[number, number]} block
- * @param {number} density
- * @param {number} seed
- */
-function blockSparse(rows, cols, [r, c], density, seed) {
-  const rng = new sk.Rng(seed);
-  const d = sk.denseMatrix(rows, cols);
-  for (let bi = 0; bi < rows / r; bi++) {
-    for (let bj = 0; bj < cols / c; bj++) {
-      if (rng.next() >= density) continue;
-      for (let a = 0; a < r; a++) for (let b = 0; b < c; b++) d.data[(bi * r + a) * cols + bj * c + b] = rng.next() * 2 - 1 || 0.5;
-    }
-  }
-  return d;
-}
-
-/** Keeps the 2 largest |w| of every 4 (a 2:4 pruned dense matrix). */
-/** @param {import('sparsekit').DenseMatrix} d */
-function twoFour(d) {
-  const out = sk.denseMatrix(d.rows, d.cols, d.data.slice());
-  for (let k = 0; k < out.data.length; k += 4) {
-    const idx = [0, 1, 2, 3].sort((a, b) => Math.abs(out.data[k + b]) - Math.abs(out.data[k + a]));
-    out.data[k + idx[2]] = 0;
-    out.data[k + idx[3]] = 0;
-  }
-  return out;
-}
 
 (async () => {
   const info = sk.info();
@@ -234,9 +202,7 @@ function twoFour(d) {
     const nm = sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 14)), { n: 2, m: 4 });
     // 2:4 keeping positions 0 and 2 of every group in every row (pruning scaled by per-input norms can keep the same
     // columns in every row): only B's even rows are read (see panel_ld in native/core/pack.cc).
-    const same = randomDense(M, K, 15);
-    for (let k = 0; k < same.data.length; k += 4) same.data[k + 1] = same.data[k + 3] = 0;
-    const nmSame = sk.NMMatrix.fromDense(same, { n: 2, m: 4 });
+    const nmSame = sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 15), { same: true }), { n: 2, m: 4 });
     const places = /** @type {(number | 'aligned')[]} */ (['aligned', 1, 2, 3]);
     /** @type {[string, number, (where: number | 'aligned') => () => unknown][]} */
     const cases = [];
