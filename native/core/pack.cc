@@ -104,16 +104,16 @@ int64_t padded(int64_t width) { return (width + 15) / 16 * 16; }
 // other row of B (a 2:4 whose rows all keep the same two positions of each group, as pruning scaled by input norms can
 // make) meets only half of L1's sets, and a block of B planned for L1 no longer fits. (A CSR of random even columns ran
 // as fast as a random one either way: its wide tiles do not block, see plan_block_rows.) 2:4 keeping positions 0 and 2
-// in every row, 1024x1024, B at a 4-byte offset, 2 threads, AMD Zen 5 class (48 KiB L1), widths 64 / 128 / 256: 0.37 /
-// 0.67-0.69 / 1.35-1.41 ms with 4 / 8 / 8 lines, 0.33 / 0.55-0.56 / 1.12-1.15 with 5 / 9 / 9 (and 1.5-2x when the VM
-// ran slow); a random 2:4 1.02-1.05x slower at widths 128 and 256 (the two builds interleaved in one process; rows 10
-// lines apart, or L1 blocks of 3/4 or 7/8 of L1, did not win that back: probably because a block no longer maps evenly
-// onto L1's sets). Rows of 2 lines stay 2: with 3, CSR at width 32 (random, at an offset) ran 5-8% slower (probably the
-// adjacent-line prefetch, which then fetches half of a neighbouring row). Kernels that do not block (CSR's wide
-// tiles, BSR) read B's rows from L2; for them whole lines against the odd stride measured 1.04-1.11x at width 64 and
-// 0.96-0.99x at 128-256 (CSR, `npm run bench:ab`), so one rule serves all. The line added is never read nor written
-// (zero_padding stops at the last line a row's columns touch). SDDMM's panels (plan_dot_panels) keep `padded`: a Y of
-// 256 floats a row padded to 17 lines no longer fit one L2 budget per task.
+// in every row, 1024x1024, B at a 4-byte offset, AMD Zen 5 class (48 KiB L1), `npm run bench:ab` against the build with
+// 8 lines, widths 64 / 256, 1 and 2 threads: 0.71-0.77x / 0.53-0.55x the time; a random 2:4 0.96-1.02x / 1.01-1.07x (a
+// cost at 128 and 256; rows 10 lines apart, or L1 blocks of 3/4 or 7/8 of L1, did not win that back: probably because a
+// block no longer maps evenly onto L1's sets). Rows of 2 lines stay 2: with 3, CSR at width 32 (random, at an offset)
+// ran 5-8% slower in an ad-hoc interleaved script (probably the adjacent-line prefetch, which then fetches half of a
+// neighbouring row). Kernels that do not block (CSR's wide tiles, BSR) read B's rows from L2; for them whole lines
+// against the odd stride measured 1.04-1.11x at width 64 and 0.96-0.99x at 128-256 (CSR, `npm run bench:ab`), so one
+// rule serves all. The line added is never read nor written (zero_padding stops at the last line a row's columns
+// touch). SDDMM's panels (plan_dot_panels) keep `padded`: a Y of 256 floats a row padded to 17 lines no longer fit one
+// L2 budget per task.
 int64_t panel_ld(int64_t width) {
   const int64_t lines = (width + 15) / 16;
   return (lines >= 4 && lines % 2 == 0 ? lines + 1 : lines) * 16;
@@ -245,15 +245,15 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
   width = std::min(width, n);
   const bool aligned = reinterpret_cast<uintptr_t>(b) % 64 == 0 && ldb % 16 == 0;
   if (mode == PackMode::kAlways) return PanelPlan{width, panel_ld(width), true};
-  // Packing copies every row of B once per panel and thread, about a sixth of what one use of the row costs the
-  // kernel; a misaligned B costs the kernel ~1.35x, so packing pays from ~6 uses per row (measured even at 4).
-  // An aligned B gains only the panels' locality (~1.3x at 90% sparsity), which needs more uses to pay for the
-  // copy: at 98% sparsity (10 uses per row and thread) packing it was 12% slower. An aligned B one panel wide is
-  // already what packing would make, but for a kernel that blocks B in L1 (N:M's; CSR's only for tall B or narrow
-  // tiles) when its rows are an even number of lines apart, 4 or more (panel_ld): 2:4 with the same positions in
-  // every row, 2 threads, AMD Zen 5 class, widths 64 / 128: 0.62-0.67 / 1.15-1.35 ms in place, 0.41 / 0.67-0.70
-  // packed; a random 2:4 0.51 / 0.86-0.93 in place, 0.49 / 0.81-0.83 packed. The CSR kernel's wide tiles do not block
-  // (they prefetch): packing an aligned B for them cost a random pattern 3-10% at widths 64 and 128.
+  // Packing copies every row of B once per panel and thread, about a sixth of what one use of the row costs the kernel;
+  // a misaligned B costs the kernel ~1.35x, so packing pays from ~6 uses per row (measured even at 4). An aligned B
+  // gains only the panels' locality (~1.3x at 90% sparsity), which needs more uses to pay for the copy: at 98% sparsity
+  // (10 uses per row and thread) packing it was 12% slower. An aligned B one panel wide is already what packing would
+  // make, but for a kernel that blocks B in L1 (N:M's; CSR's only for tall B or narrow tiles) when its rows are an even
+  // number of lines apart, 4 or more (panel_ld): 2:4 with the same positions in every row, aligned B, AMD Zen 5 class,
+  // widths 64 / 128 (`npm run bench:ab -- OLD NEW --offset 0`, 1 and 2 threads): 0.60-0.85x / 0.54-0.81x the time in
+  // place; a random 2:4 0.99-1.02x / 1.03-1.05x. The CSR kernel's wide tiles do not block (they prefetch): packing an
+  // aligned B for them cost a random pattern 3-10% at widths 64 and 128 (separate processes).
   if (aligned && width == n && (!blocked || panel_ld(ldb) == ldb)) return in_place;
   if (uses < (aligned ? 16 : 4) * rows) return in_place;
   return PanelPlan{width, panel_ld(width), true};
