@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // @ts-check
-// `node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,plan] [--widths 16,64,256] [--offset 1]`: two builds
+// `node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan] [--widths 16,64,256] [--offset 1]`: two builds
 // of the addon loaded into one process (through SPARSEKIT_ADDON, the package's modules loaded once per build), their
 // calls interleaved in slices of ~20 ms (harness.js `interleaved`), and the new build's best slice over the old one's
 // per case, width and thread count. On a VM whose speed changes from minute to minute, a ratio taken within one
@@ -21,7 +21,7 @@ const { values: flags, positionals } = require('node:util').parseArgs({
   },
 });
 if (positionals.length !== 2) {
-  console.error('usage: node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,plan] [--widths 16,64,256] [--offset 1]');
+  console.error('usage: node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan] [--widths 16,64,256] [--offset 1]');
   process.exit(2);
 }
 
@@ -51,6 +51,8 @@ const cases = {
   'nm-same': (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10), { same: true }), { n: 2, m: 4 }) }),
   csr: (sk) => ({ a: sk.CSRMatrix.random(M, K, { density: 0.1, seed: 12 }) }),
   bsr: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [4, 4], 0.1, 13), { block: [4, 4] }) }),
+  bsr8: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [8, 8], 0.1, 13), { block: [8, 8] }) }),
+  bsr16x1: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [16, 1], 0.1, 13), { block: [16, 1] }) }),
   plan: (sk) => ({ a: sk.CSRMatrix.random(M, K, { density: 0.1, seed: 12 }), transposed: true }),
 };
 

@@ -191,7 +191,9 @@ void test_csr_kernels() {
 
 void test_bsr() {
   Rng r(2);
-  const int shapes[][2] = {{1, 4}, {4, 1}, {4, 4}, {8, 1}, {16, 1}, {3, 5}};
+  // The specialised tiles, and the generic ones: 8x8 and 12x3 (passes of 4 rows, the last one of a short block row
+  // partial), 3x5 (one row at a time).
+  const int shapes[][2] = {{1, 4}, {4, 1}, {4, 4}, {8, 1}, {16, 1}, {8, 8}, {12, 3}, {3, 5}};
   for (const auto& bs : shapes)
     for (int rows : {1, 13, 37})
       for (int cols : {4, 17})
