@@ -47,8 +47,8 @@ void bsr_tile(const SpmmBsrParams& p, int32_t bi, int32_t r0, int32_t rows_here,
   }
   const V alpha = S::set1(p.alpha), beta = S::set1(p.beta);
   // Written out (no loop indexing acc at run time), so that the accumulators stay registers: a plain loop bounded by
-  // rows_here made GCC 12 keep them on the stack in the main loop for some tiles (AVX2's 4 x 2 of 8x8 blocks, the
-  // masked tails of 8x1 and 16x1 with AVX-512).
+  // rows_here made GCC 12 keep them on the stack in the main loop for some tiles (the masked tails of 8x1 and 16x1
+  // with AVX-512, the 8x1 tiles that AVX2 also runs 16x1 with).
 #pragma GCC unroll 16
   for (int rr = 0; rr < RB; ++rr) {
     if (rr >= rows_here) break;
