@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // @ts-check
-// `node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan] [--widths 16,64,256] [--offset 1]`: two builds
+// `node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan] [--widths 16,64,256] [--offset 1]
+// [--l1-block auto|never|BYTES]`: two builds
 // of the addon loaded into one process (through SPARSEKIT_ADDON, the package's modules loaded once per build), their
 // calls interleaved in slices of ~20 ms (harness.js `interleaved`), and the new build's best slice over the old one's
 // per case, width and thread count. On a VM whose speed changes from minute to minute, a ratio taken within one
@@ -18,10 +19,11 @@ const { values: flags, positionals } = require('node:util').parseArgs({
     widths: { type: 'string', default: '16,64,256' },
     offset: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '15' },
+    'l1-block': { type: 'string', default: 'auto' },
   },
 });
 if (positionals.length !== 2) {
-  console.error('usage: node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan] [--widths 16,64,256] [--offset 1]');
+  console.error('usage: node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan] [--widths 16,64,256] [--offset 1] [--l1-block auto|never|BYTES]');
   process.exit(2);
 }
 
@@ -34,6 +36,9 @@ function load(addon) {
   return /** @type {typeof import('sparsekit')} */ (require(entry));
 }
 const builds = positionals.map(load);
+// --l1-block auto|never|BYTES: L1 blocking of CSR and N:M as setPacking's l1Block, in both builds.
+const l1Block = ['auto', 'never'].includes(String(flags['l1-block'])) ? String(flags['l1-block']) : Number(flags['l1-block']);
+for (const sk of builds) sk.setPacking('auto', 0, /** @type {any} */ (l1Block));
 // After the builds: harness.js then shares the second build's modules (the require cache holds them) rather than
 // loading the addon a third time. Its helpers only make data.
 const { interleaved, randomDense, twoFour, blockSparse } = require('./harness');
