@@ -264,11 +264,12 @@ Status sddmm_csr_f32(const SddmmParams& p) {
     return Status::ok();
   }
   // A misaligned Y (rows read at random, one dot product per stored entry) is copied into aligned scratch first
-  // (pack.h). When it fits the tasks' budgets together it is packed once, its rows split over the tasks, into the
-  // calling thread's scratch, and every task then reads that copy: with K = 256 and 1024 rows (Y 1 MiB, the L2 here
-  // 512 KiB) a 4-byte offset cost 1.22x the aligned time in K panels per task, 1.12x packed whole once per task,
-  // and 1.07-1.11x packed once per call with X's rows copied too (sddmm_rows; AMD EPYC Zen 1, 2 threads). A Y that
-  // fits one L2 budget is copied whole by each task instead (plan_dot_panels), with X's rows as above.
+  // (pack.h, plan_dot_panels). A Y that fits three quarters of an L2 budget is copied whole by each task, with X's
+  // rows copied a few at a time (sddmm_rows). Where L2 is at most 512 KiB, a Y that fits the tasks' budgets
+  // together is packed once, its rows split over the tasks, into the calling thread's scratch, and every task then
+  // reads that copy: with K = 256 and 1024 rows (Y 1 MiB, L2 512 KiB) a 4-byte offset cost 1.22x the aligned time in
+  // K panels per task, 1.12x packed whole once per task, and 1.07-1.11x packed once per call (AMD EPYC Zen 1, 2
+  // threads); with L2 1 MiB the shared copy was the slowest (1.15-1.24x at K = 384 and 512, panels 0.91-0.98x).
   // Else each task copies panels of K into its own scratch, walks its rows once per panel, and sums each dot product
   // panel by panel into out (the first panel applies beta, the others add).
   const SddmmCsrF32Fn kernel = sddmm_csr_f32_kernel();

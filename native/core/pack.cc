@@ -122,6 +122,7 @@ int64_t panel_ld(int64_t width) {
 std::atomic<int> g_mode{static_cast<int>(PackMode::kAuto)};
 std::atomic<int64_t> g_width{0};
 std::atomic<int64_t> g_block{0};
+std::atomic<int64_t> g_shared_dot_l2_max{int64_t{512} << 10};
 
 // plan_block_rows blocks when a row of A has, on average, at least this many (stored entries in a block) x (panel
 // width in floats): 20 entries at 64 floats, 40 at 32.
@@ -218,6 +219,8 @@ int32_t plan_block_chunk(int64_t block_rows, int64_t n, int isa) {
 
 int64_t vector_floats(int isa) { return tile_floats(isa) / 8; }
 
+void set_shared_dot_l2_max(int64_t bytes) { g_shared_dot_l2_max.store(bytes); }
+
 PackMode pack_mode() { return static_cast<PackMode>(g_mode.load(std::memory_order_relaxed)); }
 int64_t forced_panel_width() { return g_width.load(std::memory_order_relaxed); }
 
@@ -271,16 +274,31 @@ PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t wid
   const int64_t vector = vector_floats(isa);
   if (mode == PackMode::kNever || vector == 0 || width <= 1 || rows == 0) return in_place;
   const int64_t budget = l2_cache_bytes() / 4;  // floats
-  // Whole and shared; whole per task when it fits the budget: copying it per task cost less than a separate
-  // packing pass whose copy the other threads then read from this one's cache, rewritten every call (K = 32 and 64,
-  // 1024 rows, 90%, L2 512 KiB: a 4-byte offset 1.02-1.05x the aligned time against 1.05-1.19x shared; at K = 128
-  // the two were equal; K = 256, Y 1 MiB, L2 1 MiB, AMD Zen 5 class: 1.04-1.08x against 1.05-1.29x, six
-  // alternating pairs). A Y larger than one L2 (K = 256 with 512 KiB) is shared: 1.07-1.11x against 1.12x per task.
-  PanelPlan packed{width, padded(width), true, rows * padded(width) > budget};
-  if (forced_panel_width() > 0 || rows * padded(width) > budget * std::max(parts, 1)) {
-    int64_t panel = forced_panel_width() > 0 ? (forced_panel_width() + vector - 1) / vector * vector : width;
-    if (rows * padded(panel) > budget) panel = budget / rows / 16 * 16;  // whole lines, so whole vectors of any ISA
-    if (panel < vector) return in_place;
+  // Whole per task when it fits three quarters of the budget (the rest of L2 holds X's rows and the stream of A's
+  // entries and out), rather than a separate packing pass whose copy the other threads then read from this one's
+  // cache, rewritten every call (K = 32 and 64, 1024 rows, 90%, L2 512 KiB: a 4-byte offset 1.02-1.05x the aligned
+  // time against 1.05-1.19x shared; at K = 128 the two were equal; K = 256, Y 1 MiB, L2 1 MiB, AMD Zen 5 class:
+  // 1.04-1.08x against 1.05-1.29x, six alternating pairs). Larger, shared only where L2 is at most 512 KiB: there
+  // (K = 256, AMD Zen 1) shared ran 1.07-1.11x against 1.12x whole per task and 1.22x in panels. With 1 MiB (AMD
+  // Zen 5 class, 1024 rows, 2 threads, interleaved in one process) shared ran 1.15-1.24x the aligned time at K = 384
+  // and 512, panels fitting one budget 0.94-1.01x, and panels fitting three quarters of it 0.91-0.98x; at K = 256,
+  // Y whole per task (exactly one budget) 1.05-1.09x, two panels of 128 1.01-1.04x. The panels have near-equal widths
+  // (K = 512: 176 + 176 + 160, not 192 + 192 + 128): a short pass costs nearly as much as a long one (K = 192 forced
+  // into panels: 128 + 64 ran 1.25x the aligned time, two of 96 0.99x, in separate runs).
+  const int64_t own = budget / 4 * 3;  // floats of one task's copy
+  const bool share = parts > 1 && l2_cache_bytes() <= g_shared_dot_l2_max.load(std::memory_order_relaxed);
+  const int64_t share_limit = share ? budget * parts : own;
+  PanelPlan packed{width, padded(width), true, rows * padded(width) > own};
+  if (forced_panel_width() > 0 || rows * padded(width) > share_limit) {
+    const int64_t fits = own / rows / 16 * 16;  // the widest panel of whole lines (whole vectors of any ISA)
+    int64_t panel;
+    if (forced_panel_width() > 0) {
+      panel = std::min((forced_panel_width() + vector - 1) / vector * vector, fits);
+    } else {
+      const int64_t count = fits > 0 ? (width + fits - 1) / fits : 1;
+      panel = padded((width + count - 1) / count);  // <= fits, a multiple of 16
+    }
+    if (panel < vector || fits < vector) return in_place;
     panel = std::min(panel, width);
     packed = PanelPlan{panel, padded(panel), true, false};
   }

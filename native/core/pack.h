@@ -6,10 +6,10 @@
 // Each task of an operator packs the panel it needs into its own thread's scratch and then runs the kernel on it:
 // no barriers between threads, at the price of every thread copying B once (a streaming copy, a few percent of a
 // product that reads each row of B many times). The exception is SDDMM's Y (plan_dot_panels): a dot product reads
-// whole rows, so panels of it cost a pass over A each; when Y fits the tasks' budgets together it is packed once per
-// call, split over the tasks, and then read by all of them. The scratch is per thread, 64-byte aligned, reused by
-// later calls, and bounded by the panel budget (the L2 size; for the shared copy, that times the pool's threads);
-// the caller's arrays are never written.
+// whole rows, so panels of it cost a pass over A each; where L2 is small (512 KiB) and Y fits the tasks' budgets
+// together, it is packed once per call, split over the tasks, and then read by all of them. The scratch is per
+// thread, 64-byte aligned, reused by later calls, and bounded by the panel budget (the L2 size; for the shared copy,
+// that times the pool's threads); the caller's arrays are never written.
 #pragma once
 #include <cstdint>
 
@@ -49,12 +49,17 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
 
 // The plan for an operand whose rows are dot-product operands of length `width` (SDDMM's Y), read by `parts` tasks:
 // in place when it is aligned or read less than about 4 times per row per task; else packed. Whole, by each task
-// into its own scratch, when it fits the L2 budget. Whole and shared (PanelPlan::shared) when it fits
-// the budget of all the tasks together (the L2 budget times parts): packed once per call, split over the tasks, then
-// read by all of them. Else in panels of the dot product's length, per task (the
-// widest run of whole cache lines that fits one budget, or the forced panel width), each dot product then summed
-// panel by panel. In place, whole, when not even one line of every row fits.
+// into its own scratch, when it fits three quarters of the L2 budget. Where L2 is at most 512 KiB (see
+// set_shared_dot_l2_max) and there are 2 tasks or more, whole and shared (PanelPlan::shared) when it fits the
+// budget of all the tasks together (the L2 budget times parts): packed once per call, split over the tasks, then
+// read by all of them. Else in panels of the dot product's length, per task (near-equal widths of whole cache
+// lines, each fitting three quarters of a budget, or the forced panel width), each dot product then summed panel
+// by panel. In place, whole, when not even one line of every row fits.
 PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int parts, int isa);
+
+// The largest L2 (bytes) with which plan_dot_panels shares an operand larger than one budget (512 KiB unless set):
+// native tests set it to 0 or to a large size to run either plan on any machine. Process-wide.
+void set_shared_dot_l2_max(int64_t bytes);
 
 // L1 blocking of an SpMM whose B has `rows` rows and whose panels are up to n columns wide, for an A with `entries`
 // stored entries (block entries count once per element of the block) over a_rows rows: the rows of B per block

@@ -513,6 +513,54 @@ void test_panel_plans() {
                   static_cast<long long>(c.n), c.blocked, plan.pack, static_cast<long long>(plan.ld), c.pack, static_cast<long long>(c.ld));
     }
   }
+  // SDDMM's Y (plan_dot_panels), misaligned, read often, 2 tasks: whole per task while it fits three quarters of
+  // the L2 budget (`own`); past that, up to two budgets, shared by the tasks where L2 is at most the shared limit
+  // (512 KiB unless set); else in near-equal panels of whole lines that each fit `own` (1.5 times `own`: two
+  // panels of 0.75, not 1 + 0.5). Both limits are forced in turn, so either plan runs here, and a product with such
+  // a Y is compared with the scalar kernel.
+  {
+    const int64_t budget = sk::l2_cache_bytes() / 4, rows = 64;
+    const int64_t fits = budget / 4 * 3 / rows / 16 * 16;
+    const int64_t wide = fits + fits / 2;  // 1.5 times own, under two budgets
+    for (const bool share : {false, true}) {
+      sk::set_shared_dot_l2_max(share ? int64_t{1} << 40 : 0);
+      struct DotCase {
+        int64_t width;
+        bool shared;
+        int64_t panel;
+      };
+      const DotCase dot_cases[] = {
+          {fits, false, fits},
+          {wide, share, share ? wide : (wide / 2 + 15) / 16 * 16},
+          {3 * fits, false, fits},  // past two budgets (2.25): panels either way
+      };
+      for (const DotCase& c : dot_cases) {
+        const sk::PanelPlan plan = sk::plan_dot_panels(aligned + 1, c.width, rows, c.width, rows * 1000, 2, sk::kIsaAvx512);
+        ++g_checks;
+        if (!plan.pack || plan.shared != c.shared || plan.width != c.panel || plan.ld != (c.panel + 15) / 16 * 16) {
+          ++g_failures;
+          std::printf("FAIL plan_dot_panels width=%lld (budget %lld floats, shared limit %s): pack %d shared %d width %lld ld %lld, expected shared %d "
+                      "width %lld\n",
+                      static_cast<long long>(c.width), static_cast<long long>(budget), share ? "large" : "0", plan.pack, plan.shared,
+                      static_cast<long long>(plan.width), static_cast<long long>(plan.ld), c.shared, static_cast<long long>(c.panel));
+        }
+      }
+      // Y of 1.5 budgets (K = 96, its rows 4 bytes into a buffer), 40 rows of A at 30%: shared on two threads, or
+      // in panels of K (two of 48 with L2 1 MiB).
+      Rng r(share ? 21 : 22);
+      const int k = 96, ycols = static_cast<int>(budget * 3 / 2 / k), xrows = 40;
+      const Csr a = random_csr(xrows, ycols, 0.3, r);
+      const int64_t ld = k + 1;
+      Buf xs(static_cast<size_t>(xrows) * ld + 1, &r), ys(static_cast<size_t>(ycols) * ld + 1, &r);
+      compare(std::string("sddmm, Y of 1.5 L2 budgets, ") + (share ? "shared limit large" : "shared limit 0"), [&](std::vector<float>* out) {
+        std::vector<float> o(a.values);
+        sk::Status s = sk::sddmm_csr_f32({a.view(), xs.data + 1, ld, ys.data + 1, ld, k, o.data(), 0.5f, -1.0f});
+        *out = o;
+        return s;
+      });
+    }
+    sk::set_shared_dot_l2_max(int64_t{512} << 10);
+  }
   // 2:4, 512 columns, every row keeping positions 0 and 2 (B's even rows only), B 64-byte aligned 64 floats wide.
   // 96 rows: each task then reads B's rows at least 16 times each (plan_panels packs an aligned B only then).
   Rng r(11);

@@ -298,8 +298,10 @@ describe('sddmm: a misaligned Y larger than the L2 budget', () => {
 });
 
 describe('sddmm: a misaligned Y larger than one L2 budget, within two', () => {
-  // 1.5 L2 sizes of Y rows at K = 256: on 2 threads packed whole once per call, rows split over the tasks, read by
-  // both; on 1 thread in panels of K. X misaligned too: copied a few rows at a time (16 KiB) into aligned scratch.
+  // 1.5 L2 sizes of Y rows at K = 256: on 2 threads, where L2 is at most 512 KiB, packed whole once per call, rows
+  // split over the tasks, read by both; else (and on 1 thread) in two panels of K = 128 (native/core/pack.h
+  // plan_dot_panels; the native kernel tests force both plans). X misaligned too: copied a few rows at a time
+  // (16 KiB) into aligned scratch.
   test.each(ISAS)('isa %s: 1 and 2 threads against the float64 reference', (isa) => {
     setIsa(isa);
     setPacking('auto');
