@@ -219,7 +219,7 @@ int32_t plan_block_chunk(int64_t block_rows, int64_t n, int isa) {
 
 int64_t vector_floats(int isa) { return tile_floats(isa) / 8; }
 
-void set_shared_dot_l2_max(int64_t bytes) { g_shared_dot_l2_max.store(bytes); }
+int64_t set_shared_dot_l2_max(int64_t bytes) { return g_shared_dot_l2_max.exchange(bytes); }
 
 PackMode pack_mode() { return static_cast<PackMode>(g_mode.load(std::memory_order_relaxed)); }
 int64_t forced_panel_width() { return g_width.load(std::memory_order_relaxed); }

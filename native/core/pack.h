@@ -57,9 +57,10 @@ PanelPlan plan_panels(const float* b, int64_t ldb, int64_t rows, int64_t n, int6
 // by panel. In place, whole, when not even one line of every row fits.
 PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t width, int64_t uses, int parts, int isa);
 
-// The largest L2 (bytes) with which plan_dot_panels shares an operand larger than one budget (512 KiB unless set):
-// native tests set it to 0 or to a large size to run either plan on any machine. Process-wide.
-void set_shared_dot_l2_max(int64_t bytes);
+// Sets the largest L2 (bytes) with which plan_dot_panels shares an operand larger than one budget (512 KiB unless
+// set) and returns the previous one: native tests set it to 0 or to a large size to run either plan on any
+// machine. Process-wide.
+int64_t set_shared_dot_l2_max(int64_t bytes);
 
 // L1 blocking of an SpMM whose B has `rows` rows and whose panels are up to n columns wide, for an A with `entries`
 // stored entries (block entries count once per element of the block) over a_rows rows: the rows of B per block

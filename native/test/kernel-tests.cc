@@ -522,6 +522,7 @@ void test_panel_plans() {
     const int64_t budget = sk::l2_cache_bytes() / 4, rows = 64;
     const int64_t fits = budget / 4 * 3 / rows / 16 * 16;
     const int64_t wide = fits + fits / 2;  // 1.5 times own, under two budgets
+    const int64_t limit = sk::set_shared_dot_l2_max(0);
     for (const bool share : {false, true}) {
       sk::set_shared_dot_l2_max(share ? int64_t{1} << 40 : 0);
       struct DotCase {
@@ -559,7 +560,7 @@ void test_panel_plans() {
         return s;
       });
     }
-    sk::set_shared_dot_l2_max(int64_t{512} << 10);
+    sk::set_shared_dot_l2_max(limit);
   }
   // 2:4, 512 columns, every row keeping positions 0 and 2 (B's even rows only), B 64-byte aligned 64 floats wide.
   // 96 rows: each task then reads B's rows at least 16 times each (plan_panels packs an aligned B only then).
