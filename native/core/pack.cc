@@ -281,24 +281,26 @@ PanelPlan plan_dot_panels(const float* b, int64_t ldb, int64_t rows, int64_t wid
   // 1.04-1.08x against 1.05-1.29x, six alternating pairs). Larger, shared only where L2 is at most 512 KiB: there
   // (K = 256, AMD Zen 1) shared ran 1.07-1.11x against 1.12x whole per task and 1.22x in panels. With 1 MiB (AMD
   // Zen 5 class, 1024 rows, 2 threads, interleaved in one process) shared ran 1.15-1.24x the aligned time at K = 384
-  // and 512, panels fitting one budget 0.94-1.01x, and panels fitting three quarters of it 0.91-0.98x; at K = 256,
-  // Y whole per task (exactly one budget) 1.05-1.09x, two panels of 128 1.01-1.04x. The panels have near-equal widths
-  // (K = 512: 176 + 176 + 160, not 192 + 192 + 128): a short pass costs nearly as much as a long one (K = 192 forced
-  // into panels: 128 + 64 ran 1.25x the aligned time, two of 96 0.99x, in separate runs).
+  // and 512, panels fitting one budget 0.90-1.01x, and panels fitting three quarters of it 0.91-0.98x; at K = 256,
+  // Y whole per task (exactly one budget) 1.05-1.09x, two panels of 128 1.01-1.04x (three runs; one earlier sweep,
+  // in a slow phase, had 1.13x against 1.11x). The panels have near-equal widths (K = 512: 176 + 176 + 160, not
+  // 192 + 192 + 128), since an uneven split measured worse where tried (K = 192 forced into panels, 2 threads,
+  // separate runs: 128 + 64 1.25x the aligned time, 96 + 96 0.99x; on 1 thread 96 + 96 was 1.17x against 1.07x
+  // whole, which is why a Y within three quarters of the budget stays whole).
   const int64_t own = budget / 4 * 3;  // floats of one task's copy
   const bool share = parts > 1 && l2_cache_bytes() <= g_shared_dot_l2_max.load(std::memory_order_relaxed);
   const int64_t share_limit = share ? budget * parts : own;
   PanelPlan packed{width, padded(width), true, rows * padded(width) > own};
   if (forced_panel_width() > 0 || rows * padded(width) > share_limit) {
     const int64_t fits = own / rows / 16 * 16;  // the widest panel of whole lines (whole vectors of any ISA)
+    if (fits < vector) return in_place;
     int64_t panel;
     if (forced_panel_width() > 0) {
       panel = std::min((forced_panel_width() + vector - 1) / vector * vector, fits);
     } else {
-      const int64_t count = fits > 0 ? (width + fits - 1) / fits : 1;
+      const int64_t count = (width + fits - 1) / fits;
       panel = padded((width + count - 1) / count);  // <= fits, a multiple of 16
     }
-    if (panel < vector || fits < vector) return in_place;
     panel = std::min(panel, width);
     packed = PanelPlan{panel, padded(panel), true, false};
   }
