@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // @ts-check
-// `node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan] [--widths 16,64,256] [--offset 1]
+// `node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan,sddmm] [--widths 16,64,256] [--offset 1]
 // [--l1-block auto|never|BYTES]`: two builds
 // of the addon loaded into one process (through SPARSEKIT_ADDON, the package's modules loaded once per build), their
 // calls interleaved in slices of ~20 ms (harness.js `interleaved`), and the new build's best slice over the old one's
@@ -23,7 +23,7 @@ const { values: flags, positionals } = require('node:util').parseArgs({
   },
 });
 if (positionals.length !== 2) {
-  console.error('usage: node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan] [--widths 16,64,256] [--offset 1] [--l1-block auto|never|BYTES]');
+  console.error('usage: node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan,sddmm] [--widths 16,64,256] [--offset 1] [--l1-block auto|never|BYTES]');
   process.exit(2);
 }
 
@@ -50,7 +50,7 @@ const place = (n) => builds[0].alignedFloat32Array(n + 16).subarray(offset, offs
 
 // Each case: the sparse operand for one build, and whether it is multiplied transposed (spmmT with a plan). Every
 // operand is 1024 x 1024, so B and C are 1024 x width either way.
-/** @type {Record<string, (sk: typeof import('sparsekit')) => { a: any, transposed?: boolean }>} */
+/** @type {Record<string, (sk: typeof import('sparsekit')) => { a: any, transposed?: boolean, sddmm?: boolean }>} */
 const cases = {
   nm: (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10)), { n: 2, m: 4 }) }),
   'nm-same': (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10), { same: true }), { n: 2, m: 4 }) }),
@@ -59,6 +59,8 @@ const cases = {
   bsr8: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [8, 8], 0.1, 13), { block: [8, 8] }) }),
   bsr16x1: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [16, 1], 0.1, 13), { block: [16, 1] }) }),
   plan: (sk) => ({ a: sk.CSRMatrix.random(M, K, { density: 0.1, seed: 12 }), transposed: true }),
+  // SDDMM on the CSR pattern with K = width: X is 1024 x width, Y (B below) 1024 x width.
+  sddmm: (sk) => ({ a: sk.CSRMatrix.random(M, K, { density: 0.1, seed: 12 }), sddmm: true }),
 };
 
 (async () => {
@@ -71,7 +73,11 @@ const cases = {
       for (const threads of [1, 2]) {
         const B = { data: place(K * n), rows: K, cols: n };
         B.data.set(randomDense(K * n, 1, 3).data);
-        const fns = ops.map(({ sk, a, transposed }) => {
+        const fns = ops.map(({ sk, a, transposed, sddmm }) => {
+          if (sddmm) {
+            const X = { data: place(M * n).fill(0.5), rows: M, cols: n }, out = place(a.nnz);
+            return () => sk.sddmm(a, X, B, { out, threads });
+          }
           const out = { data: place(M * n), rows: M, cols: n };
           if (transposed) {
             const plan = sk.transposePlan(a);
