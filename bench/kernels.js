@@ -228,6 +228,36 @@ const t = (/** @type {number} */ ms) => ms.toFixed(3);
     }
     table(`Operands at an offset, ${M}x${K} at 90% sparsity (2:4 for N:M; target: worst offset within 1.10x of aligned)`, ['kernel', 'width', 'aligned ms', '+1 float ms', '+2 floats ms', '+3 floats ms', 'worst / aligned'], lines);
   }
+  // --- CSR at high sparsity, offset (+1 float) against aligned operands, with one B used for every call (warm, as
+  // above and as ../shared/peers time it) and with a different B each call (copies of it taken in turn, at least
+  // 32 MiB of them, so each call finds its B in L3 or DRAM, as a fresh activation is). With few uses of each row of
+  // B per thread, the per-thread aligned copy of an offset B (native/core/pack.h) costs more than an aligned B
+  // already in L2 and read in place, but less than an aligned B read in place from L3 (the copy streams it).
+  {
+    const lines = [];
+    /** @type {[number, number, number, number][]} */
+    const shapes = [[1024, 1024, 0.98, 32], [1024, 1024, 0.98, 256], [1024, 4096, 0.98, 32], [1024, 1024, 0.9, 256]];
+    for (const [m, k, sparsity, n] of shapes) {
+      const A = sk.CSRMatrix.random(m, k, { density: 1 - sparsity, seed: 21 });
+      const copies = Math.max(4, Math.ceil((32 << 20) / (k * n * 4)));
+      /** @param {number} length @param {number} at */
+      const place = (length, at) => sk.alignedFloat32Array(length + 16).subarray(at, at + length).fill(0.25);
+      /** @param {number} at */
+      const contender = (at, turn = false) => {
+        const Bs = Array.from({ length: turn ? copies : 1 }, () => ({ data: place(k * n, at), rows: k, cols: n }));
+        const C = { data: place(m * n, at), rows: m, cols: n };
+        let i = 0;
+        return () => sk.spmm(A, Bs[(i = (i + 1) % Bs.length)], { out: C });
+      };
+      const r = await interleaved({ aligned: contender(0), offset: contender(1), alignedFresh: contender(0, true), offsetFresh: contender(1, true) },
+        { rounds: quick ? 5 : 15, sliceMs: 20, gapMs: 0 });
+      rows.push({ bench: 'alignment-fresh-b', m, k, sparsity, n, alignedMs: r.aligned.min, offsetMs: r.offset.min, alignedFreshMs: r.alignedFresh.min, offsetFreshMs: r.offsetFresh.min });
+      lines.push([`${m}x${k}`, `${Math.round(sparsity * 100)}%`, n, t(r.aligned.min), t(r.offset.min), `${(r.offset.min / r.aligned.min).toFixed(2)}x`,
+        t(r.alignedFresh.min), t(r.offsetFresh.min), `${(r.offsetFresh.min / r.alignedFresh.min).toFixed(2)}x`]);
+    }
+    table('CSR spmm, operands at +1 float against aligned: one B for every call, and a fresh B each call (copies in turn, >= 32 MiB)',
+      ['A', 'sparsity', 'width', 'same B: aligned ms', 'offset ms', 'offset / aligned', 'fresh B: aligned ms', 'offset ms', 'offset / aligned'], lines);
+  }
   // --- Small calls and threads: the per-call cost of a sync op on an 8x8 matrix (the public function, the raw
   // native entry it calls, and an N-API call that does nothing, the floor), and SpMV on 1 and on all threads for a
   // cache-resident matrix and one much larger than the caches.
