@@ -5,7 +5,7 @@ import {
   BSRMatrix, clearPlans, CSRMatrix, DenseMatrix, denseMatrix, exportPlans, importPlans, nmPrune, plan, spmm, spmmAsync,
 } from '../../lib/index';
 import { expectClose, expectSameBits, expectSparseError, randomDense, referenceSpmm } from '../helpers';
-import type { Form } from '../../lib/plan/candidates';
+import { applicableForms, type Form } from '../../lib/plan/candidates';
 import { measure } from '../../lib/plan/plan';
 import { analyse } from '../../lib/plan/structure';
 import type { CandidateResult } from '../../lib/plan/wisdom';
@@ -137,6 +137,26 @@ describe('plan: choices, cache, explain', () => {
       expect(dense.runs).toBeGreaterThanOrEqual(2);
       expect(dense.ms as number).toBeLessThan(1);
     });
+  });
+
+  test('block shapes about as full as the best-filled one are candidates too; clearly emptier ones are not', () => {
+    const base = analyse(CSRMatrix.fromDense(randomDense(8, 8, 0.5, 9)));
+    const withFills = (fills: Record<string, number>) => ({ ...base, nm: [], blocks: Object.fromEntries(Object.entries(fills).map(([k, fill]) => [k, { blocks: 10, fill }])) });
+    expect(applicableForms(withFills({ '4x4': 0.9, '8x1': 0.9, '16x1': 0.85 }))).toEqual(['dense', 'csr', 'bsr:4x4', 'bsr:8x1', 'bsr:16x1']);
+    expect(applicableForms(withFills({ '4x4': 0.6, '8x1': 1, '16x1': 0.5 }))).toEqual(['dense', 'csr', 'bsr:8x1']);
+    expect(applicableForms(withFills({ '4x4': 0.39, '8x1': 0.3, '16x1': 0.2 }))).toEqual(['dense', 'csr']);
+    // A banded weight (32 columns a row moving along the diagonal) fills every shape about equally: all are planned
+    // and each computes W B.
+    const band = denseMatrix(96, 96);
+    for (let i = 0; i < 96; i++) for (let j = Math.max(0, i - 16); j < Math.min(96, i + 16); j++) band.data[i * 96 + j] = ((i * 7 + j * 3) % 11) - 5 || 1;
+    const forms = applicableForms(analyse(CSRMatrix.fromDense(band)));
+    expect(forms.filter((f) => f.startsWith('bsr:')).length).toBeGreaterThanOrEqual(2);
+    const B = randomDense(96, 5, 1, 10);
+    for (const f of forms.filter((x) => x.startsWith('bsr:'))) {
+      const op = plan(band, { width: 5, candidates: [f], cache: false });
+      expect(op.format).toBe(f);
+      expectClose(op.apply(B).data, referenceSpmm(band, B, 1, 0), f);
+    }
   });
 
   test('a second plan of a similar weight is a cache hit (no timing); another width class or cache: false measures', () => {
