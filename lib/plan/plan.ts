@@ -200,6 +200,9 @@ const SMALL_MS = 0.5;
  * variants of work large enough that splitting it always pays (estimate over SMALL_MS). Exported for tests.
  * @internal
  */
+/** How long measure() runs a candidate untimed before timing it on more threads than the run before (see there). */
+const WAKE_MS = 0.25;
+
 export function measure(s: Structure, forms: string[], threads: number[], width: number, budgetMs: number, build: (name: string) => Form): CandidateResult[] {
   const most = Math.max(...threads);
   const results: CandidateResult[] = [];
@@ -219,25 +222,39 @@ export function measure(s: Structure, forms: string[], threads: number[], width:
   // ran once, cold, and that one run decided.
   const built = new Map<string, Form>();
   for (const r of plausible) if (!built.has(r.format)) built.set(r.format, build(r.format));
+  // A run on more threads than the run before it finds the pool's other threads asleep (they spin only briefly
+  // after a call) and pays for waking them: a 2-thread BSR product right after a 1-thread one took 0.20 ms, back to
+  // back 0.062-0.080 (2048x2048 band, width 32, AMD EPYC VM), so in turn with its 1-thread form it was never timed
+  // warm and lost to CSR. Such a run is preceded by untimed ones of the same candidate for at least WAKE_MS (one
+  // run of a small product ends before a sleeping thread is up), as an operator applied call after call finds its
+  // threads awake; each round takes the candidates by thread count, most first, so that happens once a round.
+  let previousThreads = Infinity;
   const run = (r: CandidateResult): void => {
     const form = built.get(r.format) as Form;
+    if (r.threads > previousThreads) {
+      const awake = performance.now() + WAKE_MS;
+      do form.apply(B, { out: C, threads: r.threads });
+      while (performance.now() < awake);
+    }
+    previousThreads = r.threads;
     const t0 = performance.now();
     form.apply(B, { out: C, threads: r.threads });
     const ms = performance.now() - t0;
     r.ms = r.ms === null ? ms : Math.min(r.ms, ms);
     r.runs++;
   };
+  const byThreads = (list: CandidateResult[]) => [...list].sort((a, b) => b.threads - a.threads); // stable: estimate order within
   const deadline = performance.now() + budgetMs;
   run(plausible[0]); // warms the caches and the pool; its time is replaced by the next runs'
   plausible[0].ms = null;
   plausible[0].runs = 0;
-  for (const r of plausible) run(r); // every plausible candidate is timed once, whatever the budget
+  for (const r of byThreads(plausible)) run(r); // every plausible candidate is timed once, whatever the budget
   // More runs, round robin over the leaders (within 1.5x of the best so far) and over every candidate timed only once,
   // while the budget lasts: a minimum of several runs is what separates close candidates. A form's first run is
   // often its slowest (a 300x784 2:4 weight at width 128, the forms in turn: CSR 1.77 ms, then 0.79-0.93; BSR 1.39,
   // then 1.16-1.35), so one run alone, which can be over 1.5x the leader's, does not rule a candidate out.
   for (let round = 0; round < 30 && performance.now() < deadline; round++) {
-    const timed = plausible.filter((r) => r.ms !== null);
+    const timed = byThreads(plausible.filter((r) => r.ms !== null));
     const fastest = Math.min(...timed.map((r) => r.ms as number));
     for (const r of timed) if (((r.ms as number) <= 1.5 * fastest || r.runs === 1) && performance.now() < deadline) run(r);
   }

@@ -137,6 +137,28 @@ describe('plan: choices, cache, explain', () => {
       expect(dense.runs).toBeGreaterThanOrEqual(2);
       expect(dense.ms as number).toBeLessThan(1);
     });
+
+    test('a run on more threads than the run before it is timed after an untimed one (the pool wakes first)', () => {
+      // A stand-in for a pool that sleeps between calls: a run on more threads than the previous run costs 1 ms
+      // more. CSR steady: 0.1 ms on 2 threads, 0.5 on 1. Taken in estimate order (1 thread, then 2, the estimates
+      // tie for this small weight), each 2-thread run used to follow a 1-thread one and measured >= 1.1 ms, and the
+      // 1-thread form won.
+      let previous = Infinity;
+      const pooled = (name: string): Form => {
+        const apply = (B: DenseMatrix, o: { threads?: number }) => {
+          const t = o.threads ?? 1;
+          spin((t > previous ? 1 : 0) + (t > 1 ? 0.1 : 0.5));
+          previous = t;
+          return B;
+        };
+        return { name, memoryBytes: 1, apply, applyAsync: async (B: DenseMatrix, o) => apply(B, o) };
+      };
+      const results = measure(s, ['csr'], [1, 2], 8, 20, pooled);
+      const two = results.find((r) => r.threads === 2) as CandidateResult;
+      const one = results.find((r) => r.threads === 1) as CandidateResult;
+      expect(two.ms as number).toBeLessThan(0.5);
+      expect(one.ms as number).toBeGreaterThan(0.45);
+    });
   });
 
   test('block shapes about as full as the best-filled one are candidates too; clearly emptier ones are not', () => {
