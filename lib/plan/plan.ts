@@ -194,15 +194,15 @@ function checkOptions(opts: PlanOptions): Required<Omit<PlanOptions, 'candidates
 /** Estimated time under which a product is small enough for the thread count to matter, and so to be timed. */
 const SMALL_MS = 0.5;
 
+/** How long measure() runs a candidate untimed before timing it on more threads than the run before (see there). */
+const WAKE_MS = 0.25;
+
 /**
  * Times the candidates worth timing: one run each (after one warm-up run), then more runs of the leaders, and of
  * any candidate run only once, while the budget lasts. Left out: estimates over 2x the best, and the fewer-threads
  * variants of work large enough that splitting it always pays (estimate over SMALL_MS). Exported for tests.
  * @internal
  */
-/** How long measure() runs a candidate untimed before timing it on more threads than the run before (see there). */
-const WAKE_MS = 0.25;
-
 export function measure(s: Structure, forms: string[], threads: number[], width: number, budgetMs: number, build: (name: string) => Form): CandidateResult[] {
   const most = Math.max(...threads);
   const results: CandidateResult[] = [];
