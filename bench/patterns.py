@@ -5,8 +5,8 @@
   /usr/bin/python3 bench/patterns.py --threads 1,2 --only powerlaw,banded --peers ../shared/peers --out /tmp/x
 
 The shared harness sweeps uniform random positions on three shapes; users bring other matrices. This writes seeded
-cases in the harness's layout (indptr.i32, indices.i32, values.f32, b.f32, c_ref.f32 in float64, meta.json) to
-OUT/data, runs the harness's Eigen, numpy/OpenBLAS, PyTorch and sparsekit runners on them (the same timing protocol:
+cases with the harness's own writer (gen/gen.py: indptr.i32, indices.i32, values.f32, b.f32, c_ref.f32 from a
+float64 product, meta.json) to OUT/data, runs the harness's Eigen, numpy/OpenBLAS, PyTorch and sparsekit runners on them (the same timing protocol:
 median of repetitions, warm caches), and prints one table per thread count: sparsekit on 4-byte-offset views (the
 runner's `sparsekit_csr`) against Eigen's SpMM and the faster of numpy's and torch's dense product, and the offset
 views' time over 64-byte-aligned operands (`sparsekit_csr_aligned`). Needs Debian's python3-numpy, python3-scipy,
@@ -25,13 +25,13 @@ import numpy as np
 import scipy.sparse as sp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GEN = None  # ../shared/peers/gen/gen.py, loaded in main()
 
 
-# ---- patterns: each returns (rows, cols, values) of an M x K matrix with about (1 - s) M K entries ----
+# ---- patterns: each returns (rows, cols, values) of an M x K matrix with about (1 - s) M K entries. Uniform and
+# magnitude-pruned positions come from the harness's gen/gen.py (loaded in main()); the others are written here. ----
 def uniform(rng, M, K, s):
-    nnz = int(round((1 - s) * M * K))
-    pos = np.sort(rng.permutation(M * K)[:nnz])
-    return pos // K, pos % K, rng.standard_normal(nnz, dtype=np.float32)
+    return GEN.gen_uniform(M, K, s, rng)
 
 
 def powerlaw(rng, M, K, s):
@@ -66,12 +66,9 @@ def clustered(rng, M, K, s):
 
 
 def magnitude(rng, M, K, s):
-    """Global magnitude pruning of a Gaussian weight with lognormal row scales (sigma 1): rows of very unequal
-    length, as pruned layers have."""
-    W = rng.standard_normal((M, K), dtype=np.float32) * np.exp(rng.standard_normal(M)).astype(np.float32)[:, None]
-    nnz = int(round((1 - s) * M * K))
-    keep = np.sort(np.argpartition(np.abs(W).ravel(), M * K - nnz)[M * K - nnz:])
-    return keep // K, keep % K, W.ravel()[keep]
+    """Global magnitude pruning of a Gaussian weight with lognormal row scales of sigma 1 (the harness's generator at
+    twice its default spread): rows of very unequal length, as pruned layers have."""
+    return GEN.gen_magnitude(M, K, s, rng, sigma=1.0)
 
 
 PATTERNS = {"uniform": uniform, "powerlaw": powerlaw, "banded": banded, "clustered": clustered, "magnitude": magnitude}
@@ -90,24 +87,6 @@ CASES = [
 ]
 
 
-def write_case(out, name, A, B, pattern, seed):
-    d = os.path.join(out, name)
-    os.makedirs(d, exist_ok=True)
-    A.indptr.astype("<i4").tofile(os.path.join(d, "indptr.i32"))
-    A.indices.astype("<i4").tofile(os.path.join(d, "indices.i32"))
-    A.data.astype("<f4").tofile(os.path.join(d, "values.f32"))
-    B.astype("<f4").tofile(os.path.join(d, "b.f32"))
-    (A.astype(np.float64) @ B.astype(np.float64)).astype("<f4").tofile(os.path.join(d, "c_ref.f32"))
-    M, K = A.shape
-    row_nnz = np.diff(A.indptr)
-    meta = {"M": M, "K": K, "N": int(B.shape[1]), "nnz": int(A.nnz), "sparsity": round(1 - A.nnz / (M * K), 6),
-            "pattern": pattern, "name": name, "seed": seed,
-            "row_nnz": {"min": int(row_nnz.min()), "max": int(row_nnz.max()), "mean": float(row_nnz.mean())}}
-    with open(os.path.join(d, "meta.json"), "w") as f:
-        json.dump(meta, f, indent=1)
-    return d
-
-
 def generate(out, only):
     dirs = []
     for i, (pattern, M, K, s, widths) in enumerate(CASES):
@@ -120,14 +99,14 @@ def generate(out, only):
         A.sort_indices()
         for N in widths:
             B = rng.standard_normal((K, N), dtype=np.float32)
-            dirs.append(write_case(out, f"m{M}_k{K}_n{N}_s{s:.2f}_{pattern}", A, B, pattern, 9100 + i))
+            dirs.append(GEN.write_case(out, f"m{M}_k{K}_n{N}_s{s:.2f}_{pattern}", A, B, pattern, {"seed": 9100 + i}))
     return dirs
 
 
-def run_rows(cmd, env, dirs):
+def run_rows(name, cmd, env, dirs):
     p = subprocess.run(cmd + dirs, env={**os.environ, **env}, capture_output=True, text=True)
     if p.returncode != 0:
-        print(f"  {os.path.basename(cmd[-1] if len(cmd) == 1 else cmd[1])} failed ({p.returncode}): {p.stderr.strip()[-400:]}", file=sys.stderr)
+        print(f"  {name} failed ({p.returncode}): {p.stderr.strip()[-400:]}", file=sys.stderr)
     rows = [r for r in csv.reader(io.StringIO(p.stdout)) if len(r) == 6]
     return {(r[0], r[1]): (float(r[3]), float(r[5])) for r in rows}
 
@@ -153,6 +132,9 @@ def main():
     runners = os.path.join(peers, "runners")
     if not os.path.isdir(runners):
         sys.exit(f"bench/patterns.py: the peers harness is not at {peers} (pass --peers DIR or set PEERS)")
+    global GEN
+    sys.path.insert(0, os.path.join(peers, "gen"))
+    import gen as GEN  # the harness's case writer and generators (../shared/peers/gen/gen.py)
     only = {p for p in a.only.split(",") if p}
     unknown = only - set(PATTERNS)
     if unknown:
@@ -173,7 +155,7 @@ def main():
                           ("torch", [py, os.path.join(runners, "torch_runner.py")]),
                           ("sparsekit", ["node", os.path.join(runners, "sparsekit_runner.mjs")])]:
             print(f"  {T} thread(s): {name}", file=sys.stderr)
-            t.update(run_rows(cmd + ["--threads", str(T)], env, dirs))
+            t.update(run_rows(name, cmd + ["--threads", str(T)], env, dirs))
         print(f"### {T} thread(s): ms (median), sparsekit on 4-byte-offset views; ratios are the other's time over ours\n")
         print("| case | nnz | sparsekit ms | max rel err | aligned ms | offset / aligned | Eigen ms | vs Eigen | best dense ms | vs best dense |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
