@@ -188,14 +188,14 @@ const t = (/** @type {number} */ ms) => ms.toFixed(3);
 
   // --- Every family on operands 1, 2 and 3 floats past a 64-byte boundary (views into a larger buffer, as user
   // arrays are) against 64-byte-aligned ones; rounds interleaved (harness.js interleaved), best slice of each.
+  /** A Float32Array of `length` floats of 0.25, 64-byte aligned or `where` floats past a line. @param {number} length @param {number | 'aligned'} where */
+  const place = (length, where) => {
+    if (where === 'aligned') return sk.alignedFloat32Array(length).fill(0.25);
+    const buf = sk.alignedFloat32Array(length + 16);
+    return buf.subarray(where, where + length).fill(0.25);
+  };
   {
     const lines = [];
-    /** @param {number} length @param {number | 'aligned'} where */
-    const place = (length, where) => {
-      if (where === 'aligned') return sk.alignedFloat32Array(length).fill(0.25);
-      const buf = sk.alignedFloat32Array(length + 16);
-      return buf.subarray(where, where + length).fill(0.25);
-    };
     const A = sk.CSRMatrix.random(M, K, { density: 0.1, seed: 12 });
     const plan = sk.transposePlan(A);
     const bsr = sk.BSRMatrix.fromDense(blockSparse(M, K, [4, 4], 0.1, 13), { block: [4, 4] });
@@ -240,16 +240,14 @@ const t = (/** @type {number} */ ms) => ms.toFixed(3);
     for (const [m, k, sparsity, n] of shapes) {
       const A = sk.CSRMatrix.random(m, k, { density: 1 - sparsity, seed: 21 });
       const copies = Math.max(4, Math.ceil((32 << 20) / (k * n * 4)));
-      /** @param {number} length @param {number} at */
-      const place = (length, at) => sk.alignedFloat32Array(length + 16).subarray(at, at + length).fill(0.25);
-      /** @param {number} at */
+      /** @param {number | 'aligned'} at */
       const contender = (at, turn = false) => {
         const Bs = Array.from({ length: turn ? copies : 1 }, () => ({ data: place(k * n, at), rows: k, cols: n }));
         const C = { data: place(m * n, at), rows: m, cols: n };
         let i = 0;
         return () => sk.spmm(A, Bs[(i = (i + 1) % Bs.length)], { out: C });
       };
-      const r = await interleaved({ aligned: contender(0), offset: contender(1), alignedFresh: contender(0, true), offsetFresh: contender(1, true) },
+      const r = await interleaved({ aligned: contender('aligned'), offset: contender(1), alignedFresh: contender('aligned', true), offsetFresh: contender(1, true) },
         { rounds: quick ? 5 : 15, sliceMs: 20, gapMs: 0 });
       rows.push({ bench: 'alignment-fresh-b', m, k, sparsity, n, alignedMs: r.aligned.min, offsetMs: r.offset.min, alignedFreshMs: r.alignedFresh.min, offsetFreshMs: r.offsetFresh.min });
       lines.push([`${m}x${k}`, `${Math.round(sparsity * 100)}%`, n, t(r.aligned.min), t(r.offset.min), `${(r.offset.min / r.aligned.min).toFixed(2)}x`,
