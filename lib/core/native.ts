@@ -254,7 +254,7 @@ export interface RawAddon extends KernelEntries {
   /** The panel plan for a B of rows x n read `uses` times per task, aligned or not, at the active ISA. */
   panelPlan(rows: number, n: number, uses: number, aligned: boolean): PanelPlan;
   /** Rows of B per L1 block of an SpMM (0: not blocked) for a B of rows x n and an A of `entries` over aRows rows. */
-  blockPlan(rows: number, n: number, entries: number, aRows: number, csr?: boolean): number;
+  blockPlan(rows: number, n: number, entries: number, aRows: number, csr?: boolean, csrPays?: boolean): number;
   /** Bytes from the buffer's start to the next 64-byte boundary. */
   alignmentOffset(buffer: ArrayBuffer): number;
   // Conversions: outputs allocated by the caller; *Count fills an indptr the caller sizes the rest from.

@@ -147,14 +147,16 @@ Napi::Value PanelPlanOf(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// blockPlan(rows, n, entries, aRows, csr): the rows of B per L1 block of an SpMM (0: not blocked) at the active ISA,
-// for a B of rows x n and an A of `entries` stored entries over aRows rows, for the CSR kernel when csr is true, else
-// for N:M (the tests read it).
+// blockPlan(rows, n, entries, aRows, csr, csrPays): the rows of B per L1 block of an SpMM (0: not blocked) at the
+// active ISA, for a B of rows x n and an A of `entries` stored entries over aRows rows, for the CSR kernel when csr
+// is true, else for N:M; csrPays true or false: as on a core where blocking CSR products pays or does not, else this
+// one (the tests read it).
 Napi::Value BlockPlanOf(const Napi::CallbackInfo& info) {
   const int32_t rows = dim_arg(info, 0, "rows"), n = dim_arg(info, 1, "n"), a_rows = dim_arg(info, 3, "aRows");
   const double entries = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
   const bool csr = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
-  return Napi::Number::New(info.Env(), static_cast<double>(sk::plan_block_rows(rows, n, static_cast<int64_t>(entries), a_rows, sk::active_isa(), csr)));
+  const int pays = info.Length() > 5 && info[5].IsBoolean() ? (info[5].As<Napi::Boolean>().Value() ? 1 : 0) : -1;
+  return Napi::Number::New(info.Env(), static_cast<double>(sk::plan_block_rows(rows, n, static_cast<int64_t>(entries), a_rows, sk::active_isa(), csr, pays)));
 }
 
 }  // namespace

@@ -185,27 +185,54 @@ void set_pack_tuning(PackMode mode, int64_t panel_width, int64_t block_bytes) {
   g_block.store(std::max<int64_t>(-1, block_bytes));
 }
 
-int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa, bool csr) {
+namespace {
+// Bytes of one row of a block of B as the blocked kernels read it: the tile's width (n, at most tile_floats) in
+// whole vectors, as a packed row is padded. Counted as the width alone, the L1 blocks of widths between multiples
+// of the vector had taken up to twice L1 (width 17 with AVX-512: 722 rows of 128 bytes in 48 KiB).
+int64_t block_row_bytes(int64_t n, int isa) {
+  const int64_t vector = std::max<int64_t>(1, tile_floats(isa) / 8);
+  const int64_t width = std::min(n, tile_floats(isa));
+  return (width + vector - 1) / vector * vector * static_cast<int64_t>(sizeof(float));
+}
+
+// Whether plan_block_rows blocks CSR products when not forced. Measured on two hosts: on AMD Zen 1 (AVX2, 32 KiB
+// L1, 512 KiB L2) blocking paid (the figures in plan_block_rows); on an AMD EPYC of the Zen 5 class (AVX-512,
+// 48 KiB L1, 1 MiB L2) every blocked CSR product measured was slower than the unblocked one, with the AVX-512 and
+// with the AVX2 kernels: 2 threads, widths 16-32 at 50-80% sparsity on 1024x1024 to 1024x16384 1.15-1.5x, and the
+// L2 blocks of 1024x16384 at 90%, width 256, 1.54x (18.3 ms against 11.9). Support for AVX-512 stands in for a core
+// whose L2 feeds L1 a line a cycle (every AVX-512 core; Zen 1-3 take two cycles); not measured on an Intel core.
+// N:M products keep their blocks on both (unblocked, 1.2-1.9x slower there).
+bool csr_blocks_pay() {
+  static const bool pays = (supported_isas() & (1u << kIsaAvx512)) == 0;
+  return pays;
+}
+}  // namespace
+
+int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa, bool csr, int csr_pays) {
   const int64_t forced = g_block.load(std::memory_order_relaxed);
   const int64_t tile = tile_floats(isa);
   if (forced < 0 || tile == 0 || n <= 0 || rows <= 0 || a_rows <= 0) return 0;
+  if (csr && forced == 0 && !(csr_pays < 0 ? csr_blocks_pay() : csr_pays > 0)) return 0;
   const int64_t width = std::min(n, tile);
-  // The CSR kernel's tile over the first panel (whole vectors of tile / 8 floats) prefetches when it is this wide.
-  // 1024x1024 and 1024x4096 at 50-90%, width 256, 2 threads, AMD Zen 1: unblocked with prefetch 1.08-1.36x faster
-  // than blocked; width 32 (no prefetch) blocked stays ahead on 1024x4096 at 50%.
-  const int64_t vector = vector_floats(isa);
+  const int64_t row_bytes = block_row_bytes(n, isa);
   // A B so tall that a tile's rows of it take several L2 sizes: the CSR kernel reads each row of B from L3 or DRAM
   // once per entry; in blocks of a quarter of L2, walked by 256 rows of A each (plan_block_chunk), it reads each
   // block once per 256 rows. 1024x16384 at 90%, width 256: 97-104 ms -> 41 (blocks of 512 rows of 64 floats; half
   // L2 62 ms, chunks of 32 rows 79); width 64: 12.5-24 -> 8.2. At 1024x4096 (a tile's rows 1 MiB, 2 L2 sizes)
   // blocking lost to prefetching (18 against 13.8-14.6 ms), at 1024x8192 (4 L2 sizes) it was 1.2-1.4x faster.
   // AMD Zen 1, 2 threads.
-  const int64_t row_bytes = width * static_cast<int64_t>(sizeof(float));
   if (csr && forced == 0 && rows * row_bytes > kTallL2Multiple * l2_cache_bytes()) {
     const int64_t tall = std::max<int64_t>(8, l2_cache_bytes() / 4 / row_bytes);
     return worth_blocking(tall, rows, width, entries, a_rows) ? tall : 0;
   }
-  if (csr && forced == 0 && (width + vector - 1) / vector * vector * static_cast<int64_t>(sizeof(float)) >= kPrefetchTileBytes) return 0;
+  // The CSR kernel's tile over the first panel (whole vectors of tile / 8 floats) prefetches when it is this wide.
+  // 1024x1024 and 1024x4096 at 50-90%, width 256, 2 threads, AMD Zen 1: unblocked with prefetch 1.08-1.36x faster
+  // than blocked; width 32 (no prefetch) blocked stays ahead on 1024x4096 at 50%.
+  if (csr && forced == 0 && row_bytes >= kPrefetchTileBytes) return 0;
+  // Blocks of L1 (forced: of that many bytes) in whole rows as read. N:M 2:4 on the Zen 5 class host, 1024x1024 and
+  // 1024x4096, 1 and 2 threads: 0.78-0.84x the time of the blocks counted in unpadded rows at widths 17 and 33,
+  // 0.89-0.91x at 65 on 1024x1024 (within 1.08x either way at 65-129 on 1024x4096); three quarters of L1 instead
+  // gained no more at narrow widths and lost up to 1.1x at wide ones.
   const int64_t block = std::max<int64_t>(8, (forced > 0 ? forced : l1_cache_bytes()) / row_bytes);
   if (rows <= block) return 0;
   if (forced > 0) return block;
@@ -213,8 +240,7 @@ int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows
 }
 
 int32_t plan_block_chunk(int64_t block_rows, int64_t n, int isa) {
-  const int64_t width = std::min(n, tile_floats(isa));
-  return block_rows > 0 && block_rows * width * static_cast<int64_t>(sizeof(float)) > l1_cache_bytes() ? kMaxBlockChunk : 0;
+  return block_rows > 0 && block_rows * block_row_bytes(n, isa) > l1_cache_bytes() ? kMaxBlockChunk : 0;
 }
 
 int64_t vector_floats(int isa) { return tile_floats(isa) / 8; }

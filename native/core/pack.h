@@ -69,8 +69,11 @@ int64_t set_shared_dot_l2_max(int64_t bytes);
 // SpmmNmParams carry it as block_rows. `csr`: for the CSR kernel, whose register tiles of kPrefetchTileBytes and
 // more prefetch B's rows from L2 instead, which measured faster than blocking (kernels/params.h): not planned for
 // those (a forced block size still blocks), unless a tile's rows of B take several L2 sizes: then blocks of a
-// quarter of L2 (for A dense enough, as above), walked by 256 rows of A at a time (plan_block_chunk).
-int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa, bool csr);
+// quarter of L2 (for A dense enough, as above), walked by 256 rows of A at a time (plan_block_chunk). Rows of B
+// count as read, in whole vectors. Unforced, CSR products are blocked only on cores where that measured faster:
+// those without AVX-512 (see csr_blocks_pay in pack.cc); csr_pays 1 or 0 answers for such a core or another
+// (tests), -1 for this one.
+int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows, int isa, bool csr, int csr_pays = -1);
 
 // Floats per vector of an ISA's kernels (16 AVX-512, 8 AVX2, 4 NEON); 0 for the scalar ones, which are not packed.
 int64_t vector_floats(int isa);

@@ -138,18 +138,41 @@ describe.each(ISAS)('L1 blocking, isa %s', (isa) => {
     expect(rowsPerBlock).toBeLessThan(4096);
     expect(addon.blockPlan(rowsPerBlock, 256, rowsPerBlock * 1024, 1024)).toBe(0); // fits already
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024)).toBe(0); // 1% dense: too few entries a block
-    // The CSR kernel's tiles of 192 bytes and more prefetch B's rows instead of being blocked (x86: 8 vectors of
-    // 8 or 16 floats at width 256; NEON's widest tile is 128 bytes); narrower ones are blocked as N:M's are.
+    // On a core where blocking CSR products pays (csrPays true): the CSR kernel's tiles of 192 bytes and more
+    // prefetch B's rows instead of being blocked (x86: 8 vectors of 8 or 16 floats at width 256; NEON's widest tile
+    // is 128 bytes); narrower ones are blocked as N:M's are.
     const prefetching = isa === 'avx2' || isa === 'avx512';
-    expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.5, 1024, true)).toBe(prefetching ? 0 : rowsPerBlock);
-    expect(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024, true)).toBe(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024));
+    expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.5, 1024, true, true)).toBe(prefetching ? 0 : rowsPerBlock);
+    expect(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024, true, true)).toBe(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024));
     expect(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024)).toBeGreaterThan(0);
+    // On one where it does not (a CPU with AVX-512: native/core/pack.cc csr_blocks_pay), CSR is never blocked
+    // unless forced; N:M still is. This host is one or the other.
+    expect(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024, true, false)).toBe(0);
+    const pays = !info().isas.includes('avx512');
+    expect(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024, true)).toBe(addon.blockPlan(4096, 32, 4096 * 1024 * 0.5, 1024, true, pays));
     setPacking('auto', 0, 'never');
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.5, 1024)).toBe(0);
     setPacking('auto', 0, 64);
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024)).toBe(8);
     expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024, true)).toBe(8); // forced: the CSR kernel blocks too
+    expect(addon.blockPlan(4096, 256, 4096 * 1024 * 0.01, 1024, true, false)).toBe(8); // also where it does not pay
     setPacking('auto');
+  });
+
+  test('an L1 block counts rows of B as the kernels read them, in whole vectors', () => {
+    setIsa(isa);
+    setPacking('auto');
+    if (isa === 'scalar') return expect(addon.blockPlan(4096, 17, 4096 * 1024 * 0.5, 1024)).toBe(0);
+    const l1 = info().l1CacheBytes;
+    const vector = ({ avx512: 16, avx2: 8, neon: 4 } as Record<string, number>)[isa];
+    for (const n of [vector + 1, 2 * vector + 1, 3 * vector - 1]) {
+      const rowBytes = Math.ceil(n / vector) * vector * 4; // width 17 with AVX-512: 2 vectors, 128 bytes
+      const rows = addon.blockPlan(8192, n, 8192 * 1024 * 0.5, 1024);
+      expect(rows, `width ${n}`).toBe(Math.floor(l1 / rowBytes));
+      setPacking('auto', 0, 1 << 14); // forced bytes count the same way
+      expect(addon.blockPlan(8192, n, 8192 * 1024 * 0.5, 1024), `width ${n}, 16 KiB`).toBe(Math.max(8, Math.floor((1 << 14) / rowBytes)));
+      setPacking('auto');
+    }
   });
 
   test('a B whose tile of rows takes more than 4 L2 sizes is blocked for L2 in CSR products, at a quarter of L2 a block', () => {
@@ -159,10 +182,12 @@ describe.each(ISAS)('L1 blocking, isa %s', (isa) => {
     const tileBytes = ({ avx512: 128, avx2: 64, neon: 32 } as Record<string, number>)[isa] * 4; // at width 256
     if (isa === 'scalar') return expect(addon.blockPlan(64 * l2, 256, 64 * l2, 1024, true)).toBe(0);
     const tall = Math.ceil((8 * l2) / tileBytes); // 8 L2 sizes
-    expect(addon.blockPlan(tall, 256, tall * 1024 * 0.1, 1024, true)).toBe(Math.floor(l2 / 4 / tileBytes));
+    // On a core where blocking CSR products pays (see the test above); elsewhere not blocked at all.
+    expect(addon.blockPlan(tall, 256, tall * 1024 * 0.1, 1024, true, true)).toBe(Math.floor(l2 / 4 / tileBytes));
+    expect(addon.blockPlan(tall, 256, tall * 1024 * 0.1, 1024, true, false)).toBe(0);
     const short = Math.floor((4 * l2) / tileBytes); // exactly 4: still prefetched (x86) or L1-blocked (NEON), not L2
-    if (isa !== 'neon') expect(addon.blockPlan(short, 256, short * 1024 * 0.1, 1024, true)).toBe(0);
-    expect(addon.blockPlan(tall, 256, tall * 1024 * 0.001, 1024, true)).toBe(0); // 99.9% sparse: too few entries a block
+    if (isa !== 'neon') expect(addon.blockPlan(short, 256, short * 1024 * 0.1, 1024, true, true)).toBe(0);
+    expect(addon.blockPlan(tall, 256, tall * 1024 * 0.001, 1024, true, true)).toBe(0); // 99.9% sparse: too few entries a block
   });
 
   test('L2 blocks walked by 256 rows of A at a time (a block larger than L1), against the reference', () => {
