@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // @ts-check
-// `node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan,sddmm] [--widths 16,64,256] [--offset 1]
+// `node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,csr50,csr-tall,bsr,bsr8,bsr16x1,plan,sddmm] [--widths 16,64,256] [--offset 1]
 // [--l1-block auto|never|BYTES]`: two builds
 // of the addon loaded into one process (through SPARSEKIT_ADDON, the package's modules loaded once per build), their
 // calls interleaved in slices of ~20 ms (harness.js `interleaved`), and the new build's best slice over the old one's
@@ -23,7 +23,7 @@ const { values: flags, positionals } = require('node:util').parseArgs({
   },
 });
 if (positionals.length !== 2) {
-  console.error('usage: node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,bsr,bsr8,bsr16x1,plan,sddmm] [--widths 16,64,256] [--offset 1] [--l1-block auto|never|BYTES]');
+  console.error('usage: node bench/ab.js OLD.node NEW.node [--cases nm,nm-same,csr,csr50,csr-tall,bsr,bsr8,bsr16x1,plan,sddmm] [--widths 16,64,256] [--offset 1] [--l1-block auto|never|BYTES]');
   process.exit(2);
 }
 
@@ -49,12 +49,14 @@ const offset = Number(flags.offset);
 const place = (n) => builds[0].alignedFloat32Array(n + 16).subarray(offset, offset + n);
 
 // Each case: the sparse operand for one build, and whether it is multiplied transposed (spmmT with a plan). Every
-// operand is 1024 x 1024, so B and C are 1024 x width either way.
+// operand is 1024 x 1024 (B and C then 1024 x width either way) but csr-tall's, 1024 x 16384 (B 16384 x width).
 /** @type {Record<string, (sk: typeof import('sparsekit')) => { a: any, transposed?: boolean, sddmm?: boolean }>} */
 const cases = {
   nm: (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10)), { n: 2, m: 4 }) }),
   'nm-same': (sk) => ({ a: sk.NMMatrix.fromDense(twoFour(randomDense(M, K, 10), { same: true }), { n: 2, m: 4 }) }),
   csr: (sk) => ({ a: sk.CSRMatrix.random(M, K, { density: 0.1, seed: 12 }) }),
+  csr50: (sk) => ({ a: sk.CSRMatrix.random(M, K, { density: 0.5, seed: 12 }) }),
+  'csr-tall': (sk) => ({ a: sk.CSRMatrix.random(M, 16 * K, { density: 0.1, seed: 12 }) }),
   bsr: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [4, 4], 0.1, 13), { block: [4, 4] }) }),
   bsr8: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [8, 8], 0.1, 13), { block: [8, 8] }) }),
   bsr16x1: (sk) => ({ a: sk.BSRMatrix.fromDense(blockSparse(M, K, [16, 1], 0.1, 13), { block: [16, 1] }) }),
@@ -71,8 +73,9 @@ const cases = {
     const ops = builds.map((sk) => ({ sk, ...make(sk) }));
     for (const n of String(flags.widths).split(',').map(Number)) {
       for (const threads of [1, 2]) {
-        const B = { data: place(K * n), rows: K, cols: n };
-        B.data.set(randomDense(K * n, 1, 3).data);
+        const k = ops[0].transposed ? ops[0].a.rows : ops[0].a.cols;
+        const B = { data: place(k * n), rows: k, cols: n };
+        B.data.set(randomDense(k * n, 1, 3).data);
         const fns = ops.map(({ sk, a, transposed, sddmm }) => {
           if (sddmm) {
             const X = { data: place(M * n).fill(0.5), rows: M, cols: n }, out = place(a.nnz);
