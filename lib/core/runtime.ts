@@ -93,8 +93,9 @@ export type PackMode = 'auto' | 'always' | 'never';
  * 'always' packs every product that can be packed, 'never' uses B in place. `panelWidth` (floats, rounded up to whole
  * vectors; 0: chosen from the ISA and the L2 size) sets the panel width. `l1Block` sets L1 blocking of CSR and N:M
  * SpMM (B walked in blocks of rows that fit in L1, for each chunk of rows of A): 'auto' (default) blocks when a
- * panel of B does not fit in L1 and A has enough entries per row in a block; 'never' does not; a number of bytes
- * (at least 64) always blocks, in blocks that size. Process-wide; meant for tests and benchmarks, like setIsa.
+ * panel of B does not fit in L1 and A has enough entries per row in a block (CSR only on CPUs without AVX-512,
+ * where that measured faster: README "Alignment"); 'never' does not; a number of bytes (at least 64) always blocks,
+ * in blocks that size (rows counted in whole vectors). Process-wide; meant for tests and benchmarks, like setIsa.
  */
 export function setPacking(mode: PackMode, panelWidth = 0, l1Block: 'auto' | 'never' | number = 'auto'): void {
   const m = v.oneOf('mode', mode, ['auto', 'always', 'never'] as const, 'auto');
