@@ -167,10 +167,10 @@ describe.each(ISAS)('L1 blocking, isa %s', (isa) => {
     const vector = ({ avx512: 16, avx2: 8, neon: 4 } as Record<string, number>)[isa];
     for (const n of [vector + 1, 2 * vector + 1, 3 * vector - 1]) {
       const rowBytes = Math.ceil(n / vector) * vector * 4; // width 17 with AVX-512: 2 vectors, 128 bytes
-      const rows = addon.blockPlan(8192, n, 8192 * 1024 * 0.5, 1024);
+      const rows = addon.blockPlan(16384, n, 16384 * 1024 * 0.5, 1024); // B taller than any L1 holds
       expect(rows, `width ${n}`).toBe(Math.floor(l1 / rowBytes));
       setPacking('auto', 0, 1 << 14); // forced bytes count the same way
-      expect(addon.blockPlan(8192, n, 8192 * 1024 * 0.5, 1024), `width ${n}, 16 KiB`).toBe(Math.max(8, Math.floor((1 << 14) / rowBytes)));
+      expect(addon.blockPlan(16384, n, 16384 * 1024 * 0.5, 1024), `width ${n}, 16 KiB`).toBe(Math.max(8, Math.floor((1 << 14) / rowBytes)));
       setPacking('auto');
     }
   });
