@@ -190,7 +190,7 @@ namespace {
 // whole vectors, as a packed row is padded. Counted as the width alone, the L1 blocks of widths between multiples
 // of the vector had taken up to twice L1 (width 17 with AVX-512: 722 rows of 128 bytes in 48 KiB).
 int64_t block_row_bytes(int64_t n, int isa) {
-  const int64_t vector = std::max<int64_t>(1, tile_floats(isa) / 8);
+  const int64_t vector = std::max<int64_t>(1, vector_floats(isa));  // 0 for the scalar kernels, never blocked
   const int64_t width = std::min(n, tile_floats(isa));
   return (width + vector - 1) / vector * vector * static_cast<int64_t>(sizeof(float));
 }
@@ -198,10 +198,10 @@ int64_t block_row_bytes(int64_t n, int isa) {
 // Whether plan_block_rows blocks CSR products when not forced. Measured on two hosts: on AMD Zen 1 (AVX2, 32 KiB
 // L1, 512 KiB L2) blocking paid (the figures in plan_block_rows); on an AMD EPYC of the Zen 5 class (AVX-512,
 // 48 KiB L1, 1 MiB L2) every blocked CSR product measured was slower than the unblocked one, with the AVX-512 and
-// with the AVX2 kernels: 2 threads, widths 16-32 at 50-80% sparsity on 1024x1024 to 1024x16384 1.15-1.5x, and the
-// L2 blocks of 1024x16384 at 90%, width 256, 1.54x (18.3 ms against 11.9). Support for AVX-512 stands in for a core
-// whose L2 feeds L1 a line a cycle (every AVX-512 core; Zen 1-3 take two cycles); not measured on an Intel core.
-// N:M products keep their blocks on both (unblocked, 1.2-1.9x slower there).
+// with the AVX2 kernels: 2 threads, widths 16-32 at 50-80% sparsity on 1024x1024 to 1024x16384 1.15-1.65x, and
+// the L2 blocks of 1024x16384 at 90%, width 256, 1.54x (18.3 ms against 11.9). Support for AVX-512 stands in for
+// the newer core: a proxy, not a measured mechanism (a core whose hypervisor hides AVX-512 keeps the blocks, as
+// before; no Intel core has been measured). N:M products keep their blocks on both (unblocked, 1.2-1.9x slower).
 bool csr_blocks_pay() {
   static const bool pays = (supported_isas() & (1u << kIsaAvx512)) == 0;
   return pays;
