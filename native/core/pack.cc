@@ -230,7 +230,7 @@ int64_t plan_block_rows(int64_t rows, int64_t n, int64_t entries, int64_t a_rows
   // than blocked; width 32 (no prefetch) blocked stays ahead on 1024x4096 at 50%.
   if (csr && forced == 0 && row_bytes >= kPrefetchTileBytes) return 0;
   // Blocks of L1 (forced: of that many bytes) in whole rows as read. N:M 2:4 on the Zen 5 class host, 1024x1024 and
-  // 1024x4096, 1 and 2 threads: 0.78-0.84x the time of the blocks counted in unpadded rows at widths 17 and 33,
+  // 1024x4096, 1 and 2 threads: 0.76-0.84x the time of the blocks counted in unpadded rows at widths 17 and 33,
   // 0.89-0.91x at 65 on 1024x1024 (within 1.08x either way at 65-129 on 1024x4096); three quarters of L1 instead
   // gained no more at narrow widths and lost up to 1.1x at wide ones.
   const int64_t block = std::max<int64_t>(8, (forced > 0 ? forced : l1_cache_bytes()) / row_bytes);
