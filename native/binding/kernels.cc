@@ -1,6 +1,7 @@
 // The kernels, sync and async: spmv, spmm (CSR, BSR, N:M), sddmm, spmmT. Argument order mirrors lib/binding.ts
 // (RawAddon). Each *_params function converts and re-checks one call's arguments; Sync/Async run it.
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "../core/ops.h"
@@ -130,7 +131,8 @@ sk::SpmmtParams spmmt_params(const Napi::CallbackInfo& info) {
   return sk::SpmmtParams{a.a, b.data, n, c.data, n, n, float_arg(info, 8, "alpha"), float_arg(info, 9, "beta")};
 }
 
-// spmmTPlan(rows, cols, indptr, indices, values, tIndptr, tIndices, perm, b, n, c, alpha, beta)
+// spmmTPlan(rows, cols, indptr, indices, values, tIndptr, tIndices, perm, b, n, c, alpha, beta
+//           [, cacheValues, cacheSnapshot, cacheState]): the plan's value cache (ops.h), all three or none.
 sk::SpmmtPlanParams spmmt_plan_params(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CsrArgs a = csr_args(info, 0);
@@ -146,7 +148,24 @@ sk::SpmmtPlanParams spmmt_plan_params(const Napi::CallbackInfo& info) {
   // Aᵀ's structure; its values are gathered per task into native scratch (ops.h), so the pointer stays null.
   const sk::CsrF32 at{a.a.cols, a.a.rows, a.a.nnz, tp.data, ti.data, nullptr};
   const sk::SpmmParams spmm{at, b.data, n, c.data, n, n, float_arg(info, 11, "alpha"), float_arg(info, 12, "beta")};
-  return sk::SpmmtPlanParams{spmm, perm.data, a.values.data, a.a.nnz};
+  sk::SpmmtPlanParams p{spmm, perm.data, a.values.data, a.a.nnz};
+  if (info.Length() > 13 && !info[13].IsUndefined()) {
+    View<float> values = float32_arg(info, 13, "plan cache values"), snapshot = float32_arg(info, 14, "plan cache snapshot");
+    View<int32_t> state = int32_arg(info, 15, "plan cache state");
+    expect_length(env, values.length, a.a.nnz, "plan cache values");
+    expect_length(env, snapshot.length, a.a.nnz, "plan cache snapshot");
+    expect_length(env, state.length, 2, "plan cache state");
+    for (const auto& [w, name] : {std::pair{values, "plan cache values"}, std::pair{snapshot, "plan cache snapshot"}}) {
+      expect_disjoint(env, w, name, a.values, "A.values");
+      expect_disjoint(env, w, name, b, "B.data");
+      expect_disjoint(env, w, name, c, "out.data");
+    }
+    expect_disjoint(env, values, "plan cache values", snapshot, "plan cache snapshot");
+    p.cache_values = values.data;
+    p.cache_snapshot = snapshot.data;
+    p.cache_state = state.data;
+  }
+  return p;
 }
 
 struct BsrArgs {

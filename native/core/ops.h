@@ -19,11 +19,24 @@ Status spmmt_csr_f32(const SpmmtParams& p);
 // Each task gathers the values of its rows of Aᵀ into its thread's scratch and runs the forward SpMM on them: no
 // memory shared between calls, so concurrent calls through one plan (a weight and its gradient share a pattern)
 // do not race.
+//
+// With a value cache (cache_values, cache_snapshot and cache_state all set; one call at a time per cache, which the
+// caller guarantees): cache_values holds Aᵀ's values in Aᵀ's order, gathered from cache_snapshot, a copy of A's
+// values as they were then. When cache_state[0] is 1 (the cache holds such a pair) and A's values equal the
+// snapshot bit for bit (a sequential read over the pool; with beta 0, by the tasks as they multiply on the cache,
+// the call running again if any differed), the product reads cache_values and gathers nothing; otherwise the tasks
+// gather into cache_values and copy A's values into the snapshot as they go.
+// cache_state[1] is set to 1 when the cache was used as it was, 0 when it was refilled, 2 when the call read no
+// values (alpha 0, width 0). A call that fails may leave the cache half written: the caller must clear
+// cache_state[0] then.
 struct SpmmtPlanParams {
   SpmmParams spmm;
   const int32_t* perm;
   const float* src_values;
   int64_t src_nnz;
+  float* cache_values = nullptr;
+  float* cache_snapshot = nullptr;
+  int32_t* cache_state = nullptr;
 };
 Status spmmt_plan_csr_f32(const SpmmtPlanParams& p);
 

@@ -6,6 +6,7 @@
 // possibly corrupt structures: no memory error, and the scalar kernels' results and exact anomaly counts. SpMM also
 // runs on a misaligned B packed into fuzzed panel widths (native/core/pack.h), and the transposed SpMM with a plan
 // through a corrupt permutation.
+#include <cstring>
 #include <vector>
 
 #include "../core/check.h"
@@ -149,6 +150,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::fill(ct.begin(), ct.end(), 0.0f);
       const sk::Status sp = sk::spmmt_plan_csr_f32({{ts, bt.data(), n, ct.data(), n, n, 1.0f, 0.0f}, perm.data(), values.data(), nnz});
       fuzz::require(sp.is_ok() != perm_bad, "a corrupt transpose-plan permutation was not reported (or a valid one was)");
+      // The same through a value cache, kept as TransposePlan keeps it (filled only by a call that succeeded and read
+      // the values): a refill, a call that finds it current with beta 0 (compared by the tasks as they multiply),
+      // one with beta 1 on a zero C (compared first). The first two give the gathering call's bits.
+      std::vector<float> cache_values(nnz), snapshot(nnz);
+      int32_t state[2] = {0, 2};
+      for (int round = 0; round < 3; ++round) {
+        std::vector<float> cc(ct.size(), 0.0f);
+        const sk::SpmmtPlanParams cp{{ts, bt.data(), n, cc.data(), n, n, 1.0f, round == 2 ? 1.0f : 0.0f}, perm.data(), values.data(), nnz,
+                                     cache_values.data(), snapshot.data(), state};
+        const sk::Status sc = sk::spmmt_plan_csr_f32(cp);
+        fuzz::require(sc.is_ok() == sp.is_ok(), "the value cache changed whether a transposed product succeeds");
+        if (!sc.is_ok()) {
+          state[0] = 0;
+          continue;
+        }
+        if (state[1] == 2) continue;  // no values read (width 0)
+        state[0] = 1;
+        fuzz::require(state[1] == (round == 0 ? 0 : 1), "the value cache was not refilled first and used after");
+        fuzz::require(round == 2 ? fuzz::close(cc, ct) : std::memcmp(cc.data(), ct.data(), cc.size() * sizeof(float)) == 0,
+                      "a transposed product through the value cache differs from the gathering one");
+      }
       // Aᵀ's indptr changed too (a plan's arrays written after it was made): each task checks its rows' bounds
       // before reading the values it gathered; ASan and UBSan see any read outside them.
       std::vector<int32_t> t_bad = t_indptr;
