@@ -19,7 +19,7 @@ export {
   spmv, spmvAsync, spmm, spmmAsync, spmmT, spmmTAsync, sddmm, sddmmAsync, transposePlan, TransposePlan, gemm, gemmAsync,
   setInlineLimit, getInlineLimit,
 } from './kernels';
-export type { KernelOptions, SpmmOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions } from './kernels';
+export type { KernelOptions, SpmmOptions, SpmmTOptions, SddmmOptions, SparseOperand, GemmOptions, TransposePlanOptions } from './kernels';
 export { plan, LinearOperator, exportPlans, importPlans, clearPlans } from './plan';
 export type { PlanOptions, PlanApplyOptions, PlanExplanation, CandidateResult } from './plan';
 export {

@@ -95,9 +95,20 @@ export interface SpmmtArgs extends Scaled {
   c: Float32Array;
 }
 
-/** sk::SpmmtPlanParams: Aᵀ's structure, the permutation into A's values and the buffer they are gathered into. */
+/**
+ * sk::SpmmtPlanParams: Aᵀ's structure, the permutation into A's values, and optionally the plan's value cache (Aᵀ's
+ * values as last gathered, the copy of A's values they were gathered from, and [filled, how this call used it]).
+ */
 export interface SpmmtPlanArgs extends SpmmtArgs {
-  plan: { indptr: Int32Array; indices: Int32Array; perm: Int32Array };
+  plan: { indptr: Int32Array; indices: Int32Array; perm: Int32Array; cache?: PlanCacheArrays };
+}
+
+/** A transpose plan's value cache as the native layer reads and writes it (see native/core/ops.h). */
+export interface PlanCacheArrays {
+  values: Float32Array;
+  snapshot: Float32Array;
+  /** [0]: 1 when values holds a gather of snapshot; [1], set by each call: 1 used as it was, 0 refilled, 2 not read. */
+  state: Int32Array;
 }
 
 /** sk::SddmmParams: out[k] = alpha dot(X[i,:], Y[j,:]) + beta out[k] at every stored (i, j) of a. */
@@ -148,7 +159,7 @@ interface KernelLists {
   spmmBsr: [rows: number, cols: number, r: number, c: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, ...ProductTail, transB?: boolean];
   spmmNm: [...NmList, ...ProductTail, transB?: boolean];
   spmmT: [...CsrList, ...ProductTail];
-  spmmTPlan: [...CsrList, tIndptr: Int32Array, tIndices: Int32Array, perm: Int32Array, ...ProductTail];
+  spmmTPlan: [...CsrList, tIndptr: Int32Array, tIndices: Int32Array, perm: Int32Array, ...ProductTail, cacheValues?: Float32Array, cacheSnapshot?: Float32Array, cacheState?: Int32Array];
   sddmm: [...CsrList, x: Float32Array, k: number, y: Float32Array, out: Float32Array, alpha: number, beta: number];
   gemm: [a: Float32Array, m: number, k: number, transA: boolean, b: Float32Array, n: number, c: Float32Array, alpha: number, beta: number];
 }
@@ -164,8 +175,9 @@ export const kernelArgs: { [K in KernelName]: (p: KernelArgs[K]) => KernelLists[
   spmmBsr: ({ a, b, n, c, alpha, beta, transB }) => [a.rows, a.cols, a.block[0], a.block[1], a.indptr, a.indices, a.values, b, n, c, alpha, beta, transB],
   spmmNm: ({ a, b, n, c, alpha, beta, transB }) => [a.rows, a.cols, a.n, a.m, a.values, a.positions, b, n, c, alpha, beta, transB],
   spmmT: ({ a, b, n, c, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, b, n, c, alpha, beta],
-  spmmTPlan: ({ a, plan, b, n, c, alpha, beta }) =>
-    [a.rows, a.cols, a.indptr, a.indices, a.values, plan.indptr, plan.indices, plan.perm, b, n, c, alpha, beta],
+  spmmTPlan: ({ a, plan, b, n, c, alpha, beta }) => plan.cache === undefined
+    ? [a.rows, a.cols, a.indptr, a.indices, a.values, plan.indptr, plan.indices, plan.perm, b, n, c, alpha, beta]
+    : [a.rows, a.cols, a.indptr, a.indices, a.values, plan.indptr, plan.indices, plan.perm, b, n, c, alpha, beta, plan.cache.values, plan.cache.snapshot, plan.cache.state],
   sddmm: ({ a, x, k, y, out, alpha, beta }) => [a.rows, a.cols, a.indptr, a.indices, a.values, x, k, y, out, alpha, beta],
   gemm: ({ a, m, k, transA, b, n, c, alpha, beta }) => [a, m, k, transA, b, n, c, alpha, beta],
 };
@@ -181,7 +193,7 @@ export const kernelOutputs: { [K in KernelName]: Record<string, string> } = {
   spmmBsr: { c: 'options.out.data' },
   spmmNm: { c: 'options.out.data' },
   spmmT: { c: 'options.out.data' },
-  spmmTPlan: { c: 'options.out.data' },
+  spmmTPlan: { c: 'options.out.data', 'plan.cache.values': 'the plan cache', 'plan.cache.snapshot': 'the plan cache', 'plan.cache.state': 'the plan cache' },
   sddmm: { out: 'options.out' },
   gemm: { c: 'options.out.data' },
 };

@@ -33,13 +33,18 @@ export interface KernelCall<K extends KernelName, R> {
   fresh: ArrayBufferView[];
   /** The thread cap of this call (0: none). */
   threads: number;
+  /**
+   * Called once the native work is over (or could not start), with whether it succeeded: releases what the call
+   * held for its duration (a transpose plan's value cache).
+   */
+  done?: (ok: boolean) => void;
 }
 
 /** A call of whichever entry point the operand's format selected. */
 export type AnyKernelCall<R> = { [K in KernelName]: KernelCall<K, R> }[KernelName];
 
-export function call<K extends KernelName, R>(kernel: K, args: KernelArgs[K], result: R, fresh: ArrayBufferView[] = [], threads = 0): KernelCall<K, R> {
-  return { kernel, args, result, fresh, threads };
+export function call<K extends KernelName, R>(kernel: K, args: KernelArgs[K], result: R, fresh: ArrayBufferView[] = [], threads = 0, done?: (ok: boolean) => void): KernelCall<K, R> {
+  return done === undefined ? { kernel, args, result, fresh, threads } : { kernel, args, result, fresh, threads, done };
 }
 
 /** The public op each entry point serves, for messages. */
@@ -48,7 +53,17 @@ const OP: Record<KernelName, string> = {
 };
 
 export function runSync<R>(c: AnyKernelCall<R>): R {
-  callKernel(c.kernel, c.args as never, c.threads);
+  if (c.done === undefined) {
+    callKernel(c.kernel, c.args as never, c.threads);
+    return c.result;
+  }
+  let ok = false;
+  try {
+    callKernel(c.kernel, c.args as never, c.threads);
+    ok = true;
+  } finally {
+    c.done(ok);
+  }
   return c.result;
 }
 
@@ -57,9 +72,15 @@ export function runSync<R>(c: AnyKernelCall<R>): R {
  * now, at the call; the native work starts when one of the async slots is free (lib/core/async-queue.ts).
  */
 export async function runAsync<R>(c: AnyKernelCall<R>): Promise<R> {
-  const held = holdForAsync(c.args as object, kernelOutputs[c.kernel], `${OP[c.kernel]}Async`, c.fresh);
-  await inAsyncSlot(() => callKernelAsync(c.kernel, held.args as never, c.threads));
-  held.settle();
+  let ok = false;
+  try {
+    const held = holdForAsync(c.args as object, kernelOutputs[c.kernel], `${OP[c.kernel]}Async`, c.fresh);
+    await inAsyncSlot(() => callKernelAsync(c.kernel, held.args as never, c.threads));
+    ok = true;
+    held.settle();
+  } finally {
+    c.done?.(ok);
+  }
   return c.result;
 }
 

@@ -8,6 +8,7 @@ export type { SparseOperand, SpmmOptions } from './spmm';
 export { spmmT, spmmTAsync } from './spmm-t';
 export type { SpmmTOptions } from './spmm-t';
 export { TransposePlan, transposePlan } from './transpose-plan';
+export type { TransposePlanOptions } from './transpose-plan';
 export { sddmm, sddmmAsync } from './sddmm';
 export type { SddmmOptions } from './sddmm';
 export { gemm, gemmAsync } from './gemm';

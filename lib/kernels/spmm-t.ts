@@ -5,8 +5,9 @@ import { TransposePlan } from './transpose-plan';
 
 export interface SpmmTOptions extends KernelOptions<DenseMatrix> {
   /**
-   * A transposePlan(A) to reuse across calls while A's pattern stays the same (its values may change). Without
-   * one, Aᵀ B is computed by scattering rows of B into C, with no transpose formed.
+   * A transposePlan(A) to reuse across calls while A's pattern stays the same (its values may change; by default the
+   * plan keeps them between calls, see TransposePlanOptions). Without one, Aᵀ B is computed by scattering rows of B
+   * into C, with no transpose formed.
    */
   plan?: TransposePlan;
 }
@@ -26,7 +27,12 @@ function spmmTCall(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): AnyKernel
   const plan = v.instanceOf('options.plan', o.plan, TransposePlan);
   if (!plan.matches(A)) v.fail('ERR_ARGUMENT', 'options.plan was made for another pattern than A (make a new transposePlan(A) after a mask update)');
   const { indptr, indices, perm } = plan;
-  return call('spmmTPlan', { ...product, plan: { indptr, indices, perm } }, out, fresh, threads);
+  // Last, after every check that can throw: a held cache is released when the call is over (call.ts, done).
+  const cache = plan.acquireCache();
+  if (cache === undefined) return call('spmmTPlan', { ...product, plan: { indptr, indices, perm } }, out, fresh, threads);
+  // The cache's arrays are the plan's own and held by this call alone: used in place by an async call (not marked).
+  return call('spmmTPlan', { ...product, plan: { indptr, indices, perm, cache } }, out, [...fresh, cache.values, cache.snapshot, cache.state], threads,
+    (ok) => plan.releaseCache(ok));
 }
 
 /** C = alpha * Aᵀ B + beta * C without forming Aᵀ (A rows x k CSR, B rows x n, C k x n): the backward pass w.r.t. inputs. */

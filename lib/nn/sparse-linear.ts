@@ -27,6 +27,14 @@ export interface SparseLinearOptions {
   format?: LayerFormat;
 }
 
+/**
+ * The backward pass's plan of a layer's weight: without the value cache, whose two extra floats per stored weight
+ * would rest unused while training changes the weights at every step (TransposePlanOptions.cacheValues).
+ */
+function layerPlan(w: CSRMatrix): TransposePlan {
+  return transposePlan(w, { cacheValues: false });
+}
+
 /** A linear layer whose weight is kept as CSR: forward, backward and the gradient all stay sparse. */
 export class SparseLinear extends AffineLayer {
   readonly inFeatures: number;
@@ -74,7 +82,7 @@ export class SparseLinear extends AffineLayer {
     const bias = o.bias === undefined ? true : v.boolean('options.bias', o.bias);
     this.bias = bias ? Float32Array.from({ length: outFeatures }, () => (init === 'zeros' ? 0 : (rng.next() * 2 - 1) * bound)) : null;
     this.biasGrad = bias ? new Float32Array(outFeatures) : null;
-    this.plan = transposePlan(this.weight);
+    this.plan = layerPlan(this.weight);
     this.paramList = [{ value: this.weight.values, grad: this.weightGrad }];
     if (this.bias && this.biasGrad) this.paramList.push({ value: this.bias, grad: this.biasGrad });
   }
@@ -123,7 +131,7 @@ export class SparseLinear extends AffineLayer {
     if (w.rows !== this.outFeatures || w.cols !== this.inFeatures) v.fail('ERR_SHAPE', `Expected an ${this.outFeatures}x${this.inFeatures} weight but received ${w.rows}x${w.cols}`);
     this.weight = w;
     if (this.weightGrad.length !== w.nnz) this.weightGrad = new Float32Array(w.nnz);
-    this.plan = transposePlan(w);
+    this.plan = layerPlan(w);
     this.choice.invalidate();
     this.dense = null;
     this.paramList[0].value = w.values;
