@@ -35,7 +35,7 @@ export interface KernelCall<K extends KernelName, R> {
   threads: number;
   /**
    * Called once the native work is over (or could not start), with whether it succeeded: releases what the call
-   * held for its duration (a transpose plan's value cache).
+   * held for its duration (a transpose plan's value cache). Run such a call with runSyncHeld or runAsync.
    */
   done?: (ok: boolean) => void;
 }
@@ -52,11 +52,18 @@ const OP: Record<KernelName, string> = {
   spmv: 'spmv', spmvNm: 'spmv', spmm: 'spmm', spmmBsr: 'spmm', spmmNm: 'spmm', spmmT: 'spmmT', spmmTPlan: 'spmmT', sddmm: 'sddmm', gemm: 'gemm',
 };
 
+/** Runs a call without `done` (see runSyncHeld). */
 export function runSync<R>(c: AnyKernelCall<R>): R {
-  if (c.done === undefined) {
-    callKernel(c.kernel, c.args as never, c.threads);
-    return c.result;
-  }
+  callKernel(c.kernel, c.args as never, c.threads);
+  return c.result;
+}
+
+/**
+ * runSync for a call that may hold something until it is over (KernelCall.done); apart, so that runSync, on the path
+ * of every small call, stays a bare native call.
+ */
+export function runSyncHeld<R>(c: AnyKernelCall<R>): R {
+  if (c.done === undefined) return runSync(c);
   let ok = false;
   try {
     callKernel(c.kernel, c.args as never, c.threads);

@@ -1,6 +1,6 @@
 import * as v from '../core/validate';
 import { CSRMatrix, DenseMatrix } from '../formats';
-import { AnyKernelCall, call, denseOut, disjointFromOperand, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSync, scalars, threadsOption } from './call';
+import { AnyKernelCall, call, denseOut, disjointFromOperand, freshIf, KERNEL_OPTIONS, KernelOptions, runAsync, runSyncHeld, scalars, threadsOption } from './call';
 import { TransposePlan } from './transpose-plan';
 
 export interface SpmmTOptions extends KernelOptions<DenseMatrix> {
@@ -37,7 +37,7 @@ function spmmTCall(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): AnyKernel
 
 /** C = alpha * Aᵀ B + beta * C without forming Aᵀ (A rows x k CSR, B rows x n, C k x n): the backward pass w.r.t. inputs. */
 export function spmmT(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): DenseMatrix {
-  return runSync(spmmTCall(A, B, opts));
+  return runSyncHeld(spmmTCall(A, B, opts));
 }
 
 export async function spmmTAsync(A: CSRMatrix, B: DenseMatrix, opts?: SpmmTOptions): Promise<DenseMatrix> {
