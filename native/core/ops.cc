@@ -395,90 +395,136 @@ bool cache_current(const SpmmtPlanParams& p) {
   };
   return run(p, differs, parts, bounds) == 0;
 }
+
+// How a transposed product through a plan walks Aᵀ: the forward CSR kernel, its blocks, row split and panels.
+struct TransposedWalk {
+  SpmmParams t;
+  SpmmCsrF32Fn kernel;
+  RowSplit r;
+  PanelPlan plan;
+};
+
+TransposedWalk transposed_walk(const SpmmParams& q) {
+  TransposedWalk w{q, spmm_csr_f32_kernel(), {}, {}};
+  w.t.block_rows = plan_block_rows(q.a.cols, q.n, q.a.nnz, q.a.rows, active_isa(), true);
+  w.t.block_chunk = plan_block_chunk(w.t.block_rows, q.n, active_isa());
+  w.r = split_csr_rows(q.a, vector_width_cost(q.n), kMacsPerTask);
+  w.plan = panels_for(w.t, q.a.cols, q.a.nnz, w.r.parts);
+  return w;
+}
+
+// Whether a task's rows of Aᵀ [b0, b1) have an indptr non-decreasing within [0, nnz] (else: an anomaly a row, and
+// none of them read, so no row can reach outside the task's entries).
+bool monotone_rows(const CsrF32& a, int32_t b0, int32_t b1) {
+  bool ok = a.indptr[b0] >= 0 && a.indptr[b1] <= a.nnz;
+  for (int32_t i = b0; i < b1 && ok; ++i) ok = a.indptr[i] <= a.indptr[i + 1];
+  return ok;
+}
+
+const char* const kPlanMismatch = "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)";
+
+// spmmt_plan_csr_f32 with the plan's value cache (ops.h), for a call that reads A's values. Not inlined: inlined
+// into spmmt_plan_csr_f32 it slowed the gathering path there (width 32, 1 thread, values changed every call: 1.10x,
+// `npm run bench:ab -- OLD.node NEW.node --cases plan-train`), code layout the likely cause.
+__attribute__((noinline)) Status spmmt_plan_cached(const SpmmtPlanParams& p) {
+  const SpmmParams& q = p.spmm;
+  const CsrF32& at = q.a;
+  const bool rare = q.n == 1 && q.ldb == 1 && q.ldc == 1;
+  // With beta 0 (C only written) the tasks compare A's values with the snapshot themselves while they multiply on
+  // the cache, and the call runs again, refilling, if any part differed: one pass over the pool, not two (width 32,
+  // 2 threads: 1.15x the forward product's time against 1.21x compared first). Otherwise they are compared first.
+  const bool speculate = !rare && p.cache_state[0] == 1 && q.beta == 0.0f;
+  const bool hit = !speculate && cache_current(p);
+  p.cache_state[1] = hit ? 1 : 0;
+  if (rare) {
+    if (!hit) {
+      const int parts = task_count(at.nnz, kGathersPerTask, std::max<int64_t>(1, at.nnz / 16));
+      int32_t bounds[kMaxThreads + 1];
+      split_uniform(at.nnz, parts, 16, bounds);
+      auto refill = [](const SpmmtPlanParams& g, int32_t k0, int32_t k1) { return refill_cache(g, k0, k1); };
+      if (run(p, refill, parts, bounds)) return Status::error(Code::kArgument, kPlanMismatch);
+    }
+    SpmmParams t = q;
+    t.a.values = p.cache_values;
+    return spmm_rows(t, "spmmT");
+  }
+  // Each task reads the cache as it is (a hit), or refills it for its own entries first; speculating, it compares
+  // its share of A's values with the snapshot (entries [k0, k1) in A's order: the tasks cover [0, nnz), which the
+  // caller checked) and multiplies on the cache unless a difference was found.
+  const TransposedWalk w = transposed_walk(q);
+  std::atomic<bool> changed{false};
+  auto task = [&](const SpmmParams& s, int32_t b0, int32_t b1, bool spec) -> int64_t {
+    if (b0 >= b1) return 0;
+    if (!monotone_rows(s.a, b0, b1)) return b1 - b0;
+    const int64_t k0 = s.a.indptr[b0], k1 = s.a.indptr[b1];
+    int64_t bad = 0;
+    if (spec) {
+      if (k1 > k0 && std::memcmp(p.src_values + k0, p.cache_snapshot + k0, static_cast<size_t>(k1 - k0) * sizeof(float)) != 0) {
+        changed.store(true, std::memory_order_relaxed);
+      }
+      if (changed.load(std::memory_order_relaxed)) return 0;  // the call runs again
+    } else if (!hit) {
+      bad = refill_cache(p, k0, k1);
+    }
+    SpmmParams u = s;
+    u.a.values = p.cache_values;
+    return bad + paneled(u, w.kernel, b0, b1, w.plan, u.a.cols);
+  };
+  if (speculate) {
+    auto speculating = [&](const SpmmParams& s, int32_t b0, int32_t b1) { return task(s, b0, b1, true); };
+    const int64_t bad = run(w.t, speculating, w.r.parts, w.r.bounds);
+    if (!changed.load()) {
+      p.cache_state[1] = 1;
+      return anomalies(bad, "spmmT", "CSR (or the transpose plan does not match it)");
+    }
+    // C was only written (beta 0), so running again, refilling, gives what one refilling run gives.
+  }
+  auto settled = [&](const SpmmParams& s, int32_t b0, int32_t b1) { return task(s, b0, b1, false); };
+  return anomalies(run(w.t, settled, w.r.parts, w.r.bounds), "spmmT", "CSR (or the transpose plan does not match it)");
+}
 }  // namespace
 
 Status spmmt_plan_csr_f32(const SpmmtPlanParams& p) {
   const SpmmParams& q = p.spmm;
   const CsrF32& at = q.a;
   const bool reads = q.alpha != 0.0f && q.n != 0;  // else A's values are not read
-  const bool cached = p.cache_values != nullptr && p.cache_snapshot != nullptr && p.cache_state != nullptr && reads;
   if (p.cache_state != nullptr) p.cache_state[1] = 2;
   if (reads && (at.indptr[0] != 0 || at.indptr[at.rows] != at.nnz)) {
     // Aᵀ's rows must hold every entry (a refill of the cache relies on the tasks' ranges covering [0, nnz)); a plan
     // whose first or last indptr was written would otherwise leave entries out of the product.
-    return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
+    return Status::error(Code::kArgument, kPlanMismatch);
   }
-  const bool rare = !reads || (q.n == 1 && q.ldb == 1 && q.ldc == 1);
-  // With beta 0 (C only written) the tasks compare A's values with the snapshot themselves and multiply on the cache
-  // meanwhile, and the call runs again, refilling, if any part differed: one pass over the pool, not two (width 32,
-  // 2 threads: 1.15x the forward product's time against 1.21x compared first). Otherwise they are compared first.
-  const bool speculate = !rare && cached && p.cache_state[0] == 1 && q.beta == 0.0f;
-  const bool hit = cached && !speculate && cache_current(p);
-  if (cached) p.cache_state[1] = hit ? 1 : 0;
-  if (rare) {
-    // Rare shapes (a one-column B is an SpMV): gather everything first (into the calling thread's scratch, or the
-    // plan's cache), split over the pool, then the usual path.
+  if (reads && p.cache_values != nullptr && p.cache_snapshot != nullptr && p.cache_state != nullptr) return spmmt_plan_cached(p);
+  if (!reads || (q.n == 1 && q.ldb == 1 && q.ldc == 1)) {
+    // Rare shapes (a one-column B is an SpMV): gather everything into the calling thread's scratch first, split over
+    // the pool, then the usual path.
     SpmmParams t = q;
-    float* values = cached ? p.cache_values : values_scratch(at.nnz);
+    float* values = values_scratch(at.nnz);
     const int parts = task_count(at.nnz, kGathersPerTask, std::max<int64_t>(1, at.nnz / 16));
     int32_t bounds[kMaxThreads + 1];
     split_uniform(at.nnz, parts, 16, bounds);
     auto gather = [values](const SpmmtPlanParams& g, int32_t k0, int32_t k1) { return gather_values(g, k0, k1, values + k0); };
-    auto refill = [](const SpmmtPlanParams& g, int32_t k0, int32_t k1) { return refill_cache(g, k0, k1); };
-    if (!hit && (cached ? run(p, refill, parts, bounds) : run(p, gather, parts, bounds))) {
-      return Status::error(Code::kArgument, "spmmT: the transpose plan does not match A (was A's pattern changed after the plan was made?)");
-    }
+    if (run(p, gather, parts, bounds)) return Status::error(Code::kArgument, kPlanMismatch);
     t.a.values = values;
     return spmm_rows(t, "spmmT");
   }
-  // Each task gathers the values of its rows of Aᵀ (contiguous entries [k0, k1)) into its own thread's scratch (or,
-  // with a cache, into the cache, or reads the cache as it is), then walks B's panels on them. At width 32 (one
-  // panel) this ran 1.29-1.30x the forward product's time where reading the values through the permutation inside
-  // the kernel ran 1.41x (1024x1024 at 90%, 2 threads, AMD EPYC Zen 1).
-  // The kernel reads values[k] for the task's rows only, so values points k0 floats before the scratch; a task
-  // whose indptr is not non-decreasing within [0, nnz] (a plan changed after it was made) runs nothing and counts
-  // each of its rows as an anomaly, so no row can reach outside [k0, k1). A perm entry out of range is an anomaly too.
-  SpmmParams t = q;
-  t.block_rows = plan_block_rows(at.cols, t.n, at.nnz, at.rows, active_isa(), true);
-  t.block_chunk = plan_block_chunk(t.block_rows, t.n, active_isa());
-  const SpmmCsrF32Fn kernel = spmm_csr_f32_kernel();
-  const RowSplit r = split_csr_rows(at, vector_width_cost(t.n), kMacsPerTask);
-  const PanelPlan plan = panels_for(t, at.cols, at.nnz, r.parts);
-  std::atomic<bool> changed{false};  // a speculating task found its part of A's values changed
-  bool spec = speculate;
+  // Each task gathers the values of its rows of Aᵀ (contiguous entries [k0, k1)) into its own thread's scratch, then
+  // walks B's panels on them. At width 32 (one panel) this ran 1.29-1.30x the forward product's time where reading
+  // the values through the permutation inside the kernel ran 1.41x (1024x1024 at 90%, 2 threads, AMD EPYC Zen 1).
+  // The kernel reads values[k] for the task's rows only, so values points k0 floats before the scratch. A perm entry
+  // out of range is an anomaly too.
+  const TransposedWalk w = transposed_walk(q);
   auto task = [&](const SpmmParams& s, int32_t b0, int32_t b1) -> int64_t {
     if (b0 >= b1) return 0;
-    bool monotone = s.a.indptr[b0] >= 0 && s.a.indptr[b1] <= s.a.nnz;
-    for (int32_t i = b0; i < b1 && monotone; ++i) monotone = s.a.indptr[i] <= s.a.indptr[i + 1];
-    if (!monotone) return b1 - b0;
+    if (!monotone_rows(s.a, b0, b1)) return b1 - b0;
     const int64_t k0 = s.a.indptr[b0], k1 = s.a.indptr[b1];
+    float* values = values_scratch(std::max<int64_t>(k1 - k0, 1));
+    const int64_t bad = gather_values(p, k0, k1, values);
     SpmmParams u = s;
-    int64_t bad = 0;
-    if (spec) {
-      // This task's share of the compare: entries [k0, k1) in A's order (the tasks cover [0, nnz), checked above).
-      if (k1 > k0 && std::memcmp(p.src_values + k0, p.cache_snapshot + k0, static_cast<size_t>(k1 - k0) * sizeof(float)) != 0) {
-        changed.store(true, std::memory_order_relaxed);
-      }
-      if (changed.load(std::memory_order_relaxed)) return 0;  // the call runs again
-      u.a.values = p.cache_values;
-    } else if (cached) {
-      if (!hit) bad = refill_cache(p, k0, k1);
-      u.a.values = p.cache_values;
-    } else {
-      float* values = values_scratch(std::max<int64_t>(k1 - k0, 1));
-      bad = gather_values(p, k0, k1, values);
-      u.a.values = values - k0;
-    }
-    return bad + paneled(u, kernel, b0, b1, plan, u.a.cols);
+    u.a.values = values - k0;
+    return bad + paneled(u, w.kernel, b0, b1, w.plan, u.a.cols);
   };
-  int64_t bad = run(t, task, r.parts, r.bounds);
-  if (speculate && !changed.load()) {
-    p.cache_state[1] = 1;
-  } else if (speculate) {
-    spec = false;  // C was only written (beta 0), so running again gives the same result as running once
-    bad = run(t, task, r.parts, r.bounds);
-  }
-  return anomalies(bad, "spmmT", "CSR (or the transpose plan does not match it)");
+  return anomalies(run(w.t, task, w.r.parts, w.r.bounds), "spmmT", "CSR (or the transpose plan does not match it)");
 }
 
 Status spmm_bsr_f32(const SpmmBsrParams& p) {
