@@ -10,8 +10,8 @@ export interface TransposePlanOptions {
    * read, a cache line an entry) when they changed: repeated products with the same values, as in serving or
    * evaluation, cost about the forward product's time. When the values change at every call (training) the cache is
    * tried less and less often (after two calls in a row that found them changed it rests for 4 calls, then two more
-   * tries, a refill and a compare, and rests for 16, then 64 calls), so those calls cost what they would without it.
-   * Costs two Float32Arrays of A.nnz, allocated at the first call that uses them; false: never.
+   * tries, a refill and a compare, and rests for 16, 64, then 256 calls), so those calls cost about what they would
+   * without it. Costs two Float32Arrays of A.nnz, allocated at the first call that uses them; false: never.
    */
   cacheValues?: boolean;
 }
@@ -88,7 +88,7 @@ export class TransposePlan {
     this.tries++;
     if (state[1] === 1) this.misses = 0;
     else if (++this.misses >= 2 && this.tries >= 2) {
-      this.rest = 2 ** Math.min(this.misses, 6);
+      this.rest = 2 ** Math.min(this.misses, 8);
       this.tries = 0;
     }
   }
