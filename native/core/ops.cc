@@ -425,8 +425,8 @@ const char* const kPlanMismatch = "spmmT: the transpose plan does not match A (w
 
 // spmmt_plan_csr_f32 with the plan's value cache (ops.h), for a call that reads A's values. Not inlined: inlined
 // into spmmt_plan_csr_f32 it slowed the gathering path there (width 32, 1 thread, values changed every call: 1.10x,
-// `npm run bench:ab -- OLD.node NEW.node --cases plan-train`), code layout the likely cause.
-__attribute__((noinline)) Status spmmt_plan_cached(const SpmmtPlanParams& p) {
+// `npm run bench:ab -- OLD.node NEW.node --cases plan-train --cache-values false`), code layout the likely cause.
+SK_NOINLINE Status spmmt_plan_cached(const SpmmtPlanParams& p) {
   const SpmmParams& q = p.spmm;
   const CsrF32& at = q.a;
   const bool rare = q.n == 1 && q.ldb == 1 && q.ldc == 1;

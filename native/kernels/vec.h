@@ -12,18 +12,6 @@
 namespace sk {
 namespace simd {
 
-// A function the compiler must not inline: its code is then the same whatever calls it. The CSR SpMM tile
-// (f32-spmm-csr-impl.h), inlined into its caller, came out of GCC 12 with the tile's loads of B rewritten as separate
-// induction variables, half of them spilled to the stack, or with its index clamp as a branch, depending on the
-// caller: 1.1-1.3x slower, and which variant lost changed with unrelated edits.
-#if defined(__GNUC__)
-#define SK_NOINLINE __attribute__((noinline))
-#elif defined(_MSC_VER)
-#define SK_NOINLINE __declspec(noinline)
-#else
-#define SK_NOINLINE
-#endif
-
 // The extra accumulator sets of a narrow SpMM tile (accumulator_sets): zeroed before the walk, then added into the
 // first set (acc) after it. Sets are added in order, so every ISA sums them the same way.
 template <class S, int K, int NV>

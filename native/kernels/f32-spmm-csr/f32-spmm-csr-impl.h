@@ -31,7 +31,7 @@ namespace spmm_csr_detail {
 // never gets here. The clamps below are for memory safety only, should the caller's arrays change during an async
 // call. The loop is written out plainly (no lambdas, one pointer per row of B): written with lambdas, GCC 12 kept a
 // stack copy of the accumulators and computed eight addresses per entry (1.15-1.2x slower). Not inlined: see
-// SK_NOINLINE (vec.h).
+// SK_NOINLINE (params.h).
 //
 // With kBlocked, the walk starts at *k and stops before the first entry whose column is >= kend (a block of B's
 // rows, see spmm_csr), leaving *k there; the tile is then C = alpha * acc + beta * C.
