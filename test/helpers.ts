@@ -1,7 +1,7 @@
 // Independent references and generators for the tests. Nothing here calls the native addon.
 import { spawnSync } from 'node:child_process';
-import { expect } from 'vitest';
-import { CSRMatrix, DenseMatrix, NMMatrix, Rng, SparseError, SparseErrorCode } from '../lib/index';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { CSRMatrix, DenseMatrix, getInlineLimit, NMMatrix, Rng, setInlineLimit, setIsa, setThreads, SparseError, SparseErrorCode } from '../lib/index';
 
 /** A dense matrix with values in [-1, 1), `density` of them non-zero, and every row i % emptyEvery === 1 empty. */
 export function randomDense(rows: number, cols: number, density: number, seed: number, emptyEvery = 0): DenseMatrix {
@@ -208,4 +208,19 @@ export function referenceSddmm(P: CSRMatrix, X: DenseMatrix, Y: DenseMatrix, alp
     }
   }
   return { value, bound };
+}
+
+/**
+ * For a test file whose small matrices must exercise the native kernels of every ISA: none of its calls runs inline
+ * (lib/kernels/inline.ts, tested in test/kernels/inline.test.ts); afterwards the ISA, threads and inline limit are
+ * restored.
+ */
+export function nativeKernelsOnly(): void {
+  const inline = getInlineLimit();
+  beforeAll(() => setInlineLimit(0));
+  afterAll(() => {
+    setIsa('auto');
+    setThreads(2);
+    setInlineLimit(inline);
+  });
 }

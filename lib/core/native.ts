@@ -193,7 +193,7 @@ export const kernelOutputs: { [K in KernelName]: Record<string, string> } = {
   spmmBsr: { c: 'options.out.data' },
   spmmNm: { c: 'options.out.data' },
   spmmT: { c: 'options.out.data' },
-  spmmTPlan: { c: 'options.out.data', 'plan.cache.values': 'the plan cache', 'plan.cache.snapshot': 'the plan cache', 'plan.cache.state': 'the plan cache' },
+  spmmTPlan: { c: 'options.out.data' }, // the plan's cache travels as fresh arrays (spmm-t.ts): used in place
   sddmm: { out: 'options.out' },
   gemm: { c: 'options.out.data' },
 };

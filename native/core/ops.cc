@@ -22,7 +22,8 @@ namespace {
 // noise). A thread that has gone to sleep costs tens of microseconds to wake, but a task it has not claimed by then
 // is run by the caller, so a small split costs little when the pool sleeps.
 constexpr int64_t kGathersPerTask = 1 << 14;
-// Floats compared per task when checking a transpose plan's value cache (a sequential read: ~3 us on this many).
+// Floats compared per task when checking a transpose plan's value cache (a sequential read of two arrays: ~2 us on
+// this many; Buffer.compare of 105K floats took 6.3 us here).
 constexpr int64_t kComparesPerTask = 1 << 15;
 constexpr int64_t kMacsPerTask = 1 << 18;
 // Floats of a narrow B packed transposed per chunk of k (gemm_f32): 16 KiB, half of L1.

@@ -1,23 +1,15 @@
 // SDDMM, transposed SpMM, BSR and N:M matmul against float64 references, every ISA, threads 1 and 2.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
-  BSRMatrix, CSRMatrix, getInlineLimit, info, NMMatrix, sddmm, sddmmAsync, setAsyncLimit, setInlineLimit, setIsa, setThreads, spmm,
+  BSRMatrix, CSRMatrix, info, NMMatrix, sddmm, sddmmAsync, setAsyncLimit, setIsa, setThreads, spmm,
   spmmAsync, spmmT, spmmTAsync, spmv, TransposePlan, transposePlan,
 } from '../../lib/index';
-import { expectClose, expectSameBits, expectSparseError, makeNM, nmWithNaNAtSpares, offsetView, randomDense, randomVector, referenceSddmm, referenceSpmm, transposeDense } from '../helpers';
+import { expectClose, expectSameBits, expectSparseError, makeNM, nmWithNaNAtSpares, offsetView, randomDense, randomVector, referenceSddmm, referenceSpmm, transposeDense, nativeKernelsOnly } from '../helpers';
 
 const ISAS = info().isas;
 const WIDTHS = [1, 3, 15, 16, 17, 64, 257];
 
-// Small matrices here exercise the native kernels of every ISA: none of them runs inline (lib/kernels/inline.ts,
-// tested in ./inline.test.ts).
-const INLINE = getInlineLimit();
-beforeAll(() => setInlineLimit(0));
-afterAll(() => {
-  setIsa('auto');
-  setThreads(2);
-  setInlineLimit(INLINE);
-});
+nativeKernelsOnly();
 
 describe.each(ISAS)('isa %s', (isa) => {
   describe.each([1, 2])('threads %i', (threads) => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CSRMatrix, DenseMatrix, getInlineLimit, info, setInlineLimit, setIsa, setThreads, spmm, spmmAsync, spmv, spmvAsync } from '../../lib/index';
+import { describe, expect, test } from 'vitest';
+import { CSRMatrix, DenseMatrix, info, setIsa, setThreads, spmm, spmmAsync, spmv, spmvAsync } from '../../lib/index';
 import { addon } from '../../lib/core/binding';
-import { CSR_CORRUPTIONS, csrWithOffsets, expectClose, expectSparseError, offsetView, randomDense, randomVector, referenceSpmm } from '../helpers';
+import { CSR_CORRUPTIONS, csrWithOffsets, expectClose, expectSparseError, offsetView, randomDense, randomVector, referenceSpmm, nativeKernelsOnly } from '../helpers';
 
 const ISAS = info().isas;
 const THREADS = [1, 2];
@@ -11,15 +11,7 @@ const SHAPES: [number, number][] = [[0, 4], [1, 1], [1, 37], [7, 1], [13, 33], [
 const DENSITIES = [0, 0.3, 1];
 const SCALARS: [number, number][] = [[1, 0], [2.5, 0], [1, 1], [-0.5, 2]];
 
-// Small matrices here exercise the native kernels of every ISA: none of them runs inline (lib/kernels/inline.ts,
-// tested in ./inline.test.ts).
-const INLINE = getInlineLimit();
-beforeAll(() => setInlineLimit(0));
-afterAll(() => {
-  setIsa('auto');
-  setThreads(2);
-  setInlineLimit(INLINE);
-});
+nativeKernelsOnly();
 
 function asVector(x: Float32Array): DenseMatrix {
   return { data: x, rows: x.length, cols: 1 };

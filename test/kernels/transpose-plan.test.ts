@@ -3,20 +3,14 @@
 // (the same kernel on the same values), through its first fill, hits (compared first, and compared by the tasks
 // while they multiply when beta is 0), changed values (one entry, or only the sign of a zero), rests while values
 // change at every call, errors that leave it half written, and concurrent calls; and the float64 reference.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CSRMatrix, getInlineLimit, info, setAsyncLimit, setInlineLimit, setIsa, setThreads, spmmT, spmmTAsync, TransposePlan, transposePlan } from '../../lib/index';
+import { afterAll, describe, expect, test } from 'vitest';
+import { CSRMatrix, info, setAsyncLimit, setIsa, setThreads, spmmT, spmmTAsync, TransposePlan, transposePlan } from '../../lib/index';
 import { PlanCacheArrays } from '../../lib/core/native';
-import { expectClose, expectSameBits, expectSparseError, offsetView, randomDense, randomVector, referenceSpmm, transposeDense } from '../helpers';
+import { expectClose, expectSameBits, expectSparseError, offsetView, randomDense, randomVector, referenceSpmm, transposeDense, nativeKernelsOnly } from '../helpers';
 
 const ISAS = info().isas;
-const INLINE = getInlineLimit();
-beforeAll(() => setInlineLimit(0));
-afterAll(() => {
-  setIsa('auto');
-  setThreads(2);
-  setInlineLimit(INLINE);
-  setAsyncLimit(2);
-});
+nativeKernelsOnly();
+afterAll(() => setAsyncLimit(2));
 
 /** The plan's cache as the native layer left it (null before its first use). */
 function cacheOf(plan: TransposePlan): PlanCacheArrays | null {
