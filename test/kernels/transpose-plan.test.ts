@@ -157,8 +157,11 @@ test('concurrent calls through one plan: one holds the cache, the others gather,
     expectClose(g2.data, refG, `G async round ${round}`);
   }
   expect(count.uses).toBeGreaterThan(0);
-  expect(spmmT(W, B, { plan }).data.length).toBe(200 * 40);
   expect((plan as unknown as { busy: boolean }).busy, 'released').toBe(false);
+  // Released, the cache serves the next call again (W's values, which it holds or refills).
+  const before = count.uses;
+  expectClose(spmmT(W, B, { plan }).data, refW, 'W after the concurrent rounds');
+  expect(count.uses).toBe(before + 1);
 });
 
 test('options are checked; no cache for an empty matrix, none when asked', () => {

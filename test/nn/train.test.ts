@@ -56,6 +56,28 @@ describe('SparseLinear', () => {
     checkGradients(layer, () => layer.weight.values, 7, 5);
   });
 
+  test('the input gradient goes through a transpose plan without a value cache, also after setWeight', () => {
+    // Training changes the weights at every step, so the plan's cache (two floats per weight) would go unused.
+    const layer = new SparseLinear(40, 30, { density: 0.2, seed: 4, format: 'csr' });
+    type Plan = { cacheValues: boolean; cache: unknown };
+    const planOf = () => (layer as unknown as { plan: Plan }).plan;
+    const x = { data: randomVector(40 * 8, 1), rows: 40, cols: 8 };
+    const dy = { data: randomVector(30 * 8, 2), rows: 30, cols: 8 };
+    for (let step = 0; step < 3; step++) {
+      layer.forward(x);
+      layer.backward(dy);
+    }
+    expect(planOf().cacheValues).toBe(false);
+    expect(planOf().cache).toBe(null);
+    const first = planOf();
+    layer.setWeight(CSRMatrix.random(30, 40, { density: 0.1, seed: 9 }));
+    layer.forward(x);
+    layer.backward(dy);
+    expect(planOf()).not.toBe(first);
+    expect(planOf().cacheValues).toBe(false);
+    expect(planOf().cache).toBe(null);
+  });
+
   test('a pattern from a Mask is kept, values initialised, seeds reproduce', () => {
     const mask = Mask.fromDense(randomDense(6, 10, 0.4, 7));
     const layer = new SparseLinear(10, 6, { pattern: mask, seed: 1 });
