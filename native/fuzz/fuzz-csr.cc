@@ -171,6 +171,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         fuzz::require(round == 2 ? fuzz::close(cc, ct) : std::memcmp(cc.data(), ct.data(), cc.size() * sizeof(float)) == 0,
                       "a transposed product through the value cache differs from the gathering one");
       }
+      // A value changed (one bit) after the cache was filled: with beta 0 the tasks' compare finds it and the call
+      // runs again, refilling; it gives the gathering call's bits for the new values.
+      if (state[0] == 1 && nnz > 0) {
+        std::vector<float> changed = values;
+        uint32_t bits;
+        const int32_t at = in.small(0, nnz - 1);
+        std::memcpy(&bits, &changed[at], sizeof bits);
+        bits ^= 1u;
+        std::memcpy(&changed[at], &bits, sizeof bits);
+        std::vector<float> cg(ct.size(), 0.0f), cc(ct.size(), 0.0f);
+        const sk::Status g = sk::spmmt_plan_csr_f32({{ts, bt.data(), n, cg.data(), n, n, 1.0f, 0.0f}, perm.data(), changed.data(), nnz});
+        const sk::Status c = sk::spmmt_plan_csr_f32({{ts, bt.data(), n, cc.data(), n, n, 1.0f, 0.0f}, perm.data(), changed.data(), nnz,
+                                                    cache_values.data(), snapshot.data(), state});
+        fuzz::require(g.is_ok() && c.is_ok() && state[1] == 0, "a changed value did not refill the value cache");
+        fuzz::require(std::memcmp(cc.data(), cg.data(), cc.size() * sizeof(float)) == 0,
+                      "a transposed product after a changed value differs from the gathering one");
+      }
       // Aᵀ's indptr changed too (a plan's arrays written after it was made): each task checks its rows' bounds
       // before reading the values it gathered; ASan and UBSan see any read outside them.
       std::vector<int32_t> t_bad = t_indptr;
