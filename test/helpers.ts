@@ -1,4 +1,5 @@
-// Independent references and generators for the tests. Nothing here calls the native addon.
+// Independent references and generators for the tests. Nothing here computes through the native addon (only
+// nativeKernelsOnly sets the runtime's ISA, threads and inline limit for a test file).
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { CSRMatrix, DenseMatrix, getInlineLimit, NMMatrix, Rng, setInlineLimit, setIsa, setThreads, SparseError, SparseErrorCode } from '../lib/index';
